@@ -1,0 +1,149 @@
+"""The one exception tree of statelink.
+
+Every error a user can see is a :class:`StatelinkError`. Each carries a stable
+``code`` (used in the JSON error shape), the HTTP status it maps to and the exit
+code the CLI returns. Foreign errors (SQLAlchemy, httpx, cedarpy, OS) are
+translated into this tree once, at the boundary that calls the foreign library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class StatelinkError(Exception):
+    """Base of every error statelink raises on purpose."""
+
+    code = "error"
+    http_status = 500
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def details(self) -> dict[str, Any]:
+        """Extra machine-readable fields for the JSON error shape."""
+        return {}
+
+
+# --- bad input: exit code 2 -------------------------------------------------
+
+
+class UsageError(StatelinkError):
+    """The caller asked for something malformed; retrying unchanged cannot help."""
+
+    code = "bad-request"
+    http_status = 400
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One field-level problem: which field, what was expected, what was given."""
+
+    field: str
+    expected: str
+    given: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: expected {self.expected}, given {self.given}"
+
+
+class MessageInvalid(UsageError):
+    """A message (JSON or text form) failed validation."""
+
+    code = "invalid-message"
+    http_status = 422
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        if not errors:
+            raise ValueError("MessageInvalid needs at least one FieldError")
+        first = str(errors[0])
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(f"invalid message: {first}{more}")
+        self.errors = errors
+
+    def details(self) -> dict[str, Any]:
+        return {"errors": [e.__dict__ for e in self.errors]}
+
+
+class CsvInvalid(UsageError):
+    """A CSV file (directory import) has a bad row; names the line and column."""
+
+    code = "invalid-csv"
+    http_status = 422
+
+    def __init__(self, path: str, line: int, error: FieldError) -> None:
+        super().__init__(f"{path}, line {line}: {error}")
+        self.path = path
+        self.line = line
+        self.error = error
+
+    def details(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "errors": [self.error.__dict__]}
+
+
+# --- refusals and missing things: exit code 1 --------------------------------
+
+
+class NotFound(StatelinkError):
+    code = "not-found"
+    http_status = 404
+
+
+class UnknownAgency(StatelinkError):
+    """An ORI that is well formed but not in the directory. Fail closed: nothing is sent."""
+
+    code = "unknown-ori"
+    http_status = 403
+
+    def __init__(self, ori: str) -> None:
+        super().__init__(f"unknown ORI {ori}: not in the directory, nothing was sent")
+        self.ori = ori
+
+    def details(self) -> dict[str, Any]:
+        return {"ori": self.ori}
+
+
+class NationMissing(StatelinkError):
+    """The data folder holds no built nation (directory and state records)."""
+
+    code = "no-data"
+    http_status = 503
+
+
+class StoreError(StatelinkError):
+    """A database operation failed; the foreign error is chained as __cause__."""
+
+    code = "store-error"
+    http_status = 500
+
+
+class HubUnreachable(StatelinkError):
+    """The CLI could not reach the hub named by --hub or STATELINK_HUB."""
+
+    code = "hub-unreachable"
+    http_status = 502
+
+
+class NodeUnreachable(StatelinkError):
+    """No node answers for a state: not connected, down, or refused the connection."""
+
+    code = "node-unreachable"
+    http_status = 502
+
+
+class RemoteError(StatelinkError):
+    """An error the hub returned over HTTP, carried to the caller with its code."""
+
+    def __init__(self, code: str, status: int, message: str, details: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.code = code
+        self.http_status = status
+        self.exit_code = 2 if status in (400, 422) else 1
+        self._details = details
+
+    def details(self) -> dict[str, Any]:
+        return self._details

@@ -1,0 +1,49 @@
+"""The seam between the hub and the state nodes.
+
+The hub only ever talks to nodes through a :class:`Transport`. The in-process
+transport calls nodes living in the same process (embedded mode and tests); a
+networked transport (HTTPS with mutual TLS) implements the same protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from statelink.errors import NodeUnreachable
+from statelink.messages.envelope import Envelope
+from statelink.messages.response import StateAnswer
+from statelink.node import StateNode
+
+
+class Transport(Protocol):
+    def states(self) -> frozenset[str]:
+        """The states this transport can reach."""
+        ...
+
+    async def deliver(self, state: str, envelope: Envelope) -> StateAnswer:
+        """Hand the envelope to the state's node and return its answer."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class InProcessTransport:
+    """Nodes in this process, called directly."""
+
+    def __init__(self, nodes: Mapping[str, StateNode]) -> None:
+        self._nodes = dict(nodes)
+        self._states = frozenset(self._nodes)
+
+    def states(self) -> frozenset[str]:
+        return self._states
+
+    async def deliver(self, state: str, envelope: Envelope) -> StateAnswer:
+        node = self._nodes.get(state)
+        if node is None:
+            raise NodeUnreachable(f"no node for {state} in this process")
+        return await node.handle(envelope)
+
+    async def aclose(self) -> None:
+        for node in self._nodes.values():
+            node.records.close()

@@ -1,0 +1,74 @@
+"""Shared fixtures: one small real nation, built once per test session."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from statelink.cli import main
+from statelink.embedded import EmbeddedNetwork
+from statelink.nation import Layout, Manifest, build_nation
+from statelink.records.generator import Spec
+
+TEST_SPEC = Spec(scale=0.00005, seed=7, as_of=dt.date(2026, 1, 1))
+"""About 16,500 residents nationwide: every state has records, WA has about 385."""
+
+
+@pytest.fixture(scope="session")
+def nation(tmp_path_factory: pytest.TempPathFactory) -> tuple[Layout, Manifest]:
+    layout = Layout(tmp_path_factory.mktemp("nation"))
+    return layout, build_nation(layout, TEST_SPEC, workers=2)
+
+
+@pytest.fixture(scope="session")
+def layout(nation: tuple[Layout, Manifest]) -> Layout:
+    return nation[0]
+
+
+@pytest.fixture
+async def network(layout: Layout) -> AsyncIterator[EmbeddedNetwork]:
+    async with EmbeddedNetwork.open(layout) as net:
+        yield net
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def copy_nation(layout: Layout, target: Path) -> Layout:
+    """A private copy of the session nation, for tests that change files."""
+    import shutil
+
+    shutil.copytree(layout.root, target, dirs_exist_ok=True)
+    return Layout(target)
+
+
+@dataclass
+class Run:
+    """What a user sees from one ``statelink`` command: exit code, stdout, stderr."""
+
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    """Run the real ``statelink`` entry point in-process."""
+
+    def invoke(*args: str) -> Run:
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return invoke

@@ -1,0 +1,131 @@
+"""The hub: destinations, concurrent fan-out, merging, and failing closed."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from statelink.embedded import EmbeddedNetwork
+from statelink.errors import UnknownAgency
+from statelink.hub import Hub
+from statelink.messages import decode
+from statelink.messages.envelope import Envelope
+from statelink.messages.response import StateAnswer, Status
+from statelink.nation import Layout, read_manifest
+from statelink.records.generator import shared_plates
+from statelink.transport import Transport
+
+pytestmark = pytest.mark.anyio
+
+
+class Troubled:
+    """A transport around the real one: some states fail, stall, or are recorded."""
+
+    def __init__(
+        self,
+        inner: Transport,
+        *,
+        failing: frozenset[str] = frozenset(),
+        stalled: frozenset[str] = frozenset(),
+    ) -> None:
+        self.inner = inner
+        self.failing = failing
+        self.stalled = stalled
+        self.delivered: list[str] = []
+
+    def states(self) -> frozenset[str]:
+        return self.inner.states()
+
+    async def deliver(self, state: str, envelope: Envelope) -> StateAnswer:
+        self.delivered.append(state)
+        if state in self.failing:
+            raise RuntimeError("disk on fire")
+        if state in self.stalled:
+            await asyncio.sleep(30)
+        return await self.inner.deliver(state, envelope)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_single_state_hit(network: EmbeddedNetwork) -> None:
+    driver = network.nodes["WA"].records.list_drivers(1)[0]
+    reply = await network.hub.submit(decode(f"DQ.NY0303000.WA.*CTL1.OLN/{driver.oln}.PUR/C."))
+    assert reply.mke == "DR"
+    assert reply.control == "CTL1"
+    assert reply.summary == {"WA": Status.HIT}
+    (answer,) = reply.answers
+    assert answer.drivers == [driver]
+    assert re.fullmatch(r"[0-9A-F]{32}", reply.message_id)
+
+
+async def test_no_hit_from_a_listed_state_is_kept(network: EmbeddedNetwork) -> None:
+    reply = await network.hub.submit(decode("DQ.NY0303000.WA,OR.OLN/NOSUCH1.PUR/C."))
+    assert reply.summary == {"WA": Status.NO_HIT, "OR": Status.NO_HIT}
+    assert [a.state for a in reply.answers] == ["WA", "OR"]
+
+
+async def test_nationwide_drops_no_hits_but_summarises_every_state(
+    network: EmbeddedNetwork, layout: Layout
+) -> None:
+    manifest = read_manifest(layout)
+    assert manifest is not None
+    plate = shared_plates(manifest.seed)[0]
+    reply = await network.hub.submit(decode(f"RQ.NY0303000.NL.LIC/{plate}.PUR/C."))
+    assert len(reply.summary) == 51 == len(reply.destinations)
+    hits = [s for s, status in reply.summary.items() if status is Status.HIT]
+    assert len(hits) >= 2
+    assert [a.state for a in reply.answers] == hits
+    assert all(v.plate == plate for a in reply.answers for v in a.vehicles)
+    assert reply.counts() == {"HIT": len(hits), "NO_HIT": 51 - len(hits)}
+
+
+async def test_unknown_ori_is_refused_before_anything_is_sent(
+    network: EmbeddedNetwork,
+) -> None:
+    spy = Troubled(network.transport)
+    hub = Hub(network.directory, spy)
+    with pytest.raises(UnknownAgency):
+        await hub.submit(decode("DQ.NY9999999.WA.OLN/A1.PUR/C."))
+    assert spy.delivered == []
+
+
+async def test_a_failing_node_is_unavailable_for_its_state_only(
+    network: EmbeddedNetwork,
+) -> None:
+    troubled = Troubled(network.transport, failing=frozenset({"OR"}))
+    hub = Hub(network.directory, troubled)
+    reply = await hub.submit(decode("DNQ.NY0303000.WA,OR,ID.NAM/SMITH, JAMES.PUR/C."))
+    assert reply.summary["OR"] is Status.UNAVAILABLE
+    assert reply.summary["WA"] is not Status.UNAVAILABLE
+    (oregon,) = [a for a in reply.answers if a.state == "OR"]
+    assert oregon.detail == "the node failed while answering"
+    assert oregon.record_count == 0
+
+
+async def test_a_stalled_node_times_out_while_the_others_answer(
+    network: EmbeddedNetwork,
+) -> None:
+    troubled = Troubled(network.transport, stalled=frozenset({"ID"}))
+    hub = Hub(network.directory, troubled, single_timeout=0.2, nationwide_timeout=0.3)
+    reply = await hub.submit(decode("DNQ.NY0303000.WA,ID.NAM/SMITH, JAMES.PUR/C."))
+    assert reply.summary["ID"] is Status.UNAVAILABLE
+    assert "no answer within 0.2 s" in next(a.detail for a in reply.answers if a.state == "ID")
+    assert reply.elapsed_ms < 2000
+    nationwide = await hub.submit(decode("RQ.NY0303000.NL.LIC/ZZZ9999.PUR/C."))
+    assert nationwide.summary["ID"] is Status.UNAVAILABLE
+    assert sum(s is Status.NO_HIT for s in nationwide.summary.values()) == 50
+
+
+async def test_a_state_with_no_node_is_unavailable(network: EmbeddedNetwork) -> None:
+    partial = {s: n for s, n in network.nodes.items() if s != "OR"}
+    from statelink.transport import InProcessTransport
+
+    hub = Hub(network.directory, InProcessTransport(partial))
+    reply = await hub.submit(decode("DQ.NY0303000.WA,OR.OLN/X1.PUR/C."))
+    assert reply.summary == {"WA": Status.NO_HIT, "OR": Status.UNAVAILABLE}
+    nationwide = await hub.submit(decode("RQ.NY0303000.NL.LIC/ZZZ9999.PUR/C."))
+    assert "OR" not in nationwide.destinations
+    assert len(nationwide.destinations) == 50

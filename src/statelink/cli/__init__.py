@@ -1,0 +1,40 @@
+"""The ``statelink`` command line: a thin shell over the core.
+
+Exit codes: 0 success, 1 a failed check or refusal, 2 bad usage or invalid input.
+Errors print one line to stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from statelink.cli import directory, records
+from statelink.cli.demo import demo
+from statelink.cli.query import legacy_json_file, query
+from statelink.errors import StatelinkError
+
+app = typer.Typer(
+    name="statelink",
+    help="An open interstate law-enforcement message switch: each state decides, and can "
+    "see, who reads its residents' data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command()(demo)
+app.command()(query)
+app.add_typer(directory.app, name="directory")
+app.add_typer(records.app, name="records")
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = legacy_json_file(list(sys.argv[1:] if argv is None else argv))
+    try:
+        app(args=args, prog_name="statelink")
+    except StatelinkError as e:
+        sys.stderr.write(f"error: {e.message}\n")
+        sys.exit(e.exit_code)

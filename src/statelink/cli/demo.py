@@ -1,0 +1,139 @@
+"""``statelink demo``: build (or reuse) a simulated nation, then serve it on localhost."""
+
+from __future__ import annotations
+
+import socket
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
+from statelink.embedded import EmbeddedNetwork
+from statelink.errors import UsageError
+from statelink.examples import examples
+from statelink.nation import (
+    DEFAULT_AS_OF,
+    DEFAULT_SCALE,
+    DEFAULT_SEED,
+    Layout,
+    Manifest,
+    build_nation,
+    read_manifest,
+)
+from statelink.records.generator import Spec
+from statelink.states import CODES
+from statelink.web.api import create_app
+
+
+def _build(where: Layout, spec: Spec, quiet: bool) -> Manifest:
+    if quiet:
+        return build_nation(where, spec)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("building states", total=len(CODES))
+
+        def done(state: str, counts: dict[str, int]) -> None:
+            progress.update(
+                task, advance=1, description=f"built {state} ({counts['driver']:,} drivers)"
+            )
+
+        return build_nation(where, spec, on_state=done)
+
+
+def _prepare(
+    where: Layout, scale: float | None, seed: int | None, rebuild: bool, quiet: bool
+) -> tuple[Manifest, bool]:
+    """The nation to use, built if needed; True when it was built now."""
+    manifest = read_manifest(where)
+    if manifest is not None and not rebuild:
+        wanted = (
+            scale if scale is not None else manifest.scale,
+            seed if seed is not None else manifest.seed,
+        )
+        if wanted != (manifest.scale, manifest.seed):
+            raise UsageError(
+                f"{where.root} holds a nation built with scale {manifest.scale} and seed "
+                f"{manifest.seed}; add --rebuild to build it again with scale {wanted[0]} "
+                f"and seed {wanted[1]}"
+            )
+        return manifest, False
+    spec = Spec(
+        scale=DEFAULT_SCALE if scale is None else scale,
+        seed=DEFAULT_SEED if seed is None else seed,
+        as_of=DEFAULT_AS_OF,
+    )
+    return _build(where, spec, quiet), True
+
+
+def _check_port(host: str, port: int) -> None:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise UsageError(f"{host}:{port} is in use; pass --port to choose another") from None
+
+
+def demo(
+    data: DataDir = DEFAULT_DATA,
+    scale: Annotated[
+        float | None,
+        typer.Option(
+            help=f"Records per resident of each state [default for a new build: {DEFAULT_SCALE}]."
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help=f"Seed of the synthetic data [default for a new build: {DEFAULT_SEED}]."),
+    ] = None,
+    rebuild: Annotated[bool, typer.Option(help="Build again even if a nation exists.")] = False,
+    serve: Annotated[bool, typer.Option(help="Serve the API after building.")] = True,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8750,
+    json_output: JsonOutput = False,
+) -> None:
+    """Build a whole simulated nation (50 states and DC), then serve it on localhost."""
+    where = layout(data)
+    if serve:
+        _check_port(host, port)
+    manifest, built = _prepare(where, scale, seed, rebuild, quiet=json_output)
+    tour = examples(where)
+    if json_output:
+        print_json(
+            {
+                "data": str(where.root),
+                "built_now": built,
+                **manifest.model_dump(mode="json"),
+                "totals": manifest.totals(),
+                "examples": [{"title": e.title, "message": e.message} for e in tour],
+            }
+        )
+    else:
+        totals = manifest.totals()
+        console.print(
+            f"[bold]nation[/] in {where.root}: {len(manifest.counts)} states, "
+            f"{totals['driver']:,} drivers, {totals['vehicle']:,} vehicles "
+            f"(scale {manifest.scale}, seed {manifest.seed}; "
+            + (f"built in {manifest.build_seconds:.1f} s)" if built else "reused)")
+        )
+        console.print("\n[bold]try these[/] (in another terminal):")
+        for example in tour:
+            console.print(f"  [dim]# {example.title}[/]")
+            console.print(f"  statelink query '{example.message}'", soft_wrap=True)
+    if not serve:
+        return
+    base = f"http://{host}:{port}"
+    console.print(f"\n[bold]API[/] on {base}/v1  (OpenAPI: {base}/docs)  — Ctrl-C to stop")
+    console.print(f"  statelink query --hub {base} '{tour[0].message}'", soft_wrap=True)
+    console.print(
+        f"  curl -s -H 'content-type: text/plain' --data '{tour[0].message}' {base}/v1/messages",
+        soft_wrap=True,
+    )
+    uvicorn.run(create_app(EmbeddedNetwork.open(where)), host=host, port=port, log_level="warning")

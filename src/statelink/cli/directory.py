@@ -1,0 +1,118 @@
+"""``statelink directory list|show|import|export``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from statelink.cli import render
+from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
+from statelink.directory import Directory
+from statelink.errors import NationMissing, NotFound, UsageError
+
+app = typer.Typer(
+    help="The directory of agencies: list, show, import, export.", no_args_is_help=True
+)
+
+
+def _load(data: Path) -> Directory:
+    path = layout(data).directory
+    try:
+        return Directory.read(path)
+    except NotFound:
+        raise NationMissing(
+            f"no directory at {path}: build the demo nation (`statelink demo --no-serve`) "
+            "or import one (`statelink directory import FILE`)"
+        ) from None
+
+
+@app.command("list")
+def list_(
+    state: Annotated[str | None, typer.Option(help="Home state (NCIC code).")] = None,
+    kind: Annotated[str | None, typer.Option(help="ORION type: PD SO SA LE FE NJ ...")] = None,
+    component: Annotated[str | None, typer.Option(help="Component: ICE HSI CBP FBI ...")] = None,
+    group: Annotated[
+        str | None, typer.Option(help="Group: federal dhs immigration-enforcement ...")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Part of the agency name.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Most agencies to show.")] = 50,
+    data: DataDir = DEFAULT_DATA,
+    json_output: JsonOutput = False,
+) -> None:
+    """List agencies, filtered by state, kind, component, group or name."""
+    found = _load(data).select(state=state, kind=kind, component=component, group=group, name=name)
+    if json_output:
+        print_json([a.as_dict() for a in found[:limit]])
+    else:
+        render.agencies(console, found[:limit], len(found))
+
+
+@app.command()
+def show(
+    ori: Annotated[str, typer.Argument(help="The agency's 9-character ORI.")],
+    data: DataDir = DEFAULT_DATA,
+    json_output: JsonOutput = False,
+) -> None:
+    """Show one agency."""
+    agency = _load(data).show(ori)
+    if json_output:
+        print_json(agency.as_dict())
+    else:
+        render.agency(console, agency)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[
+        Path, typer.Argument(help="CSV: ori,name,state,kind,department,component,groups")
+    ],
+    replace: Annotated[
+        bool,
+        typer.Option(help="Replace the whole directory instead of adding and updating by ORI."),
+    ] = False,
+    data: DataDir = DEFAULT_DATA,
+    json_output: JsonOutput = False,
+) -> None:
+    """Import agencies from CSV; every row is checked before anything changes."""
+    try:
+        incoming = Directory.parse_csv(file.read_text(encoding="utf-8"), str(file))
+    except OSError as e:
+        raise UsageError(f"cannot read {file}: {e.strerror}") from None
+    path = layout(data).directory
+    current = Directory.read(path) if path.exists() else Directory([])
+    added = sum(1 for a in incoming if a.ori not in current)
+    updated = sum(1 for a in incoming if a.ori in current and current.get(a.ori) != a)
+    result = current.merged(incoming, replace=replace)
+    result.write(path)
+    summary = {
+        "file": str(file),
+        "rows": len(incoming),
+        "added": added,
+        "updated": updated,
+        "total": len(result),
+        "replaced": replace,
+    }
+    if json_output:
+        print_json(summary)
+    else:
+        console.print(
+            f"imported {len(incoming)} agencies from {file}: {added} added, "
+            f"{updated} updated; the directory now holds {len(result)}"
+        )
+
+
+@app.command()
+def export(
+    file: Annotated[Path | None, typer.Argument(help="Where to write; stdout if left out.")] = None,
+    data: DataDir = DEFAULT_DATA,
+) -> None:
+    """Export the directory as CSV (contract 4)."""
+    directory = _load(data)
+    if file is None:
+        sys.stdout.write(directory.to_csv())
+    else:
+        directory.write(file)
+        console.print(f"wrote {len(directory)} agencies to {file}")

@@ -1,0 +1,1 @@
+"""Thin HTTP shells: the API (and later the dashboard)."""

@@ -61,6 +61,7 @@ def test_drivers_are_plausible() -> None:
     assert statuses["VALID"] > 0.8 * len(rows["driver"])
     kinds = Counter(e["kind"] for e in rows["driver_event"])
     assert kinds["ISSUED"] == len(rows["driver"])
+    assert all(v["year"] >= 2020 for v in rows["vehicle"] if v["model"] == "MODEL Y")
     owners = {v["owner_id"] for v in rows["vehicle"]}
     assert owners <= {d["id"] for d in rows["driver"]}
 

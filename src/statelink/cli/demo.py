@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -72,6 +75,18 @@ def _prepare(
     return _build(where, spec, quiet), True
 
 
+def program() -> str:
+    """How the user can type this command: ``statelink`` if it is on PATH, else its path."""
+    invoked = Path(sys.argv[0]).resolve()
+    found = shutil.which("statelink")
+    if found and Path(found).resolve() == invoked:
+        return "statelink"
+    try:
+        return str(invoked.relative_to(Path.cwd()))
+    except ValueError:
+        return str(invoked) if invoked.name == "statelink" else "statelink"
+
+
 def _check_port(host: str, port: int) -> None:
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -123,15 +138,16 @@ def demo(
             f"(scale {manifest.scale}, seed {manifest.seed}; "
             + (f"built in {manifest.build_seconds:.1f} s)" if built else "reused)")
         )
+        me = program()
         console.print("\n[bold]try these[/] (in another terminal):")
         for example in tour:
             console.print(f"  [dim]# {example.title}[/]")
-            console.print(f"  statelink query '{example.message}'", soft_wrap=True)
+            console.print(f"  {me} query '{example.message}'", soft_wrap=True)
     if not serve:
         return
     base = f"http://{host}:{port}"
     console.print(f"\n[bold]API[/] on {base}/v1  (OpenAPI: {base}/docs)  — Ctrl-C to stop")
-    console.print(f"  statelink query --hub {base} '{tour[0].message}'", soft_wrap=True)
+    console.print(f"  {program()} query --hub {base} '{tour[0].message}'", soft_wrap=True)
     console.print(
         f"  curl -s -H 'content-type: text/plain' --data '{tour[0].message}' {base}/v1/messages",
         soft_wrap=True,

@@ -68,6 +68,16 @@ MODELS: tuple[tuple[str, str, str, str, int], ...] = (
     ("BIG TEX", "UTILITY TRAILER", "TL", "16V", 2),
     ("FREIGHTLINER", "CASCADIA", "CO", "3AK", 1),
 )
+FIRST_MODEL_YEAR = {
+    "MODEL 3": 2017,
+    "MODEL Y": 2020,
+    "ROGUE": 2008,
+    "TUCSON": 2005,
+    "SORENTO": 2003,
+    "CASCADIA": 2008,
+    "CR-V": 1997,
+    "RAV4": 1996,
+}
 COLORS = {
     "WHI": 25,
     "BLK": 20,
@@ -249,6 +259,7 @@ def _vehicles(draw: _StateDraw, drivers: Sequence[dict[str, Any]]) -> list[dict[
     for _ in range(draw.spec.vehicles(draw.state)):
         make, model, plate_type, wmi, _w = rng.choices(MODELS, cum_weights=_MODEL_WEIGHTS)[0]
         year = min(as_of.year + 1, as_of.year - int(rng.expovariate(1 / 8)))
+        year = max(year, FIRST_MODEL_YEAR.get(model, 1990))
         plate = shared.pop() if shared and plate_type == "PC" else ""
         while not plate or (plate, plate_type) in plates:
             plate = fill(plate_format(draw.state, plate_type), rng)

@@ -6,6 +6,11 @@ hub's checks and routing, the node's search of its SQLite records and the merged
     .venv/bin/python benchmarks/core_switch.py                 # 20,000 queries, 1 at a time
     .venv/bin/python benchmarks/core_switch.py --concurrency 16
     .venv/bin/python benchmarks/core_switch.py --json
+    .venv/bin/python benchmarks/core_switch.py --policies off   # the switch without Cedar
+
+With ``--policies off`` every node's decision point is replaced, in this script only, by
+one that permits without evaluating anything: the baseline that shows what the policy
+step costs. (statelink itself has no such switch: a node without a valid policy denies.)
 
 It uses the nation in --data (default ./statelink-data), building one at the default
 scale if there is none. Run it by hand; the tests never time anything.
@@ -22,6 +27,7 @@ import random
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 from statelink.embedded import EmbeddedNetwork
 from statelink.messages import decode
@@ -34,15 +40,34 @@ from statelink.nation import (
     build_nation,
     read_manifest,
 )
+from statelink.policy.engine import Decision, Outcome
 from statelink.records.generator import Spec
+
+
+class _PermitAll:
+    """Benchmark baseline only: a decision point that permits without evaluating."""
+
+    def __init__(self, real: Any) -> None:
+        self.settings = real.settings
+
+    def request(self, message: Any, agency: Any, **_: Any) -> None:
+        return None
+
+    def decide(self, _request: Any) -> Decision:
+        return Decision(Outcome.PERMIT, (), "")
 
 
 def _percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(p / 100 * len(sorted_values)))]
 
 
-async def _run(layout: Layout, queries: int, concurrency: int, state: str) -> dict[str, object]:
+async def _run(
+    layout: Layout, queries: int, concurrency: int, state: str, policies: bool
+) -> dict[str, object]:
     async with EmbeddedNetwork.open(layout) as network:
+        if not policies:
+            for node in network.nodes.values():
+                node.policy = _PermitAll(node.policy)  # type: ignore[assignment]
         olns = [d.oln for d in network.nodes[state].records.list_drivers(10_000)]
         rng = random.Random(1)
         texts = [f"DQ.NY0303000.{state}.OLN/{rng.choice(olns)}.PUR/C." for _ in range(queries)]
@@ -69,6 +94,7 @@ async def _run(layout: Layout, queries: int, concurrency: int, state: str) -> di
         "state": state,
         "queries": queries,
         "concurrency": concurrency,
+        "policies": "on" if policies else "off",
         "hits": hits,
         "seconds": round(elapsed, 3),
         "queries_per_second": round(queries / elapsed),
@@ -86,13 +112,16 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--state", default="WA")
+    parser.add_argument("--policies", choices=("on", "off"), default="on")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args()
     layout = Layout(args.data)
     if read_manifest(layout) is None:
         print(f"building a nation in {layout.root} (scale {DEFAULT_SCALE}) ...")
         build_nation(layout, Spec(DEFAULT_SCALE, DEFAULT_SEED, DEFAULT_AS_OF))
-    result = asyncio.run(_run(layout, args.queries, args.concurrency, args.state))
+    result = asyncio.run(
+        _run(layout, args.queries, args.concurrency, args.state, args.policies == "on")
+    )
     if args.json:
         print(json.dumps(result, indent=2))
     else:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,10 +30,12 @@ def layout(nation: tuple[Layout, Manifest]) -> Layout:
     return nation[0]
 
 
-@pytest.fixture
-async def network(layout: Layout) -> AsyncIterator[EmbeddedNetwork]:
-    async with EmbeddedNetwork.open(layout) as net:
-        yield net
+@pytest.fixture(scope="session")
+def network(layout: Layout) -> Iterator[EmbeddedNetwork]:
+    """The session nation's network, shared: tests must not change its files."""
+    net = EmbeddedNetwork.open(layout)
+    yield net
+    asyncio.run(net.aclose())
 
 
 @pytest.fixture

@@ -2,37 +2,88 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from types import TracebackType
 
 from statelink.directory import Directory
+from statelink.directory.source import DirectorySource
 from statelink.hub import Hub
 from statelink.nation import Layout, require_manifest
 from statelink.node import StateNode
+from statelink.policy.active import PolicyStore
+from statelink.policy.decision_point import DecisionPoint
+from statelink.policy.settings import StateSettings
 from statelink.records import RecordStore
 from statelink.transport import InProcessTransport
+
+
+class _Nodes(Mapping[str, StateNode]):
+    """Every state's node, each opened the first time it is needed."""
+
+    def __init__(
+        self, layout: Layout, states: list[str], directories: DirectorySource, every: float
+    ) -> None:
+        self._layout = layout
+        self._states = states
+        self._directories = directories
+        self._every = every
+        self._open: dict[str, StateNode] = {}
+
+    def __getitem__(self, state: str) -> StateNode:
+        node = self._open.get(state)
+        if node is None:
+            if state not in self._states:
+                raise KeyError(state)
+            layout = self._layout
+            policy = DecisionPoint(
+                state,
+                PolicyStore(state, layout.state_dir(state)),
+                StateSettings.open(state, layout.node_db(state)),
+                self._directories,
+                every=self._every,
+            )
+            records = RecordStore.open(state, layout.records(state))
+            node = self._open[state] = StateNode(state, records, self._directories, policy)
+        return node
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._states)
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+    def opened(self) -> list[StateNode]:
+        return list(self._open.values())
 
 
 class EmbeddedNetwork:
     """A whole network from a built data folder: ``async with EmbeddedNetwork.open(...)``."""
 
-    def __init__(self, directory: Directory, nodes: dict[str, StateNode]) -> None:
-        self.directory = directory
-        self.nodes = nodes
+    def __init__(self, directories: DirectorySource, nodes: _Nodes) -> None:
+        self.directories = directories
+        self.nodes: Mapping[str, StateNode] = nodes
+        self._nodes = nodes
         self.transport = InProcessTransport(nodes)
-        self.hub = Hub(directory, self.transport)
+        self.hub = Hub(directories, self.transport)
+
+    @property
+    def directory(self) -> Directory:
+        return self.directories.current()
 
     @classmethod
-    def open(cls, layout: Layout) -> EmbeddedNetwork:
+    def open(cls, layout: Layout, *, every: float = 1.0) -> EmbeddedNetwork:
+        """A network over a nation; a state's node opens when first addressed.
+
+        Files (policy, settings, directory) are checked for changes every ``every`` s.
+        """
         manifest = require_manifest(layout)
-        directory = Directory.read(layout.directory)
-        nodes = {
-            state: StateNode(state, RecordStore.open(state, layout.records(state)), directory)
-            for state in manifest.counts
-        }
-        return cls(directory, nodes)
+        directories = DirectorySource.open(layout.directory, every=every)
+        return cls(directories, _Nodes(layout, list(manifest.counts), directories, every))
 
     async def aclose(self) -> None:
         await self.transport.aclose()
+        for node in self._nodes.opened():
+            node.close()
 
     async def __aenter__(self) -> EmbeddedNetwork:
         return self

@@ -85,6 +85,37 @@ class CsvInvalid(UsageError):
         return {"path": self.path, "line": self.line, "errors": [self.error.__dict__]}
 
 
+@dataclass(frozen=True)
+class PolicyProblem:
+    """Why a policy set was refused: the file, the policy's @id (if known), the problem."""
+
+    file: str
+    policy_id: str
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}, policy {self.policy_id}" if self.policy_id else self.file
+        return f"{where}: {self.problem}" if where else self.problem
+
+
+class PolicyInvalid(StatelinkError):
+    """A policy set failed to parse or to validate against the schema; none of it is loaded."""
+
+    code = "invalid-policy"
+    http_status = 422
+    exit_code = 1
+
+    def __init__(self, problems: list[PolicyProblem]) -> None:
+        if not problems:
+            raise ValueError("PolicyInvalid needs at least one PolicyProblem")
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"policy set refused: {problems[0]}{more}")
+        self.problems = problems
+
+    def details(self) -> dict[str, Any]:
+        return {"problems": [p.__dict__ for p in self.problems]}
+
+
 # --- refusals and missing things: exit code 1 --------------------------------
 
 

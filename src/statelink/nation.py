@@ -5,7 +5,9 @@ Layout of the data folder (``./statelink-data`` by default)::
     nation.json                 manifest: spec and counts; written last, so its presence
                                 means the build finished
     directory.csv               the directory (contract 4)
-    states/WA/records.sqlite    one database per state
+    states/WA/records.sqlite    the state's records
+    states/WA/node.sqlite       the node's settings (serious crime, certifications, notices)
+    states/WA/policy.json       the active policy set; policies/<digest>/ every set applied
 
 Each state's file is built under a temporary name and renamed into place when complete.
 """
@@ -23,6 +25,9 @@ from pydantic import BaseModel
 
 from statelink.directory import Directory, seed_directory
 from statelink.errors import NationMissing, UsageError
+from statelink.policy.active import PolicyStore
+from statelink.policy.settings import StateSettings
+from statelink.provision import provision
 from statelink.records import RecordStore
 from statelink.records.generator import Spec, generate
 from statelink.states import CODES, STATES
@@ -51,6 +56,10 @@ class Layout:
 
     def records(self, state: str) -> Path:
         return self.state_dir(state) / "records.sqlite"
+
+    def node_db(self, state: str) -> Path:
+        """The node's own settings: serious-crime ranges, certifications, notice groups."""
+        return self.state_dir(state) / "node.sqlite"
 
 
 class Manifest(BaseModel):
@@ -123,7 +132,8 @@ def build_nation(
     started = dt.datetime.now(dt.UTC)
     layout.manifest.unlink(missing_ok=True)
     existing = Directory.read(layout.directory) if layout.directory.exists() else Directory([])
-    seed_directory().merged(existing).write(layout.directory)  # imported agencies win
+    directory = seed_directory().merged(existing)  # imported agencies win
+    directory.write(layout.directory)
     order = sorted(CODES, key=lambda s: -STATES[s].population)
     counts: dict[str, dict[str, int]] = {}
     with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
@@ -133,6 +143,8 @@ def build_nation(
             counts[state] = future.result()
             if on_state is not None:
                 on_state(state, counts[state])
+    for state in order:
+        provision_state(layout, state, directory, started.date())
     finished = dt.datetime.now(dt.UTC)
     manifest = Manifest(
         scale=spec.scale,
@@ -146,14 +158,38 @@ def build_nation(
     return manifest
 
 
+def provision_state(layout: Layout, state: str, directory: Directory, today: dt.date) -> None:
+    """The state's demo policy and settings, unless it has its own already."""
+    settings = StateSettings.open(state, layout.node_db(state))
+    try:
+        provision(state, PolicyStore(state, layout.state_dir(state)), settings, directory, today)
+    finally:
+        settings.close()
+
+
+def open_settings(layout: Layout, state: str) -> StateSettings:
+    code = _known_state(layout, state)
+    return StateSettings.open(code, layout.node_db(code))
+
+
+def open_policy_store(layout: Layout, state: str) -> PolicyStore:
+    code = _known_state(layout, state)
+    return PolicyStore(code, layout.state_dir(code))
+
+
+def _known_state(layout: Layout, state: str) -> str:
+    manifest = require_manifest(layout)
+    code = state.strip().upper()
+    if code not in manifest.counts:
+        raise UsageError(f"unknown state {state!r}: expected one of {' '.join(manifest.counts)}")
+    return code
+
+
 def open_directory(layout: Layout) -> Directory:
     require_manifest(layout)
     return Directory.read(layout.directory)
 
 
 def open_records(layout: Layout, state: str) -> RecordStore:
-    manifest = require_manifest(layout)
-    code = state.strip().upper()
-    if code not in manifest.counts:
-        raise UsageError(f"unknown state {state!r}: expected one of {' '.join(manifest.counts)}")
+    code = _known_state(layout, state)
     return RecordStore.open(code, layout.records(code))

@@ -32,8 +32,8 @@ class InProcessTransport:
     """Nodes in this process, called directly."""
 
     def __init__(self, nodes: Mapping[str, StateNode]) -> None:
-        self._nodes = dict(nodes)
-        self._states = frozenset(self._nodes)
+        self._nodes = nodes
+        self._states = frozenset(nodes)
 
     def states(self) -> frozenset[str]:
         return self._states
@@ -45,5 +45,4 @@ class InProcessTransport:
         return await node.handle(envelope)
 
     async def aclose(self) -> None:
-        for node in self._nodes.values():
-            node.records.close()
+        """Nothing to release: the nodes belong to whoever opened them."""

@@ -86,7 +86,7 @@ async def test_unknown_ori_is_refused_before_anything_is_sent(
     network: EmbeddedNetwork,
 ) -> None:
     spy = Troubled(network.transport)
-    hub = Hub(network.directory, spy)
+    hub = Hub(network.directories, spy)
     with pytest.raises(UnknownAgency):
         await hub.submit(decode("DQ.NY9999999.WA.OLN/A1.PUR/C."))
     assert spy.delivered == []
@@ -96,7 +96,7 @@ async def test_a_failing_node_is_unavailable_for_its_state_only(
     network: EmbeddedNetwork,
 ) -> None:
     troubled = Troubled(network.transport, failing=frozenset({"OR"}))
-    hub = Hub(network.directory, troubled)
+    hub = Hub(network.directories, troubled)
     reply = await hub.submit(decode("DNQ.NY0303000.WA,OR,ID.NAM/SMITH, JAMES.PUR/C."))
     assert reply.summary["OR"] is Status.UNAVAILABLE
     assert reply.summary["WA"] is not Status.UNAVAILABLE
@@ -109,7 +109,7 @@ async def test_a_stalled_node_times_out_while_the_others_answer(
     network: EmbeddedNetwork,
 ) -> None:
     troubled = Troubled(network.transport, stalled=frozenset({"ID"}))
-    hub = Hub(network.directory, troubled, single_timeout=0.2, nationwide_timeout=0.3)
+    hub = Hub(network.directories, troubled, single_timeout=0.2, nationwide_timeout=0.3)
     reply = await hub.submit(decode("DNQ.NY0303000.WA,ID.NAM/SMITH, JAMES.PUR/C."))
     assert reply.summary["ID"] is Status.UNAVAILABLE
     assert "no answer within 0.2 s" in next(a.detail for a in reply.answers if a.state == "ID")
@@ -123,7 +123,7 @@ async def test_a_state_with_no_node_is_unavailable(network: EmbeddedNetwork) -> 
     partial = {s: n for s, n in network.nodes.items() if s != "OR"}
     from statelink.transport import InProcessTransport
 
-    hub = Hub(network.directory, InProcessTransport(partial))
+    hub = Hub(network.directories, InProcessTransport(partial))
     reply = await hub.submit(decode("DQ.NY0303000.WA,OR.OLN/X1.PUR/C."))
     assert reply.summary == {"WA": Status.NO_HIT, "OR": Status.UNAVAILABLE}
     nationwide = await hub.submit(decode("RQ.NY0303000.NL.LIC/ZZZ9999.PUR/C."))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from statelink.directory import Directory
+from statelink.directory.source import DirectorySource
 from statelink.embedded import EmbeddedNetwork
 from statelink.messages import decode
 from statelink.messages.envelope import Envelope
@@ -35,8 +36,9 @@ async def test_rejects_a_message_addressed_elsewhere(network: EmbeddedNetwork) -
 
 
 async def test_rejects_an_ori_missing_from_its_own_directory(network: EmbeddedNetwork) -> None:
-    own = Directory(a for a in network.directory if a.ori != "NY0303000")
-    node = StateNode("WA", network.nodes["WA"].records, own)
+    own = DirectorySource(Directory(a for a in network.directory if a.ori != "NY0303000"))
+    wa = network.nodes["WA"]
+    node = StateNode("WA", wa.records, own, wa.policy)
     answer = await node.handle(_envelope("DQ.NY0303000.WA.OLN/A1.PUR/C."))
     assert answer.status is Status.REJECTED
     assert "unknown ORI NY0303000" in answer.detail

@@ -79,12 +79,12 @@ def program() -> str:
     """How the user can type this command: ``statelink`` if it is on PATH, else its path."""
     invoked = Path(sys.argv[0]).resolve()
     found = shutil.which("statelink")
-    if found and Path(found).resolve() == invoked:
+    if invoked.name != "statelink" or (found and Path(found).resolve() == invoked):
         return "statelink"
     try:
         return str(invoked.relative_to(Path.cwd()))
     except ValueError:
-        return str(invoked) if invoked.name == "statelink" else "statelink"
+        return str(invoked)
 
 
 def _check_port(host: str, port: int) -> None:

@@ -161,7 +161,7 @@ COMPONENTS: tuple[Component, ...] = (
             ("WA", "Seattle"),
             ("MO", "St. Louis"),
             ("DC", "Washington"),
-            ("WV", "Criminal Justice Information Services Division"),
+            ("NV", "Las Vegas"),
         ),
     ),
     Component(

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import time
 
-from statelink.directory import Directory
+from statelink.directory.source import DirectorySource
 from statelink.errors import StatelinkError
 from statelink.hub.message_id import new_message_id
 from statelink.messages.envelope import Envelope
@@ -28,13 +28,13 @@ NATIONWIDE_TIMEOUT = 60.0
 class Hub:
     def __init__(
         self,
-        directory: Directory,
+        directories: DirectorySource,
         transport: Transport,
         *,
         single_timeout: float = SINGLE_STATE_TIMEOUT,
         nationwide_timeout: float = NATIONWIDE_TIMEOUT,
     ) -> None:
-        self.directory = directory
+        self.directories = directories
         self.transport = transport
         self.single_timeout = single_timeout
         self.nationwide_timeout = nationwide_timeout
@@ -48,7 +48,7 @@ class Hub:
     async def submit(self, message: Message) -> HubResponse:
         """Route one valid message; an ORI not in the directory is refused (fail closed)."""
         started = time.perf_counter()
-        self.directory.require(message.ori)
+        self.directories.current().require(message.ori)
         envelope = Envelope(
             message_id=new_message_id(),
             message=message,

@@ -1,0 +1,138 @@
+"""A state's live policy decision point: the active set, its settings and the directory.
+
+It notices (within a second) a newly applied set, changed settings or a changed
+directory, and rebuilds only what changed: the entities only when the directory does.
+A new set that fails to load leaves the previous valid set in force. With no valid set
+at all it fails closed: every request is denied with reason ``policy-error``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from statelink.directory import Agency
+from statelink.directory.source import DirectorySource
+from statelink.errors import StatelinkError
+from statelink.filewatch import FileWatch
+from statelink.messages.model import Message
+from statelink.policy.active import PolicyStore
+from statelink.policy.engine import (
+    POLICY_ERROR,
+    Decision,
+    Explanation,
+    Outcome,
+    PolicyEngine,
+    Request,
+    derive_context,
+)
+from statelink.policy.entities import entities
+from statelink.policy.settings import Snapshot, StateSettings
+
+log = logging.getLogger(__name__)
+
+
+class DecisionPoint:
+    def __init__(
+        self,
+        state: str,
+        store: PolicyStore,
+        settings: StateSettings,
+        directories: DirectorySource,
+        *,
+        every: float = 1.0,
+    ) -> None:
+        self.state = state
+        self.store = store
+        self.settings = settings
+        self.directories = directories
+        self._policy_watch = FileWatch(store.pointer_path, every=every)
+        self._settings_watch = FileWatch(
+            settings.path, settings.path.with_name(settings.path.name + "-wal"), every=every
+        )
+        self._snapshot: Snapshot = settings.snapshot()
+        self._directory = directories.current()
+        self._engine: PolicyEngine | None = None
+        self.failure = ""
+        self._load_policies()
+
+    @property
+    def ready(self) -> bool:
+        """Whether a valid policy set is in force (else everything is denied)."""
+        return self._engine is not None
+
+    @property
+    def digest(self) -> str:
+        return self._engine.digest if self._engine is not None else ""
+
+    def _load_policies(self) -> None:
+        try:
+            policies = self.store.active()
+        except StatelinkError as e:
+            if self._engine is None:
+                self.failure = e.message
+                log.error(
+                    "%s has no valid policy set, denying everything: %s", self.state, e.message
+                )
+            else:
+                log.error(
+                    "%s policy set not reloaded, keeping %s: %s",
+                    self.state,
+                    self._engine.digest[:12],
+                    e.message,
+                )
+            return
+        self._engine = PolicyEngine(policies, entities(self._directory))
+        self.failure = ""
+        log.info("%s policy set %s in force", self.state, policies.digest[:12])
+
+    def _refresh(self) -> None:
+        if self._policy_watch.changed():
+            self._load_policies()
+        if self._settings_watch.changed():
+            self._snapshot = self.settings.snapshot()
+        directory = self.directories.current()
+        if directory is not self._directory:
+            self._directory = directory
+            if self._engine is not None:
+                self._engine = PolicyEngine(self._engine.policies, entities(directory))
+
+    def request(
+        self,
+        message: Message,
+        agency: Agency,
+        *,
+        review_approved: bool = False,
+        today: dt.date | None = None,
+    ) -> Request:
+        """The Cedar request for a message to this state, with the context derived here."""
+        self._refresh()
+        context = derive_context(
+            message,
+            agency,
+            self.state,
+            self._snapshot,
+            today=today or dt.datetime.now(dt.UTC).date(),
+            review_approved=review_approved,
+        )
+        return Request(agency.ori, message.mke, f"{self.state}/{message.key.dataset}", context)
+
+    def decide(self, request: Request, *, cached: bool = True) -> Decision:
+        engine = self._engine
+        if engine is None:
+            return Decision(Outcome.DENY, (POLICY_ERROR,), "", error=self.failure)
+        return engine.decide(request, cached=cached)
+
+    @property
+    def engine(self) -> PolicyEngine | None:
+        return self._engine
+
+    def explain(self, request: Request) -> Explanation:
+        engine = self._engine
+        if engine is None:
+            return Explanation(self.decide(request), request)
+        return engine.explain(request)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot

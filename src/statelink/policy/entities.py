@@ -1,0 +1,73 @@
+"""The Cedar entities a policy decides over, built from the directory.
+
+Every agency becomes ``Statelink::Agency::"<ORI>"`` with its directory attributes, a
+member of ``Statelink::AgencyGroup::"<group>"`` for each of its groups; every state's
+datasets become ``Statelink::Dataset::"<STATE>/driver"`` and ``".../vehicle"``. The set is
+parsed once per directory (by digest) and shared by every node in the process; actions
+and their groups come from the schema.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import cedarpy
+
+from statelink.directory import Directory
+from statelink.messages.keys import DATASET_KINDS
+from statelink.policy.schema import NAMESPACE, schema
+from statelink.states import CODES
+
+AGENCY = f"{NAMESPACE}::Agency"
+GROUP = f"{NAMESPACE}::AgencyGroup"
+DATASET = f"{NAMESPACE}::Dataset"
+ACTION = f"{NAMESPACE}::Action"
+
+_lock = threading.Lock()
+_cache: dict[str, cedarpy.Entities] = {}
+
+
+def entity_documents(directory: Directory) -> list[dict[str, Any]]:
+    """The Cedar JSON entity documents for a directory."""
+    documents: list[dict[str, Any]] = [
+        {"uid": {"type": GROUP, "id": group}, "attrs": {}, "parents": []}
+        for group in directory.groups()
+    ]
+    documents.extend(
+        {
+            "uid": {"type": AGENCY, "id": agency.ori},
+            "attrs": {
+                "ori": agency.ori,
+                "state": agency.state,
+                "kind": agency.kind,
+                "department": agency.department,
+                "component": agency.component,
+            },
+            "parents": [{"type": GROUP, "id": group} for group in agency.groups],
+        }
+        for agency in directory
+    )
+    documents.extend(
+        {
+            "uid": {"type": DATASET, "id": f"{state}/{kind}"},
+            "attrs": {"state": state, "kind": kind},
+            "parents": [],
+        }
+        for state in CODES
+        for kind in DATASET_KINDS
+    )
+    return documents
+
+
+def entities(directory: Directory) -> cedarpy.Entities:
+    """The parsed entities of this directory: built on first use, then reused."""
+    with _lock:
+        cached = _cache.get(directory.digest)
+        if cached is None:
+            text = json.dumps(entity_documents(directory))
+            cached = cedarpy.Entities.from_json_str(text, schema())
+            _cache.clear()  # keep only the current directory's entities
+            _cache[directory.digest] = cached
+        return cached

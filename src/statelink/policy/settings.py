@@ -1,0 +1,262 @@
+"""A state's own policy settings, kept with its node (``states/XX/node.sqlite``).
+
+- **serious-crime ranges**: NCIC offense codes the state counts as serious crime, which
+  make ``context.serious_crime`` true;
+- **certifications**: which agencies have a current certification on file with the
+  state (``context.certified``), with validity dates, document reference and signer;
+- **notice groups**: agency groups whose access to a record owes the person a notice.
+
+The hot path reads a :class:`Snapshot`, rebuilt only when the settings change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from statelink.errors import NotFound, StoreError, UsageError
+from statelink.messages import fields as rules
+from statelink.store import open_engine, sqlite_url
+
+DEFAULT_SERIOUS_CRIME: tuple[tuple[str, str, str], ...] = (
+    ("0900", "0999", "homicide"),
+    ("1000", "1099", "kidnapping"),
+    ("1100", "1199", "sexual assault"),
+    ("1200", "1299", "robbery"),
+    ("1300", "1399", "aggravated assault"),
+    ("6400", "6499", "human trafficking"),
+)
+DEFAULT_NOTICE_DAYS = 3
+
+metadata = sa.MetaData()
+serious_crime = sa.Table(
+    "serious_crime",
+    metadata,
+    sa.Column("first", sa.String(4), primary_key=True),
+    sa.Column("last", sa.String(4), nullable=False),
+    sa.Column("label", sa.String(60), nullable=False, server_default=""),
+)
+certification = sa.Table(
+    "certification",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("ori", sa.String(9), nullable=False, index=True),
+    sa.Column("valid_from", sa.Date, nullable=False),
+    sa.Column("valid_to", sa.Date, nullable=False),
+    sa.Column("document", sa.String(200), nullable=False, server_default=""),
+    sa.Column("signer", sa.String(120), nullable=False, server_default=""),
+    sa.Column("revoked_at", sa.DateTime, nullable=True),
+    sa.Column("revoked_reason", sa.String(200), nullable=False, server_default=""),
+)
+notice_group = sa.Table(
+    "notice_group",
+    metadata,
+    sa.Column("name", sa.String(63), primary_key=True),
+)
+
+_RANGE = re.compile(r"(\d{4})(?:-(\d{4}))?")
+
+
+@dataclass(frozen=True)
+class Certification:
+    id: int
+    ori: str
+    valid_from: dt.date
+    valid_to: dt.date
+    document: str
+    signer: str
+    revoked_at: dt.datetime | None
+    revoked_reason: str
+
+    def current(self, on: dt.date) -> bool:
+        return self.revoked_at is None and self.valid_from <= on <= self.valid_to
+
+    def as_dict(self) -> dict[str, str | int | None]:
+        return {
+            "id": self.id,
+            "ori": self.ori,
+            "valid_from": self.valid_from.isoformat(),
+            "valid_to": self.valid_to.isoformat(),
+            "document": self.document,
+            "signer": self.signer,
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+            "revoked_reason": self.revoked_reason,
+        }
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the policy context needs from the settings, for fast lookups."""
+
+    serious: tuple[tuple[str, str], ...]
+    certified_until: dict[str, list[tuple[dt.date, dt.date]]] = field(default_factory=dict)
+    notice_groups: frozenset[str] = frozenset()
+
+    def is_serious(self, offense: str) -> bool:
+        return bool(offense) and any(first <= offense <= last for first, last in self.serious)
+
+    def is_certified(self, ori: str, on: dt.date) -> bool:
+        return any(start <= on <= end for start, end in self.certified_until.get(ori, ()))
+
+
+def parse_ranges(values: Iterable[str]) -> list[tuple[str, str]]:
+    """``0900-0999`` or ``6401`` strings as (first, last) offense-code pairs."""
+    ranges = []
+    for value in values:
+        for part in value.replace(",", " ").split():
+            found = _RANGE.fullmatch(part.strip())
+            if not found or (found.group(2) and found.group(2) < found.group(1)):
+                raise UsageError(
+                    f"serious-crime range: expected NNNN or NNNN-NNNN (4-digit NCIC "
+                    f"offense codes, low to high), given {part!r}"
+                )
+            ranges.append((found.group(1), found.group(2) or found.group(1)))
+    if not ranges:
+        raise UsageError("give at least one serious-crime range, e.g. 0900-0999")
+    return sorted(set(ranges))
+
+
+class StateSettings:
+    """The settings store of one state."""
+
+    def __init__(self, state: str, engine: Engine, path: Path) -> None:
+        self.state = state
+        self.path = path
+        self._engine = engine
+
+    @classmethod
+    def open(cls, state: str, path: Path) -> StateSettings:
+        """Open (creating with defaults if new) the settings of a state."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        new = not path.exists()
+        store = cls(state, open_engine(sqlite_url(path)), path)
+        metadata.create_all(store._engine)
+        if new:
+            store.set_serious_crime([(a, b) for a, b, _ in DEFAULT_SERIOUS_CRIME])
+        return store
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # --- serious crime ----------------------------------------------------------
+
+    def serious_crime(self) -> list[tuple[str, str, str]]:
+        rows = self._read(sa.select(serious_crime).order_by(serious_crime.c.first))
+        return [(r.first, r.last, r.label) for r in rows]
+
+    def set_serious_crime(self, ranges: list[tuple[str, str]]) -> None:
+        labels = {(a, b): label for a, b, label in DEFAULT_SERIOUS_CRIME}
+        with self._write() as conn:
+            conn.execute(serious_crime.delete())
+            conn.execute(
+                serious_crime.insert(),
+                [{"first": a, "last": b, "label": labels.get((a, b), "")} for a, b in ranges],
+            )
+
+    # --- certifications -----------------------------------------------------------
+
+    def certifications(self, ori: str | None = None) -> list[Certification]:
+        query = sa.select(certification).order_by(certification.c.ori, certification.c.id)
+        if ori is not None:
+            query = query.where(certification.c.ori == ori)
+        return [Certification(**row._mapping) for row in self._read(query)]
+
+    def add_certification(
+        self,
+        ori: str,
+        valid_from: dt.date,
+        valid_to: dt.date,
+        *,
+        document: str = "",
+        signer: str = "",
+    ) -> Certification:
+        try:
+            ori = rules.ori(ori)
+        except rules.Unexpected as e:
+            raise UsageError(f"--ori: expected {e.expected}, given {ori!r}") from None
+        if valid_to < valid_from:
+            raise UsageError(f"a certification ends after it starts: {valid_from} to {valid_to}")
+        with self._write() as conn:
+            key = conn.execute(
+                certification.insert().values(
+                    ori=ori,
+                    valid_from=valid_from,
+                    valid_to=valid_to,
+                    document=document,
+                    signer=signer,
+                )
+            ).inserted_primary_key
+        assert key is not None
+        return next(c for c in self.certifications(ori) if c.id == key[0])
+
+    def add_certifications(self, rows: list[dict[str, object]]) -> None:
+        """Bulk insert (the demo's seed): dicts with ori, valid_from, valid_to, ..."""
+        with self._write() as conn:
+            conn.execute(certification.insert(), rows)
+
+    def revoke(self, ori: str, reason: str, at: dt.datetime | None = None) -> int:
+        """Revoke every unrevoked certification of an agency; return how many."""
+        when = at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        with self._write() as conn:
+            done = conn.execute(
+                certification.update()
+                .where(certification.c.ori == ori.upper(), certification.c.revoked_at.is_(None))
+                .values(revoked_at=when, revoked_reason=reason)
+            ).rowcount
+        if not done:
+            raise NotFound(f"{self.state} has no unrevoked certification for {ori.upper()}")
+        return int(done)
+
+    def expiring(self, on: dt.date, within_days: int) -> list[Certification]:
+        """Current certifications that end within ``within_days`` of ``on``."""
+        end = on + dt.timedelta(days=within_days)
+        return [c for c in self.certifications() if c.current(on) and c.valid_to <= end]
+
+    # --- notice groups --------------------------------------------------------------
+
+    def notice_groups(self) -> list[str]:
+        return [r.name for r in self._read(sa.select(notice_group).order_by(notice_group.c.name))]
+
+    def set_notice_groups(self, groups: Iterable[str]) -> None:
+        names = sorted({g.strip().lower() for g in groups if g.strip()})
+        with self._write() as conn:
+            conn.execute(notice_group.delete())
+            if names:
+                conn.execute(notice_group.insert(), [{"name": n} for n in names])
+
+    # --- the hot path's view ---------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        certified: dict[str, list[tuple[dt.date, dt.date]]] = {}
+        for cert in self.certifications():
+            if cert.revoked_at is None:
+                certified.setdefault(cert.ori, []).append((cert.valid_from, cert.valid_to))
+        return Snapshot(
+            serious=tuple((a, b) for a, b, _ in self.serious_crime()),
+            certified_until=certified,
+            notice_groups=frozenset(self.notice_groups()),
+        )
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _read(self, query: sa.Select[tuple[object, ...]]) -> list[sa.Row[tuple[object, ...]]]:
+        try:
+            with self._engine.connect() as conn:
+                return list(conn.execute(query))
+        except sa.exc.SQLAlchemyError as e:
+            raise StoreError(f"{self.state} settings could not be read: {type(e).__name__}") from e
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        try:
+            with self._engine.begin() as conn:
+                yield conn
+        except sa.exc.SQLAlchemyError as e:
+            raise StoreError(f"{self.state} settings could not be saved: {type(e).__name__}") from e

@@ -24,8 +24,10 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from statelink.directory import Directory, seed_directory
+from statelink.directory.source import DirectorySource
 from statelink.errors import NationMissing, UsageError
 from statelink.policy.active import PolicyStore
+from statelink.policy.decision_point import DecisionPoint
 from statelink.policy.settings import StateSettings
 from statelink.provision import provision
 from statelink.records import RecordStore
@@ -183,6 +185,17 @@ def _known_state(layout: Layout, state: str) -> str:
     if code not in manifest.counts:
         raise UsageError(f"unknown state {state!r}: expected one of {' '.join(manifest.counts)}")
     return code
+
+
+def open_decision_point(layout: Layout, state: str) -> DecisionPoint:
+    """A state's decision point as its node would run it (for explain and the CLI)."""
+    code = _known_state(layout, state)
+    return DecisionPoint(
+        code,
+        PolicyStore(code, layout.state_dir(code)),
+        StateSettings.open(code, layout.node_db(code)),
+        DirectorySource.open(layout.directory),
+    )
 
 
 def open_directory(layout: Layout) -> Directory:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from statelink.directory import Directory
@@ -11,6 +13,8 @@ from statelink.messages import decode
 from statelink.messages.envelope import Envelope
 from statelink.messages.response import Status
 from statelink.node import StateNode
+from statelink.policy.active import PolicyStore
+from statelink.policy.decision_point import DecisionPoint
 
 pytestmark = pytest.mark.anyio
 
@@ -48,3 +52,40 @@ async def test_rejects_an_ori_missing_from_its_own_directory(network: EmbeddedNe
 async def test_nationwide_messages_are_for_every_node(network: EmbeddedNetwork) -> None:
     answer = await network.nodes["WY"].handle(_envelope("RQ.NY0303000.NL.LIC/ZZZ9999.PUR/C."))
     assert answer.status is Status.NO_HIT
+
+
+async def test_a_denial_releases_nothing_and_says_why(network: EmbeddedNetwork) -> None:
+    node = network.nodes["WA"]
+    driver = node.records.list_drivers(1)[0]
+    answer = await node.handle(_envelope(f"DQ.WAICE0100.WA.OLN/{driver.oln}.PUR/I."))
+    assert answer.status is Status.DENIED
+    assert answer.record_count == 0
+    assert {r.id for r in answer.reasons} == {
+        "no-civil-immigration",
+        "no-civil-immigration-purpose",
+    }
+    assert all(r.reason and r.law for r in answer.reasons)
+
+
+async def test_a_hold_releases_nothing_until_review(network: EmbeddedNetwork) -> None:
+    node = network.nodes["WA"]
+    driver = node.records.list_drivers(1)[0]
+    answer = await node.handle(_envelope(f"DQ.WAHSI0100.WA.OLN/{driver.oln}.PUR/C.OFF/6499."))
+    assert answer.status is Status.HELD
+    assert answer.record_count == 0
+    assert [r.id for r in answer.reasons] == ["no-civil-immigration"]
+    assert "case-by-case review" in answer.detail
+
+
+async def test_a_node_without_a_valid_policy_keeps_denying(
+    network: EmbeddedNetwork, tmp_path: Path
+) -> None:
+    wa = network.nodes["WA"]
+    store = PolicyStore("WA", tmp_path)  # nothing applied here
+    point = DecisionPoint("WA", store, wa.policy.settings, network.directories)
+    node = StateNode("WA", wa.records, network.directories, point)
+    driver = wa.records.list_drivers(1)[0]
+    answer = await node.handle(_envelope(f"DQ.NY0303000.WA.OLN/{driver.oln}.PUR/C."))
+    assert answer.status is Status.DENIED
+    assert [r.id for r in answer.reasons] == ["policy-error"]
+    assert answer.record_count == 0

@@ -130,6 +130,7 @@ class PolicyEngine:
         self._cache: OrderedDict[tuple[Any, ...], Decision] = OrderedDict()
         self.hits = 0
         self.misses = 0
+        self._position = {policy_id: n for n, policy_id in enumerate(policies.infos)}
         self._reasons = {
             info.id: PolicyReason(id=info.id, reason=info.reason, law=info.law)
             for info in policies.infos.values()
@@ -217,10 +218,15 @@ class PolicyEngine:
             )
             return Decision(Outcome.DENY, (POLICY_ERROR,), self.digest, error=error)
         ids = diagnostics.id_annotations_by_reason
-        reasons = tuple(self._reason(ids.get(p, p)) for p in diagnostics.reasons)
+        deciding = sorted((ids.get(p, p) for p in diagnostics.reasons), key=self._order)
+        reasons = tuple(self._reason(policy_id) for policy_id in deciding)
         if result.decision is cedarpy.Decision.Allow:
             return Decision(Outcome.PERMIT, reasons, self.digest)
         return Decision(Outcome.DENY, reasons or (DEFAULT_DENY,), self.digest)
+
+    def _order(self, policy_id: str) -> tuple[int, str]:
+        """Deciding policies in the order the set lists them (Cedar reports a set)."""
+        return (self._position.get(policy_id, len(self._position)), policy_id)
 
     def _reason(self, policy_id: str) -> PolicyReason:
         return self._reasons.get(policy_id) or PolicyReason(id=policy_id)

@@ -1,0 +1,54 @@
+"""Applying a policy set: whole and atomic, kept by digest, never an invalid set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from statelink.errors import NotFound, PolicyInvalid
+from statelink.policy.active import PolicyStore
+
+GOOD = '@id("all")\npermit (principal, action, resource);\n'
+OTHER = '@id("c-only")\npermit (principal, action, resource) when { context.purpose == "C" };\n'
+BAD = '@id("bad")\npermit (principal, action, resource) when { context.offense in ["x"] };\n'
+
+
+def test_apply_activates_and_records_history(tmp_path: Path) -> None:
+    store = PolicyStore("WA", tmp_path)
+    with pytest.raises(NotFound):
+        store.active()
+    first = store.apply_files({"a.cedar": GOOD}, "first")
+    second = store.apply_files({"a.cedar": OTHER}, "second")
+    assert store.active().digest == second.digest
+    assert json.loads(store.pointer_path.read_text())["digest"] == second.digest
+    assert [h.source for h in store.history()] == ["first", "second"]
+    assert store.load(first.digest).digest == first.digest  # old sets stay, for replay
+    assert (tmp_path / "policies" / first.digest / "a.cedar").read_text() == GOOD
+
+
+def test_an_invalid_set_never_becomes_active(tmp_path: Path) -> None:
+    store = PolicyStore("WA", tmp_path)
+    good = store.apply_files({"a.cedar": GOOD}, "good")
+    with pytest.raises(PolicyInvalid):
+        store.apply_files({"a.cedar": GOOD, "b.cedar": BAD}, "bad")
+    assert store.active().digest == good.digest
+    assert len(store.history()) == 1
+
+
+def test_changed_files_are_detected(tmp_path: Path) -> None:
+    store = PolicyStore("WA", tmp_path)
+    applied = store.apply_files({"a.cedar": GOOD}, "good")
+    (tmp_path / "policies" / applied.digest / "a.cedar").write_text(OTHER)
+    with pytest.raises(PolicyInvalid, match="no longer match their digest"):
+        store.active()
+
+
+def test_apply_from_a_folder(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "x.cedar").write_text(GOOD)
+    store = PolicyStore("WA", tmp_path / "state")
+    assert list(store.apply(source).files) == ["x.cedar"]
+    assert store.applied() is not None

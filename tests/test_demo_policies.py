@@ -1,0 +1,66 @@
+"""The demo nation's policies, end to end through the hub (issue 3's scenarios)."""
+
+from __future__ import annotations
+
+import pytest
+
+from statelink.embedded import EmbeddedNetwork
+from statelink.messages import decode
+from statelink.messages.response import Status
+from statelink.provision import DEMO_TEMPLATES, LAPSED_YESTERDAY
+
+pytestmark = pytest.mark.anyio
+
+
+def _oln(network: EmbeddedNetwork) -> str:
+    return network.nodes["WA"].records.list_drivers(1)[0].oln
+
+
+async def test_ice_asking_wa_for_civil_immigration_is_denied_with_the_reason(
+    network: EmbeddedNetwork,
+) -> None:
+    reply = await network.hub.submit(decode(f"DQ.VTICE0900.WA.OLN/{_oln(network)}.PUR/I."))
+    (answer,) = reply.answers
+    assert answer.status is Status.DENIED
+    reasons = {r.id: r for r in answer.reasons}
+    assert reasons["no-civil-immigration"].reason.startswith(
+        "Driver and vehicle data are not released to agencies that primarily enforce"
+    )
+    assert answer.drivers == []
+
+
+async def test_ice_with_a_judicial_warrant_is_answered(network: EmbeddedNetwork) -> None:
+    oln = _oln(network)
+    reply = await network.hub.submit(
+        decode(
+            f"DQ.VTICE0900.WA.OLN/{oln}.PUR/I.WKD/judicial.WID/2:25-mj-00123.WCT/W\\.D\\. Wash\\.."
+        )
+    )
+    (answer,) = reply.answers
+    assert answer.status is Status.HIT
+    assert answer.drivers[0].oln == oln
+
+
+async def test_ice_with_a_serious_crime_and_no_warrant_is_held(network: EmbeddedNetwork) -> None:
+    reply = await network.hub.submit(
+        decode(f"DQ.VTICE0900.WA.OLN/{_oln(network)}.PUR/C.OFF/0911.CAS/2025-0042.")
+    )
+    (answer,) = reply.answers
+    assert answer.status is Status.HELD
+    assert answer.drivers == []
+
+
+async def test_a_lapsed_certification_is_refused_with_the_certification_reason(
+    network: EmbeddedNetwork,
+) -> None:
+    reply = await network.hub.submit(decode(f"DQ.{LAPSED_YESTERDAY}.WA.OLN/{_oln(network)}.PUR/C."))
+    assert [r.id for r in reply.answers[0].reasons] == ["certification-required"]
+
+
+async def test_one_nationwide_query_meets_each_states_own_policy(
+    network: EmbeddedNetwork,
+) -> None:
+    reply = await network.hub.submit(decode("RQ.VTICE0900.NL.LIC/ZZZ9999.PUR/I."))
+    refusing = {s for s, status in reply.summary.items() if status is Status.DENIED}
+    assert refusing == set(DEMO_TEMPLATES)  # the states with a law; the rest is baseline
+    assert all(reply.summary[s] is Status.NO_HIT for s in reply.summary if s not in refusing)

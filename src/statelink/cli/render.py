@@ -27,11 +27,10 @@ STATUS_STYLE = {
 
 
 def _detail(answer: StateAnswer) -> str:
-    if answer.reasons:
-        return "; ".join(
-            f"{r.id}: {r.reason}" + (f" [{r.law}]" if r.law else "") for r in answer.reasons
-        )
-    return answer.detail
+    reasons = "; ".join(
+        f"{r.id}: {r.reason}" + (f" [{r.law}]" if r.law else "") for r in answer.reasons
+    )
+    return " — ".join(part for part in (answer.detail, reasons) if part)
 
 
 def response(console: Console, reply: HubResponse) -> None:

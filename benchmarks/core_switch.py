@@ -7,10 +7,13 @@ hub's checks and routing, the node's search of its SQLite records and the merged
     .venv/bin/python benchmarks/core_switch.py --concurrency 16
     .venv/bin/python benchmarks/core_switch.py --json
     .venv/bin/python benchmarks/core_switch.py --policies off   # the switch without Cedar
+    .venv/bin/python benchmarks/core_switch.py --audit off      # ... without the audit log
 
 With ``--policies off`` every node's decision point is replaced, in this script only, by
-one that permits without evaluating anything: the baseline that shows what the policy
-step costs. (statelink itself has no such switch: a node without a valid policy denies.)
+one that permits without evaluating anything; with ``--audit off`` its audit writer by one
+that hands out receipts without writing. They are the baselines that show what the policy
+and audit steps cost. (statelink itself has no such switches: a node without a valid
+policy denies, and a node that cannot log answers UNAVAILABLE.)
 
 It uses the nation in --data (default ./statelink-data), building one at the default
 scale if there is none. Run it by hand; the tests never time anything.
@@ -31,7 +34,7 @@ from typing import Any
 
 from statelink.embedded import EmbeddedNetwork
 from statelink.messages import decode
-from statelink.messages.response import Status
+from statelink.messages.response import Receipt, Status
 from statelink.nation import (
     DEFAULT_AS_OF,
     DEFAULT_SCALE,
@@ -44,11 +47,23 @@ from statelink.policy.engine import Decision, Outcome
 from statelink.records.generator import Spec
 
 
+class _NoAudit:
+    """Benchmark baseline only: receipts without a log."""
+
+    def __init__(self) -> None:
+        self._seq = 0
+
+    async def append(self, _state: str, _entry: Any) -> Receipt:
+        self._seq += 1
+        return Receipt(log="none", seq=self._seq, leaf_hash="")
+
+
 class _PermitAll:
     """Benchmark baseline only: a decision point that permits without evaluating."""
 
     def __init__(self, real: Any) -> None:
         self.settings = real.settings
+        self.digest = ""
 
     def request(self, message: Any, agency: Any, **_: Any) -> None:
         return None
@@ -62,12 +77,14 @@ def _percentile(sorted_values: list[float], p: float) -> float:
 
 
 async def _run(
-    layout: Layout, queries: int, concurrency: int, state: str, policies: bool
+    layout: Layout, queries: int, concurrency: int, state: str, policies: bool, audit: bool
 ) -> dict[str, object]:
     async with EmbeddedNetwork.open(layout) as network:
+        node = network.nodes[state]
         if not policies:
-            for node in network.nodes.values():
-                node.policy = _PermitAll(node.policy)  # type: ignore[assignment]
+            node.policy = _PermitAll(node.policy)  # type: ignore[assignment]
+        if not audit:
+            node.audit = _NoAudit()  # type: ignore[assignment]
         olns = [d.oln for d in network.nodes[state].records.list_drivers(10_000)]
         rng = random.Random(1)
         texts = [f"DQ.NY0303000.{state}.OLN/{rng.choice(olns)}.PUR/C." for _ in range(queries)]
@@ -95,6 +112,7 @@ async def _run(
         "queries": queries,
         "concurrency": concurrency,
         "policies": "on" if policies else "off",
+        "audit": "on" if audit else "off",
         "hits": hits,
         "seconds": round(elapsed, 3),
         "queries_per_second": round(queries / elapsed),
@@ -113,6 +131,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--state", default="WA")
     parser.add_argument("--policies", choices=("on", "off"), default="on")
+    parser.add_argument("--audit", choices=("on", "off"), default="on")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args()
     layout = Layout(args.data)
@@ -120,7 +139,14 @@ def main() -> None:
         print(f"building a nation in {layout.root} (scale {DEFAULT_SCALE}) ...")
         build_nation(layout, Spec(DEFAULT_SCALE, DEFAULT_SEED, DEFAULT_AS_OF))
     result = asyncio.run(
-        _run(layout, args.queries, args.concurrency, args.state, args.policies == "on")
+        _run(
+            layout,
+            args.queries,
+            args.concurrency,
+            args.state,
+            args.policies == "on",
+            args.audit == "on",
+        )
     )
     if args.json:
         print(json.dumps(result, indent=2))

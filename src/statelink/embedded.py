@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from types import TracebackType
 
+from statelink.audit import AuditService
+from statelink.audit.appender import CHECKPOINT_EVERY, CHECKPOINT_SECONDS
 from statelink.directory import Directory
 from statelink.directory.source import DirectorySource
 from statelink.hub import Hub
+from statelink.hub.routing_log import RoutingLog
 from statelink.nation import Layout, require_manifest
 from statelink.node import StateNode
 from statelink.policy.active import PolicyStore
@@ -21,12 +24,18 @@ class _Nodes(Mapping[str, StateNode]):
     """Every state's node, each opened the first time it is needed."""
 
     def __init__(
-        self, layout: Layout, states: list[str], directories: DirectorySource, every: float
+        self,
+        layout: Layout,
+        states: list[str],
+        directories: DirectorySource,
+        every: float,
+        audit: AuditService,
     ) -> None:
         self._layout = layout
         self._states = states
         self._directories = directories
         self._every = every
+        self._audit = audit
         self._open: dict[str, StateNode] = {}
 
     def __getitem__(self, state: str) -> StateNode:
@@ -43,7 +52,8 @@ class _Nodes(Mapping[str, StateNode]):
                 every=self._every,
             )
             records = RecordStore.open(state, layout.records(state))
-            node = self._open[state] = StateNode(state, records, self._directories, policy)
+            node = StateNode(state, records, self._directories, policy, self._audit)
+            self._open[state] = node
         return node
 
     def __iter__(self) -> Iterator[str]:
@@ -59,31 +69,57 @@ class _Nodes(Mapping[str, StateNode]):
 class EmbeddedNetwork:
     """A whole network from a built data folder: ``async with EmbeddedNetwork.open(...)``."""
 
-    def __init__(self, directories: DirectorySource, nodes: _Nodes) -> None:
+    def __init__(
+        self,
+        directories: DirectorySource,
+        nodes: _Nodes,
+        routing_log: RoutingLog,
+        audit: AuditService,
+    ) -> None:
         self.directories = directories
         self.nodes: Mapping[str, StateNode] = nodes
         self._nodes = nodes
         self.transport = InProcessTransport(nodes)
-        self.hub = Hub(directories, self.transport)
+        self.routing_log = routing_log
+        self.audit = audit
+        self.hub = Hub(directories, self.transport, routing_log=routing_log)
 
     @property
     def directory(self) -> Directory:
         return self.directories.current()
 
     @classmethod
-    def open(cls, layout: Layout, *, every: float = 1.0) -> EmbeddedNetwork:
+    def open(
+        cls,
+        layout: Layout,
+        *,
+        every: float = 1.0,
+        checkpoint_every: int = CHECKPOINT_EVERY,
+        checkpoint_seconds: float = CHECKPOINT_SECONDS,
+    ) -> EmbeddedNetwork:
         """A network over a nation; a state's node opens when first addressed.
 
-        Files (policy, settings, directory) are checked for changes every ``every`` s.
+        Files (policy, settings, directory) are checked for changes every ``every`` s;
+        each state's audit log is checkpointed every ``checkpoint_every`` records or
+        ``checkpoint_seconds`` seconds.
         """
         manifest = require_manifest(layout)
         directories = DirectorySource.open(layout.directory, every=every)
-        return cls(directories, _Nodes(layout, list(manifest.counts), directories, every))
+        audit = AuditService(
+            lambda state: (layout.audit(state), layout.keys(state)),
+            checkpoint_every=checkpoint_every,
+            checkpoint_seconds=checkpoint_seconds,
+        )
+        nodes = _Nodes(layout, list(manifest.counts), directories, every, audit)
+        return cls(directories, nodes, RoutingLog(layout.hub_db), audit)
 
     async def aclose(self) -> None:
+        """Stop the audit service (it signs a last checkpoint of each log), close the stores."""
         await self.transport.aclose()
+        await self.audit.aclose()
         for node in self._nodes.opened():
             node.close()
+        self.routing_log.close()
 
     async def __aenter__(self) -> EmbeddedNetwork:
         return self

@@ -178,3 +178,10 @@ class RemoteError(StatelinkError):
 
     def details(self) -> dict[str, Any]:
         return self._details
+
+
+class AuditUnavailable(StatelinkError):
+    """A record could not be written to the audit log: nothing may be released."""
+
+    code = "audit-unavailable"
+    http_status = 503

@@ -8,6 +8,9 @@ Layout of the data folder (``./statelink-data`` by default)::
     states/WA/records.sqlite    the state's records
     states/WA/node.sqlite       the node's settings (serious crime, certifications, notices)
     states/WA/policy.json       the active policy set; policies/<digest>/ every set applied
+    states/WA/audit.sqlite      the state's audit log (records, Merkle tree, checkpoints)
+    states/WA/keys/             the node's audit keys, outside the audit store
+    hub.sqlite                  the hub's routing log (metadata only)
 
 Each state's file is built under a temporary name and renamed into place when complete.
 """
@@ -58,6 +61,19 @@ class Layout:
 
     def records(self, state: str) -> Path:
         return self.state_dir(state) / "records.sqlite"
+
+    def audit(self, state: str) -> Path:
+        """The state's tamper-evident audit log."""
+        return self.state_dir(state) / "audit.sqlite"
+
+    def keys(self, state: str) -> Path:
+        """The node's audit keys (signing key, record-hash key), outside the audit store."""
+        return self.state_dir(state) / "keys"
+
+    @property
+    def hub_db(self) -> Path:
+        """The hub's routing log: who sent what where, and what came back (no content)."""
+        return self.root / "hub.sqlite"
 
     def node_db(self, state: str) -> Path:
         """The node's own settings: serious-crime ranges, certifications, notice groups."""

@@ -14,6 +14,7 @@ import time
 from statelink.directory.source import DirectorySource
 from statelink.errors import StatelinkError
 from statelink.hub.message_id import new_message_id
+from statelink.hub.routing_log import RoutingLog
 from statelink.messages.envelope import Envelope
 from statelink.messages.model import Message
 from statelink.messages.response import HubResponse, StateAnswer, Status
@@ -33,9 +34,11 @@ class Hub:
         *,
         single_timeout: float = SINGLE_STATE_TIMEOUT,
         nationwide_timeout: float = NATIONWIDE_TIMEOUT,
+        routing_log: RoutingLog | None = None,
     ) -> None:
         self.directories = directories
         self.transport = transport
+        self.routing_log = routing_log
         self.single_timeout = single_timeout
         self.nationwide_timeout = nationwide_timeout
 
@@ -73,14 +76,17 @@ class Hub:
             summary=summary,
             elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
         )
-        log.info(
-            "message %s %s from %s to %d states: %s",
-            envelope.message_id,
-            message.mke,
-            message.ori,
-            len(states),
-            response.counts(),
-        )
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "message %s %s from %s to %d states: %s",
+                envelope.message_id,
+                message.mke,
+                message.ori,
+                len(states),
+                response.counts(),
+            )
+        if self.routing_log is not None:
+            self.routing_log.record(message, response)
         return response
 
     async def _ask(self, state: str, envelope: Envelope, timeout: float) -> StateAnswer:

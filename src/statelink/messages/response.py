@@ -82,6 +82,15 @@ class PolicyReason(_Frozen):
     law: str = ""
 
 
+class Receipt(_Frozen):
+    """Proof that a state logged its part of an answer: with it, an agency can later get
+    an inclusion proof of its query in the state's signed audit log."""
+
+    log: str  # the log's origin (its checkpoint key name)
+    seq: int  # the record's sequence number (leaf index)
+    leaf_hash: str  # hex SHA-256 of 0x00 || the record's canonical JSON
+
+
 class StateAnswer(_Frozen):
     """One destination state's answer to one message."""
 
@@ -92,6 +101,7 @@ class StateAnswer(_Frozen):
     reasons: list[PolicyReason] = Field(default_factory=list)
     detail: str = ""  # why, for REJECTED and UNAVAILABLE
     elapsed_ms: float = 0.0
+    receipt: Receipt | None = None  # every answer a node gives is logged first
 
     @property
     def record_count(self) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Engine, RowMapping
 
 from statelink.errors import NationMissing, StoreError
 from statelink.messages.fields import split_name
+from statelink.messages.keys import MESSAGE_KEYS
 from statelink.messages.response import Address, DriverEvent, DriverRecord, VehicleRecord
 from statelink.records.schema import driver, driver_event, metadata, vehicle
 from statelink.states import STATES
@@ -54,18 +56,23 @@ _DRIVER_BY_NAME = (
     .limit(MAX_RECORDS)
 )
 _EVENTS = sa.select(driver_event).where(_e.driver_id == _p("driver_id")).order_by(_e.date, _e.id)
+_VEHICLE = sa.select(vehicle, driver.c.oln.label("owner_oln")).join_from(
+    vehicle, driver, driver.c.id == vehicle.c.owner_id
+)
+"""Every vehicle search also reads the owner's licence number, for the audit only."""
+
 _VEHICLE_BY_PLATE = (
-    sa.select(vehicle)
-    .where(_v.plate == _p("plate"))
+    _VEHICLE.where(_v.plate == _p("plate"))
     .where(_optional(_v.plate_type, "plate_type"))
     .where(sa.or_(_p("plate_year", type_=sa.Integer) == 0, _v.plate_year == _p("plate_year")))
     .order_by(_v.id)
     .limit(MAX_RECORDS)
 )
-_VEHICLE_BY_VIN = sa.select(vehicle).where(_v.vin == _p("vin"))
+_VEHICLE_BY_VIN = _VEHICLE.where(_v.vin == _p("vin"))
 _VEHICLE_BY_OWNER = (
-    sa.select(vehicle)
-    .where(_v.owner_last == _p("last"), _v.owner_first == _p("first"), _middle(_v.owner_middle))
+    _VEHICLE.where(
+        _v.owner_last == _p("last"), _v.owner_first == _p("first"), _middle(_v.owner_middle)
+    )
     .order_by(_v.id)
     .limit(MAX_RECORDS)
 )
@@ -96,7 +103,7 @@ def _partial_plate(pattern: str, plate_type: str) -> sa.Select[Any]:
         )
     else:
         where = _v.plate.like(_like(pattern))
-    query = sa.select(vehicle).where(where)
+    query = _VEHICLE.where(where)
     if plate_type:
         query = query.where(_v.plate_type == plate_type)
     return query.order_by(_v.plate, _v.id).limit(MAX_RECORDS)
@@ -123,6 +130,20 @@ def search(mke: str, fields: Mapping[str, str]) -> tuple[sa.Select[Any], dict[st
     if mke == "DNQ":
         return _DRIVER_BY_NAME, params
     return _VEHICLE_BY_OWNER, params
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a search found; ``subjects`` names every released record and vehicle owner
+    (``driver:<OLN>``, ``vehicle:<VIN>``) so the audit can log their keyed hashes."""
+
+    drivers: list[DriverRecord]
+    vehicles: list[VehicleRecord]
+    subjects: list[str]
+
+    @property
+    def count(self) -> int:
+        return len(self.drivers) + len(self.vehicles)
 
 
 class RecordStore:
@@ -154,20 +175,29 @@ class RecordStore:
 
     # --- searches, one per message key ------------------------------------------
 
+    def find(self, mke: str, fields: Mapping[str, str]) -> Found:
+        """The records a message key finds, with the identities of everything released."""
+        rows = self._rows(*search(mke, fields))
+        if MESSAGE_KEYS[mke].dataset == "driver":
+            drivers = [self._driver(row) for row in rows]
+            if mke == "KQ":
+                drivers = [
+                    r.model_copy(update={"history": self._history(row["id"])})
+                    for r, row in zip(drivers, rows, strict=True)
+                ]
+            return Found(drivers, [], [f"driver:{d.oln}" for d in drivers])
+        subjects = []
+        for row in rows:
+            subjects += [f"vehicle:{row['vin']}", f"driver:{row['owner_oln']}"]
+        return Found([], [self._vehicle(row) for row in rows], subjects)
+
     def find_drivers(self, mke: str, fields: Mapping[str, str]) -> list[DriverRecord]:
         """DQ, DNQ and KQ (KQ fills each record's history)."""
-        rows = self._rows(*search(mke, fields))
-        records = [self._driver(row) for row in rows]
-        if mke == "KQ":
-            records = [
-                r.model_copy(update={"history": self._history(row["id"])})
-                for r, row in zip(records, rows, strict=True)
-            ]
-        return records
+        return self.find(mke, fields).drivers
 
     def find_vehicles(self, mke: str, fields: Mapping[str, str]) -> list[VehicleRecord]:
         """RQ, RNQ and RPQ."""
-        return [self._vehicle(row) for row in self._rows(*search(mke, fields))]
+        return self.find(mke, fields).vehicles
 
     # --- the state's administrative view -------------------------------------------
 
@@ -176,7 +206,7 @@ class RecordStore:
         return [self._driver(row) for row in self._rows(query, {})]
 
     def list_vehicles(self, limit: int, offset: int = 0) -> list[VehicleRecord]:
-        query = sa.select(vehicle).order_by(_v.id).limit(limit).offset(offset)
+        query = _VEHICLE.order_by(_v.id).limit(limit).offset(offset)
         return [self._vehicle(row) for row in self._rows(query, {})]
 
     def counts(self) -> dict[str, int]:

@@ -1,0 +1,148 @@
+"""Appending batches to one state's audit log, durably, with checkpoints on schedule.
+
+This is the synchronous core that the audit service runs for each state: a batch of
+records gets consecutive sequence numbers, its leaves and new tree nodes are inserted
+and committed (``synchronous=FULL``: on disk when ``append`` returns). A signed
+checkpoint is made every ``checkpoint_every`` records or ``checkpoint_seconds`` seconds,
+whichever comes first, and on close. If a batch fails, nothing of it stays, and the next
+batch continues from the last committed record.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from statelink.audit.keys import NodeKeys
+from statelink.audit.log import AuditLog, CheckpointRow, now
+from statelink.audit.merkle import leaf_hash
+from statelink.audit.record import canonical
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_EVERY = 1000
+CHECKPOINT_SECONDS = 10.0
+
+
+@dataclass
+class _Schedule:
+    every: int
+    seconds: float
+    size: int  # tree size at the last checkpoint
+    at: float  # monotonic time of the last checkpoint
+
+
+class LogAppender:
+    def __init__(
+        self,
+        audit_log: AuditLog,
+        keys: NodeKeys,
+        *,
+        checkpoint_every: int = CHECKPOINT_EVERY,
+        checkpoint_seconds: float = CHECKPOINT_SECONDS,
+    ) -> None:
+        self.log = audit_log
+        self.keys = keys
+        self._compact = audit_log.compact()
+        latest = audit_log.latest_checkpoint()
+        self._schedule = _Schedule(
+            checkpoint_every, checkpoint_seconds, latest.size if latest else 0, time.monotonic()
+        )
+
+    @property
+    def size(self) -> int:
+        return self._compact.size
+
+    def append(
+        self, batch: list[tuple[dict[str, Any], str, str, list[str]]]
+    ) -> list[tuple[int, str]]:
+        """Log records given as (content without ``seq`` and hashes, search, operator,
+        subjects); the personal values are replaced by keyed hashes. Return each record's
+        (seq, leaf hash)."""
+        before = (self._compact.copy(), self._schedule.size, self._schedule.at)
+        rows: list[tuple[Any, ...]] = []
+        subjects: list[tuple[str, int]] = []
+        nodes: list[tuple[int, int, bytes]] = []
+        receipts: list[tuple[int, str]] = []
+        try:
+            hashed_by = self.keys.hash
+            for content, search, operator, subject_ids in batch:
+                subject_hashes = [hashed_by(s) for s in dict.fromkeys(subject_ids)]
+                content["records"] = subject_hashes
+                content["search"] = hashed_by(search)
+                content["operator"] = hashed_by(f"operator:{operator}") if operator else ""
+                seq = self._compact.size
+                content["seq"] = seq
+                leaf = canonical(content)
+                hashed = leaf_hash(leaf)
+                nodes.extend(self._compact.append(hashed))
+                rows.append(_row(seq, content, leaf))
+                subjects.extend((s, seq) for s in subject_hashes)
+                receipts.append((seq, hashed.hex()))
+            self.log.write(rows, subjects, nodes, self._due(force=False))
+        except Exception:
+            self._compact, self._schedule.size, self._schedule.at = before
+            raise
+        return receipts
+
+    def seconds_to_checkpoint(self) -> float | None:
+        """How long until records not yet signed are due for a checkpoint, if any."""
+        if self._compact.size == self._schedule.size:
+            return None
+        return max(0.0, self._schedule.at + self._schedule.seconds - time.monotonic())
+
+    def checkpoint_if_due(self, *, force: bool = False) -> CheckpointRow | None:
+        before = (self._schedule.size, self._schedule.at)
+        signed = self._due(force=force)
+        if signed is not None:
+            try:
+                self.log.write([], [], [], signed)
+            except Exception:
+                self._schedule.size, self._schedule.at = before  # due again next time
+                raise
+            log.info("%s audit checkpoint at size %d", self.log.state, signed.size)
+        return signed
+
+    def close(self) -> None:
+        """Sign the records no checkpoint covers yet, then close the log."""
+        try:
+            self.checkpoint_if_due(force=True)
+        finally:
+            self.log.close()
+
+    def _due(self, *, force: bool) -> CheckpointRow | None:
+        """A signed checkpoint of the current tree, if one is due (the schedule moves on)."""
+        schedule = self._schedule
+        grown = self._compact.size - schedule.size
+        if grown <= 0:
+            return None
+        elapsed = time.monotonic() - schedule.at
+        if not (force or grown >= schedule.every or elapsed >= schedule.seconds):
+            return None
+        root = self._compact.root()
+        signed = CheckpointRow(
+            self._compact.size, root, now(), self.keys.signer.checkpoint(self._compact.size, root)
+        )
+        schedule.size, schedule.at = self._compact.size, time.monotonic()
+        return signed
+
+
+def _row(seq: int, content: dict[str, Any], leaf: bytes) -> tuple[Any, ...]:
+    """The record's searchable values beside its leaf, in ``RECORD_COLUMNS`` order."""
+    requester = content["requester"]
+    return (
+        seq,
+        content["time"],
+        content["message_id"],
+        requester["ori"],
+        requester["component"],
+        content["mke"],
+        content["dataset"],
+        content["context"].get("purpose", ""),
+        content["decision"],
+        content["status"],
+        content["released"],
+        leaf,
+    )

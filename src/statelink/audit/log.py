@@ -1,0 +1,294 @@
+"""A node's audit log on disk (``states/XX/audit.sqlite``), through SQLAlchemy Core.
+
+Tables:
+
+- ``audit_record``: each record's leaf bytes (its canonical JSON) by sequence number,
+  with a few of its values beside it for searching;
+- ``audit_subject``: keyed hash of each released record or owner -> sequence number, so
+  a person's accesses are found without reading every record;
+- ``tree_node``: the hash of every perfect subtree (level 0 holds the leaf hashes);
+- ``checkpoint``: every signed checkpoint (C2SP note) with its size and root.
+
+A batch of records, their tree nodes and a checkpoint, if one is due, are written in one
+transaction, committed durably.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from statelink.audit.merkle import CompactRange, TreeReader
+from statelink.errors import NotFound, StoreError
+from statelink.store import open_engine, sqlite_url
+from statelink.store.bulk import BulkInsert
+
+metadata = sa.MetaData()
+record = sa.Table(
+    "audit_record",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("time", sa.String(30), nullable=False),
+    sa.Column("message_id", sa.String(40), nullable=False),
+    sa.Column("ori", sa.String(9), nullable=False),
+    sa.Column("component", sa.String(32), nullable=False),
+    sa.Column("mke", sa.String(3), nullable=False),
+    sa.Column("dataset", sa.String(16), nullable=False),
+    sa.Column("purpose", sa.String(1), nullable=False),
+    sa.Column("decision", sa.String(6), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("released", sa.Integer, nullable=False),
+    sa.Column("leaf", sa.LargeBinary, nullable=False),
+    sa.Index("ix_audit_message", "message_id"),
+)
+subject = sa.Table(
+    "audit_subject",
+    metadata,
+    sa.Column("subject", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sqlite_with_rowid=False,
+)
+tree_node = sa.Table(
+    "tree_node",
+    metadata,
+    sa.Column("level", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("hash", sa.LargeBinary(32), nullable=False),
+    sqlite_with_rowid=False,
+)
+checkpoint = sa.Table(
+    "checkpoint",
+    metadata,
+    sa.Column("size", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("root", sa.LargeBinary(32), nullable=False),
+    sa.Column("time", sa.String(30), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+)
+
+RECORD_COLUMNS = tuple(c.name for c in record.columns)
+"""seq, time, message_id, ori, component, mke, dataset, purpose, decision, status,
+released, leaf: the order of a record row."""
+
+_NODE = sa.select(tree_node.c.hash).where(
+    tree_node.c.level == sa.bindparam("level"), tree_node.c.idx == sa.bindparam("idx")
+)
+
+
+@dataclass(frozen=True)
+class CheckpointRow:
+    size: int
+    root: bytes
+    time: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What ``audit show`` and exports select; every field is optional, values as stored
+    (ORIs, components and message keys upper case, decisions lower case)."""
+
+    since: str = ""
+    until: str = ""
+    ori: str = ""
+    component: str = ""
+    mke: str = ""
+    decision: str = ""
+    status: str = ""
+    message_id: str = ""
+    first: int = 0
+    limit: int | None = None
+
+
+class Staged:
+    """Writes in an open transaction; ``commit`` makes them durable (may run in a thread)."""
+
+    def __init__(self, conn: sa.Connection, transaction: sa.RootTransaction) -> None:
+        self._conn = conn
+        self._transaction = transaction
+
+    def commit(self) -> None:
+        try:
+            self._transaction.commit()
+        finally:
+            self._conn.close()
+
+    def rollback(self) -> None:
+        try:
+            self._transaction.rollback()
+        finally:
+            self._conn.close()
+
+
+class AuditLog:
+    def __init__(self, state: str, engine: Engine, path: Path) -> None:
+        self.state = state
+        self.path = path
+        self._engine = engine
+        self._insert_record = BulkInsert(record, engine.dialect)
+        self._insert_subject = BulkInsert(subject, engine.dialect)
+        self._insert_node = BulkInsert(tree_node, engine.dialect)
+
+    @classmethod
+    def open(cls, state: str, path: Path) -> AuditLog:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        log = cls(state, open_engine(sqlite_url(path), durable=True), path)
+        try:
+            metadata.create_all(log._engine)
+        except sa.exc.SQLAlchemyError as e:
+            raise StoreError(f"cannot open the {state} audit log: {type(e).__name__}") from e
+        return log
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # --- writing (the audit service only) ------------------------------------------
+
+    def stage(
+        self,
+        rows: list[tuple[Any, ...]],
+        subjects: list[tuple[str, int]],
+        nodes: list[tuple[int, int, bytes]],
+        signed: CheckpointRow | None,
+    ) -> Staged:
+        """Insert records, their subjects, new tree nodes and maybe a checkpoint in one
+        open transaction; nothing is durable until :meth:`Staged.commit`. Rows are tuples
+        in the tables' column order (``RECORD_COLUMNS``, subject then seq, level, index,
+        hash)."""
+        conn = self._engine.connect()
+        transaction = conn.begin()
+        try:
+            self._insert_record.run(conn, rows)
+            self._insert_subject.run(conn, subjects)
+            self._insert_node.run(conn, nodes)
+            if signed is not None:
+                conn.execute(checkpoint.insert(), [signed.__dict__])
+        except BaseException:
+            transaction.rollback()
+            conn.close()
+            raise
+        return Staged(conn, transaction)
+
+    def write(
+        self,
+        rows: list[tuple[Any, ...]],
+        subjects: list[tuple[str, int]],
+        nodes: list[tuple[int, int, bytes]],
+        signed: CheckpointRow | None,
+    ) -> None:
+        """Stage and commit at once."""
+        self.stage(rows, subjects, nodes, signed).commit()
+
+    # --- the tree ------------------------------------------------------------------
+
+    def size(self) -> int:
+        with self._engine.connect() as conn:
+            found = conn.execute(sa.select(sa.func.max(record.c.seq))).scalar()
+        return 0 if found is None else int(found) + 1
+
+    def perfect(self, level: int, index: int) -> bytes:
+        with self._engine.connect() as conn:
+            found = conn.execute(_NODE, {"level": level, "idx": index}).scalar()
+        if found is None:
+            raise StoreError(f"{self.state} audit log has no tree node ({level}, {index})")
+        return bytes(found)
+
+    def reader(self) -> TreeReader:
+        return TreeReader(self.perfect)
+
+    def compact(self) -> CompactRange:
+        """The right edge of the stored tree (for the appender, at start)."""
+        return CompactRange.at(self.size(), self.perfect)
+
+    # --- checkpoints --------------------------------------------------------------------
+
+    def checkpoints(self) -> list[CheckpointRow]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(checkpoint).order_by(checkpoint.c.size))
+            return [CheckpointRow(r.size, bytes(r.root), r.time, r.note) for r in rows]
+
+    def latest_checkpoint(self) -> CheckpointRow | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                sa.select(checkpoint).order_by(checkpoint.c.size.desc()).limit(1)
+            ).first()
+        return CheckpointRow(row.size, bytes(row.root), row.time, row.note) if row else None
+
+    def checkpoint_at(self, size: int) -> CheckpointRow:
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(checkpoint).where(checkpoint.c.size == size)).first()
+        if row is None:
+            raise NotFound(f"{self.state} has no signed checkpoint at size {size}")
+        return CheckpointRow(row.size, bytes(row.root), row.time, row.note)
+
+    # --- records --------------------------------------------------------------------------
+
+    def record(self, seq: int) -> dict[str, Any]:
+        with self._engine.connect() as conn:
+            leaf = conn.execute(sa.select(record.c.leaf).where(record.c.seq == seq)).scalar()
+        if leaf is None:
+            raise NotFound(f"{self.state} audit log has no record {seq}")
+        result: dict[str, Any] = json.loads(leaf)
+        return result
+
+    def leaf_hash(self, seq: int) -> bytes:
+        return self.perfect(0, seq)
+
+    def leaves(self) -> Iterator[tuple[int, bytes, bytes]]:
+        """Every (seq, leaf bytes, stored leaf hash) in order, streamed."""
+        query = (
+            sa.select(record.c.seq, record.c.leaf, tree_node.c.hash)
+            .join_from(
+                record,
+                tree_node,
+                sa.and_(tree_node.c.level == 0, tree_node.c.idx == record.c.seq),
+                isouter=True,
+            )
+            .order_by(record.c.seq)
+        )
+        with self._engine.connect() as conn:
+            for seq, leaf, hashed in conn.execution_options(yield_per=5000).execute(query):
+                yield int(seq), bytes(leaf), bytes(hashed or b"")
+
+    def find(self, filters: Filters) -> Iterator[dict[str, Any]]:
+        """Records matching every filter, oldest first, as their JSON content."""
+        query = sa.select(record.c.leaf).order_by(record.c.seq)
+        c = record.c
+        for column, value in (
+            (c.ori, filters.ori),
+            (c.component, filters.component),
+            (c.mke, filters.mke),
+            (c.decision, filters.decision),
+            (c.status, filters.status),
+            (c.message_id, filters.message_id),
+        ):
+            if value:
+                query = query.where(column == value)
+        if filters.since:
+            query = query.where(c.time >= filters.since)
+        if filters.until:
+            query = query.where(c.time < filters.until)
+        if filters.first:
+            query = query.where(c.seq >= filters.first)
+        if filters.limit is not None:
+            query = query.limit(filters.limit)
+        with self._engine.connect() as conn:
+            for (leaf,) in conn.execution_options(yield_per=5000).execute(query):
+                yield json.loads(leaf)
+
+    def by_subject(self, hashed: str) -> list[int]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(subject.c.seq).where(subject.c.subject == hashed).order_by(subject.c.seq)
+            )
+            return [int(r.seq) for r in rows]
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

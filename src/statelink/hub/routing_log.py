@@ -1,0 +1,99 @@
+"""The hub's routing log: metadata only (who sent what to which states, what came back).
+
+It holds no search fields and no records: the content and the decision are each owner
+state's to log. Rows are kept in memory and written in batches on the hub's event loop
+(every ``flush_every`` rows or ``flush_seconds`` seconds, and at close); the hub never
+waits for them, and no thread competes with the query path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from statelink.audit.record import utc_now
+from statelink.messages.model import Message
+from statelink.messages.response import HubResponse
+from statelink.store import open_engine, sqlite_url
+from statelink.store.bulk import BulkInsert
+
+log = logging.getLogger(__name__)
+
+metadata = sa.MetaData()
+routing = sa.Table(
+    "routing",
+    metadata,
+    sa.Column("message_id", sa.String(40), primary_key=True),
+    sa.Column("time", sa.String(30), nullable=False),
+    sa.Column("ori", sa.String(9), nullable=False),
+    sa.Column("control", sa.String(10), nullable=False),
+    sa.Column("mke", sa.String(3), nullable=False),
+    sa.Column("dest", sa.String(20), nullable=False),  # as sent: WA,OR or NL
+    sa.Column("purpose", sa.String(1), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),  # {"WA": "HIT", ...}
+    sa.Column("elapsed_ms", sa.Float, nullable=False),
+    sa.Index("ix_routing_ori_time", "ori", "time"),
+)
+
+
+class RoutingLog:
+    def __init__(self, path: Path, *, flush_every: int = 500, flush_seconds: float = 1.0) -> None:
+        self._engine = open_engine(sqlite_url(path))
+        metadata.create_all(self._engine)
+        self._insert = BulkInsert(routing, self._engine.dialect)
+        self._rows: list[tuple[Any, ...]] = []
+        self._flush_every = flush_every
+        self._flush_seconds = flush_seconds
+        self._timer: asyncio.TimerHandle | None = None
+
+    def record(self, message: Message, response: HubResponse) -> None:
+        summary = {s: status.value for s, status in response.summary.items()}
+        self._rows.append(
+            (
+                response.message_id,
+                utc_now(),
+                message.ori,
+                message.control,
+                message.mke,
+                ",".join(message.dest),
+                message.purpose,
+                json.dumps(summary),
+                response.elapsed_ms,
+            )
+        )
+        if len(self._rows) >= self._flush_every:
+            self.flush()
+        elif self._timer is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return
+            self._timer = loop.call_later(self._flush_seconds, self.flush)
+
+    def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        rows, self._rows = self._rows, []
+        if not rows:
+            return
+        try:
+            with self._engine.begin() as conn:
+                self._insert.run(conn, rows)
+        except sa.exc.SQLAlchemyError as e:
+            log.error("hub routing log: %d rows not written: %s", len(rows), e)
+
+    def rows(self, limit: int = 100) -> list[dict[str, Any]]:
+        self.flush()
+        with self._engine.connect() as conn:
+            result = conn.execute(sa.select(routing).order_by(routing.c.time.desc()).limit(limit))
+            return [dict(r._mapping) for r in result]
+
+    def close(self) -> None:
+        self.flush()
+        self._engine.dispose()

@@ -43,11 +43,16 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def copy_nation(layout: Layout, target: Path) -> Layout:
-    """A private copy of the session nation, for tests that change files."""
+def copy_nation(layout: Layout, target: Path, *, logs: bool = False) -> Layout:
+    """A private copy of a nation, for tests that change files.
+
+    Unless ``logs``, the copy leaves out what running networks wrote (audit logs, the
+    hub's routing log), so it starts with empty logs whatever other tests did.
+    """
     import shutil
 
-    shutil.copytree(layout.root, target, dirs_exist_ok=True)
+    ignore = None if logs else shutil.ignore_patterns("audit.sqlite*", "hub.sqlite*")
+    shutil.copytree(layout.root, target, dirs_exist_ok=True, ignore=ignore)
     return Layout(target)
 
 

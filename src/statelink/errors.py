@@ -185,3 +185,10 @@ class AuditUnavailable(StatelinkError):
 
     code = "audit-unavailable"
     http_status = 503
+
+
+class AuditInvalid(StatelinkError):
+    """An audit log failed verification: a record was changed, removed or reordered."""
+
+    code = "audit-invalid"
+    http_status = 409

@@ -26,6 +26,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from statelink.audit.keys import NodeKeys
+from statelink.audit.log import AuditLog
 from statelink.directory import Directory, seed_directory
 from statelink.directory.source import DirectorySource
 from statelink.errors import NationMissing, UsageError
@@ -212,6 +214,12 @@ def open_decision_point(layout: Layout, state: str) -> DecisionPoint:
         StateSettings.open(code, layout.node_db(code)),
         DirectorySource.open(layout.directory),
     )
+
+
+def open_audit(layout: Layout, state: str) -> tuple[AuditLog, NodeKeys]:
+    """A state's audit log and its keys, for reading and verifying (not for appending)."""
+    code = _known_state(layout, state)
+    return AuditLog.open(code, layout.audit(code)), NodeKeys.load(code, layout.keys(code))
 
 
 def open_directory(layout: Layout) -> Directory:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,7 @@ from statelink.messages.response import StateAnswer, Status
 from statelink.nation import Layout, read_manifest
 from statelink.records.generator import shared_plates
 from statelink.transport import Transport
+from tests.conftest import copy_nation
 
 pytestmark = pytest.mark.anyio
 
@@ -129,3 +131,22 @@ async def test_a_state_with_no_node_is_unavailable(network: EmbeddedNetwork) -> 
     nationwide = await hub.submit(decode("RQ.NY0303000.NL.LIC/ZZZ9999.PUR/C."))
     assert "OR" not in nationwide.destinations
     assert len(nationwide.destinations) == 50
+
+
+def test_the_routing_log_keeps_metadata_only(layout: Layout, tmp_path: Path) -> None:
+    own = copy_nation(layout, tmp_path / "nation")
+
+    async def run() -> list[dict[str, object]]:
+        async with EmbeddedNetwork.open(own) as network:
+            await network.hub.submit(decode("DQ.NY0303000.WA,OR.*CT1.OLN/WDLSECRET99.PUR/C."))
+            return network.routing_log.rows()
+
+    (row,) = asyncio.run(run())
+    assert (row["ori"], row["mke"], row["dest"], row["control"]) == (
+        "NY0303000",
+        "DQ",
+        "WA,OR",
+        "CT1",
+    )
+    assert row["summary"] == '{"WA": "NO_HIT", "OR": "NO_HIT"}'
+    assert b"WDLSECRET99" not in own.hub_db.read_bytes()

@@ -234,7 +234,7 @@ class AuditLog:
             leaf = conn.execute(sa.select(record.c.leaf).where(record.c.seq == seq)).scalar()
         if leaf is None:
             raise NotFound(f"{self.state} audit log has no record {seq}")
-        result: dict[str, Any] = json.loads(leaf)
+        result: dict[str, Any] = json.loads(_bytes(leaf))
         return result
 
     def leaf_hash(self, seq: int) -> bytes:
@@ -254,7 +254,7 @@ class AuditLog:
         )
         with self._engine.connect() as conn:
             for seq, leaf, hashed in conn.execution_options(yield_per=5000).execute(query):
-                yield int(seq), bytes(leaf), bytes(hashed or b"")
+                yield int(seq), _bytes(leaf), _bytes(hashed)
 
     def find(self, filters: Filters) -> Iterator[dict[str, Any]]:
         """Records matching every filter, oldest first, as their JSON content."""
@@ -288,6 +288,17 @@ class AuditLog:
                 sa.select(subject.c.seq).where(subject.c.subject == hashed).order_by(subject.c.seq)
             )
             return [int(r.seq) for r in rows]
+
+
+def _bytes(value: object) -> bytes:
+    """Stored bytes as bytes, even if someone rewrote them as text (a tampered row)."""
+    if value is None:
+        return b""
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    raise StoreError(f"an audit log value is neither bytes nor text: {type(value).__name__}")
 
 
 def now() -> str:

@@ -123,7 +123,7 @@ class VerifierKey:
     def parse(cls, text: str) -> VerifierKey:
         """``name+hash+base64(0x01 || key)``, the note verifier-key format."""
         try:
-            name, key_hash, encoded = text.strip().split("+")
+            name, key_hash, encoded = text.strip().split("+", 2)  # base64 may hold '+'
             raw = base64.b64decode(encoded, validate=True)
             key_id = bytes.fromhex(key_hash)
         except (ValueError, binascii.Error):

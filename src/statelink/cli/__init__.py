@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from statelink.cli import certifications, directory, policy, records, settings
+from statelink.cli import audit, certifications, directory, policy, records, settings
 from statelink.cli.demo import demo
 from statelink.cli.query import legacy_json_file, query
 from statelink.errors import StatelinkError
@@ -31,6 +31,7 @@ app.add_typer(records.app, name="records")
 app.add_typer(policy.app, name="policy")
 app.add_typer(settings.app, name="settings")
 app.add_typer(certifications.app, name="certifications")
+app.add_typer(audit.app, name="audit")
 
 
 def main(argv: list[str] | None = None) -> None:

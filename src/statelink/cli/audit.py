@@ -1,0 +1,368 @@
+"""``statelink audit``: verify a state's log, print checkpoints, keys and proofs, export.
+
+``verify`` checks the log with :mod:`statelink.audit.verifier` alone (RFC 9162 and C2SP),
+never with the code that wrote the log.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from statelink.audit import verifier
+from statelink.audit.export import FORMATS, export
+from statelink.audit.log import AuditLog, CheckpointRow, Filters
+from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
+from statelink.errors import AuditInvalid, NotFound, UsageError
+from statelink.nation import open_audit
+
+app = typer.Typer(
+    help="A state's tamper-evident audit log: verify, proofs, show, export.", no_args_is_help=True
+)
+State = Annotated[str, typer.Option("--state", help="The state (NCIC code), e.g. WA.")]
+
+
+def _open(data: Path, state: str) -> tuple[AuditLog, str]:
+    audit_log, keys = open_audit(layout(data), state)
+    return audit_log, keys.signer.verifier_key()
+
+
+def _latest(audit_log: AuditLog) -> CheckpointRow:
+    latest = audit_log.latest_checkpoint()
+    if latest is None:
+        raise NotFound(
+            f"{audit_log.state} has no signed checkpoint yet: its node signs one "
+            "every 1000 records or 10 s after the first, and when it stops"
+        )
+    return latest
+
+
+@app.command()
+def verify(
+    state: State,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(help="A checkpoint you kept earlier: prove the log still extends it."),
+    ] = None,
+    key: Annotated[
+        str | None,
+        typer.Option(help="The verifier key you trust (name+hash+key) [default: the node's]."),
+    ] = None,
+    data: DataDir = DEFAULT_DATA,
+    json_output: JsonOutput = False,
+) -> None:
+    """Recompute the tree, check every signature and, with --checkpoint, consistency."""
+    audit_log, node_key = _open(data, state)
+    try:
+        try:
+            trusted = verifier.VerifierKey.parse(key or node_key)
+        except verifier.VerificationError as e:
+            raise UsageError(f"--key: {e}") from None
+        try:
+            signed = [verifier.open_checkpoint(c.note, trusted) for c in audit_log.checkpoints()]
+            report = verifier.verify_log(audit_log.leaves(), signed)
+            kept = None
+            if checkpoint is not None:
+                kept = verifier.open_checkpoint(_read(checkpoint), trusted)
+                _check_consistency(audit_log, kept, signed)
+        except verifier.VerificationError as e:
+            where = f" (first bad index: {e.index})" if e.index is not None else ""
+            if json_output:
+                print_json(
+                    {
+                        "state": audit_log.state,
+                        "verified": False,
+                        "error": str(e),
+                        "first_bad_index": e.index,
+                    }
+                )
+                raise typer.Exit(1) from None
+            raise AuditInvalid(f"{audit_log.state} audit log does NOT verify: {e}{where}") from None
+    finally:
+        audit_log.close()
+    result: dict[str, Any] = {
+        "state": audit_log.state,
+        "verified": True,
+        "records": report.size,
+        "root": report.root.hex(),
+        "checkpoints": report.checkpoints,
+        "unsigned_tail": report.unsigned_tail,
+        "key": trusted.name,
+        "consistent_with": {"size": kept.size, "root": kept.root.hex()} if kept else None,
+    }
+    if json_output:
+        print_json(result)
+        return
+    console.print(
+        f"[green]verified[/]: {audit_log.state} audit log, {report.size:,} records, "
+        f"{report.checkpoints} signed checkpoints, root {report.root.hex()[:16]}…"
+    )
+    if report.unsigned_tail:
+        console.print(
+            f"  {report.unsigned_tail} record(s) after the last checkpoint are not signed yet"
+        )
+    if kept:
+        console.print(f"  consistent with your checkpoint of size {kept.size:,}")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror}") from None
+
+
+def _check_consistency(
+    audit_log: AuditLog, kept: verifier.Checkpoint, signed: list[verifier.Checkpoint]
+) -> None:
+    """The log's latest signed tree extends the kept one (a proof, checked independently)."""
+    latest = max(signed, key=lambda c: c.size, default=None)
+    if latest is None or latest.size < kept.size:
+        raise verifier.VerificationError(
+            f"your checkpoint has {kept.size} records, more than the log has signed: "
+            "records were removed",
+            latest.size if latest else 0,
+        )
+    path = audit_log.reader().consistency(kept.size, latest.size)
+    verifier.verify_consistency(kept.size, latest.size, kept.root, latest.root, path)
+
+
+@app.command("checkpoint")
+def checkpoint_(
+    state: State, data: DataDir = DEFAULT_DATA, json_output: JsonOutput = False
+) -> None:
+    """Print the latest signed checkpoint (C2SP note text): keep it to check the log later."""
+    audit_log, _key = _open(data, state)
+    try:
+        latest = _latest(audit_log)
+    finally:
+        audit_log.close()
+    if json_output:
+        print_json(
+            {
+                "size": latest.size,
+                "root": latest.root.hex(),
+                "time": latest.time,
+                "note": latest.note,
+            }
+        )
+    else:
+        typer.echo(latest.note, nl=False)
+
+
+@app.command()
+def key(state: State, data: DataDir = DEFAULT_DATA, json_output: JsonOutput = False) -> None:
+    """Print the state's verifier key (note format name+hash+key)."""
+    _audit_log, node_key = _open(data, state)
+    _audit_log.close()
+    if json_output:
+        print_json({"state": state.upper(), "key": node_key})
+    else:
+        typer.echo(node_key)
+
+
+@app.command()
+def proof(
+    state: State,
+    seq: Annotated[int, typer.Option(min=0, help="The record's sequence number (receipt).")],
+    data: DataDir = DEFAULT_DATA,
+    json_output: JsonOutput = False,
+) -> None:
+    """Inclusion proof of a record in the latest signed checkpoint."""
+    audit_log, _key = _open(data, state)
+    try:
+        latest = _latest(audit_log)
+        if seq >= latest.size:
+            raise NotFound(
+                f"record {seq} is not covered by a signed checkpoint yet (the latest "
+                f"covers records 0 to {latest.size - 1}); try again in a few seconds"
+            )
+        leaf = audit_log.leaf_hash(seq)
+        path = audit_log.reader().inclusion(seq, latest.size)
+    finally:
+        audit_log.close()
+    result = {
+        "leaf_index": seq,
+        "tree_size": latest.size,
+        "leaf_hash": leaf.hex(),
+        "path": [p.hex() for p in path],
+        "root": latest.root.hex(),
+        "checkpoint": latest.note,
+    }
+    if json_output:
+        print_json(result)
+        return
+    console.print(f"record {seq} is leaf {seq} of the tree of {latest.size:,} records")
+    console.print(f"  leaf hash {leaf.hex()}")
+    for n, p in enumerate(path):
+        console.print(f"  path[{n}]  {p.hex()}")
+    console.print(
+        f"  root      {latest.root.hex()} "
+        f"({base64.b64encode(latest.root).decode()} in the checkpoint)"
+    )
+
+
+@app.command()
+def consistency(
+    state: State,
+    first: Annotated[int, typer.Option("--from", min=0, help="The earlier tree size.")],
+    second: Annotated[
+        int | None,
+        typer.Option("--to", min=0, help="The later tree size [default: the latest checkpoint]."),
+    ] = None,
+    data: DataDir = DEFAULT_DATA,
+    json_output: JsonOutput = False,
+) -> None:
+    """Consistency proof: the tree of --to records extends the tree of --from records."""
+    audit_log, _key = _open(data, state)
+    try:
+        second = _latest(audit_log).size if second is None else second
+        size = audit_log.size()
+        if not first <= second <= size:
+            raise UsageError(
+                f"expected --from <= --to <= {size} (the log's size), given {first} and {second}"
+            )
+        reader = audit_log.reader()
+        path = reader.consistency(first, second)
+        first_root, second_root = reader.root(first), reader.root(second)
+    finally:
+        audit_log.close()
+    result = {
+        "first": first,
+        "second": second,
+        "path": [p.hex() for p in path],
+        "first_root": first_root.hex(),
+        "second_root": second_root.hex(),
+    }
+    if json_output:
+        print_json(result)
+        return
+    console.print(f"tree of {second:,} records extends the tree of {first:,}")
+    console.print(f"  first root  {first_root.hex()}")
+    console.print(f"  second root {second_root.hex()}")
+    for n, p in enumerate(path):
+        console.print(f"  path[{n}] {p.hex()}")
+
+
+def _filters(
+    ori: str | None,
+    component: str | None,
+    mke: str | None,
+    decision: str | None,
+    status: str | None,
+    message_id: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int | None,
+) -> Filters:
+    return Filters(
+        since=since or "",
+        until=until or "",
+        ori=(ori or "").upper(),
+        component=(component or "").upper(),
+        mke=(mke or "").upper(),
+        decision=(decision or "").lower(),
+        status=(status or "").upper(),
+        message_id=(message_id or "").upper(),
+        limit=limit,
+    )
+
+
+Ori = Annotated[str | None, typer.Option(help="Requester ORI.")]
+Component = Annotated[str | None, typer.Option(help="Requester component: ICE HSI ...")]
+Mke = Annotated[str | None, typer.Option(help="Message key: DQ RQ ...")]
+DecisionOpt = Annotated[str | None, typer.Option("--decision", help="permit, deny or hold.")]
+StatusOpt = Annotated[str | None, typer.Option("--status", help="HIT NO_HIT DENIED HELD ...")]
+MessageId = Annotated[str | None, typer.Option(help="The hub's message id.")]
+Since = Annotated[str | None, typer.Option(help="From this UTC time (ISO 8601) on.")]
+Until = Annotated[str | None, typer.Option(help="Before this UTC time (ISO 8601).")]
+
+
+@app.command()
+def show(
+    state: State,
+    ori: Ori = None,
+    component: Component = None,
+    mke: Mke = None,
+    decision: DecisionOpt = None,
+    status: StatusOpt = None,
+    message_id: MessageId = None,
+    since: Since = None,
+    until: Until = None,
+    limit: Annotated[int, typer.Option(min=1, help="Most records to show.")] = 20,
+    data: DataDir = DEFAULT_DATA,
+    json_output: JsonOutput = False,
+) -> None:
+    """Audit records matching every filter, oldest first."""
+    audit_log, _key = _open(data, state)
+    try:
+        records = list(
+            audit_log.find(
+                _filters(ori, component, mke, decision, status, message_id, since, until, limit)
+            )
+        )
+    finally:
+        audit_log.close()
+    if json_output:
+        print_json(records)
+        return
+    table = Table(
+        "seq",
+        "time",
+        "requester",
+        "mke",
+        "purpose",
+        "decision",
+        "status",
+        "policies",
+        box=None,
+        pad_edge=False,
+    )
+    for r in records:
+        requester = r["requester"]
+        table.add_row(
+            str(r["seq"]),
+            r["time"],
+            f"{requester['ori']} {requester['component']}",
+            r["mke"],
+            r["context"].get("purpose", ""),
+            r["decision"],
+            r["status"],
+            ", ".join(r["policies"]),
+        )
+    console.print(table)
+
+
+@app.command("export")
+def export_(
+    state: State,
+    fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(FORMATS)}.")],
+    out: Annotated[
+        Path | None, typer.Option(help="File to write [default: audit-XX.<format>].")
+    ] = None,
+    since: Since = None,
+    until: Until = None,
+    data: DataDir = DEFAULT_DATA,
+    json_output: JsonOutput = False,
+) -> None:
+    """Export records (JSON lines as logged, or flat CSV or Parquet)."""
+    if fmt not in FORMATS:
+        raise UsageError(f"--format: expected one of {', '.join(FORMATS)}, given {fmt!r}")
+    audit_log, _key = _open(data, state)
+    target = out or Path(f"audit-{audit_log.state}.{fmt}")
+    try:
+        count = export(
+            audit_log.find(_filters(None, None, None, None, None, None, since, until, None)),
+            target,
+            fmt,
+        )
+    finally:
+        audit_log.close()
+    if json_output:
+        print_json({"state": audit_log.state, "format": fmt, "file": str(target), "records": count})
+    else:
+        console.print(f"wrote {count:,} {audit_log.state} audit records to {target}")

@@ -63,7 +63,6 @@ class LogAppender:
         (seq, leaf hash)."""
         before = (self._compact.copy(), self._schedule.size, self._schedule.at)
         rows: list[tuple[Any, ...]] = []
-        subjects: list[tuple[str, int]] = []
         nodes: list[tuple[int, int, bytes]] = []
         receipts: list[tuple[int, str]] = []
         try:
@@ -79,9 +78,8 @@ class LogAppender:
                 hashed = leaf_hash(leaf)
                 nodes.extend(self._compact.append(hashed))
                 rows.append(_row(seq, content, leaf))
-                subjects.extend((s, seq) for s in subject_hashes)
                 receipts.append((seq, hashed.hex()))
-            self.log.write(rows, subjects, nodes, self._due(force=False))
+            self.log.write(rows, nodes, self._due(force=False))
         except Exception:
             self._compact, self._schedule.size, self._schedule.at = before
             raise
@@ -98,7 +96,7 @@ class LogAppender:
         signed = self._due(force=force)
         if signed is not None:
             try:
-                self.log.write([], [], [], signed)
+                self.log.write([], [], signed)
             except Exception:
                 self._schedule.size, self._schedule.at = before  # due again next time
                 raise

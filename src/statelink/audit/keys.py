@@ -42,7 +42,7 @@ class NodeKeys:
     def __init__(self, state: str, signer: NoteSigner, hmac_key: bytes) -> None:
         self.state = state
         self.signer = signer
-        self._hmac_key = hmac_key
+        self._keyed = hmac.new(hmac_key, digestmod="sha256")  # keyed once, copied per use
 
     @classmethod
     def load(cls, state: str, folder: Path, *, create: bool = True) -> NodeKeys:
@@ -65,4 +65,6 @@ class NodeKeys:
 
     def hash(self, value: str) -> str:
         """The keyed hash that stands for a personal value in the log (hex)."""
-        return hmac.digest(self._hmac_key, value.encode("utf-8"), "sha256").hex()
+        keyed = self._keyed.copy()
+        keyed.update(value.encode("utf-8"))
+        return keyed.hexdigest()

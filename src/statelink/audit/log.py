@@ -4,19 +4,21 @@ Tables:
 
 - ``audit_record``: each record's leaf bytes (its canonical JSON) by sequence number,
   with a few of its values beside it for searching;
-- ``audit_subject``: keyed hash of each released record or owner -> sequence number, so
-  a person's accesses are found without reading every record;
 - ``tree_node``: the hash of every perfect subtree (level 0 holds the leaf hashes);
 - ``checkpoint``: every signed checkpoint (C2SP note) with its size and root.
 
 A batch of records, their tree nodes and a checkpoint, if one is due, are written in one
-transaction, committed durably.
+transaction, committed durably. Every insert lands at the end of its index (sequence
+numbers and tree positions only grow), so appending stays fast as the log grows. The
+keyed hashes of released records are inside each record (``records``); finding a
+person's accesses by hash is done off the query path, not by an index kept on append.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,13 +49,6 @@ record = sa.Table(
     sa.Column("released", sa.Integer, nullable=False),
     sa.Column("leaf", sa.LargeBinary, nullable=False),
     sa.Index("ix_audit_message", "message_id"),
-)
-subject = sa.Table(
-    "audit_subject",
-    metadata,
-    sa.Column("subject", sa.String(64), primary_key=True),
-    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
-    sqlite_with_rowid=False,
 )
 tree_node = sa.Table(
     "tree_node",
@@ -131,8 +126,8 @@ class AuditLog:
         self.state = state
         self.path = path
         self._engine = engine
+        self._local = threading.local()
         self._insert_record = BulkInsert(record, engine.dialect)
-        self._insert_subject = BulkInsert(subject, engine.dialect)
         self._insert_node = BulkInsert(tree_node, engine.dialect)
 
     @classmethod
@@ -146,26 +141,35 @@ class AuditLog:
         return log
 
     def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
         self._engine.dispose()
+
+    def _reader(self) -> sa.Connection:
+        """This thread's read connection for tree lookups (autocommit: no snapshot held)."""
+        conn: sa.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self._local.conn = conn
+        return conn
 
     # --- writing (the audit service only) ------------------------------------------
 
     def stage(
         self,
         rows: list[tuple[Any, ...]],
-        subjects: list[tuple[str, int]],
         nodes: list[tuple[int, int, bytes]],
         signed: CheckpointRow | None,
     ) -> Staged:
-        """Insert records, their subjects, new tree nodes and maybe a checkpoint in one
-        open transaction; nothing is durable until :meth:`Staged.commit`. Rows are tuples
-        in the tables' column order (``RECORD_COLUMNS``, subject then seq, level, index,
-        hash)."""
+        """Insert records, new tree nodes and maybe a checkpoint in one open transaction;
+        nothing is durable until :meth:`Staged.commit`. Rows are tuples in the tables'
+        column order (``RECORD_COLUMNS``; level, index, hash)."""
         conn = self._engine.connect()
         transaction = conn.begin()
         try:
             self._insert_record.run(conn, rows)
-            self._insert_subject.run(conn, subjects)
             self._insert_node.run(conn, nodes)
             if signed is not None:
                 conn.execute(checkpoint.insert(), [signed.__dict__])
@@ -178,12 +182,11 @@ class AuditLog:
     def write(
         self,
         rows: list[tuple[Any, ...]],
-        subjects: list[tuple[str, int]],
         nodes: list[tuple[int, int, bytes]],
         signed: CheckpointRow | None,
     ) -> None:
         """Stage and commit at once."""
-        self.stage(rows, subjects, nodes, signed).commit()
+        self.stage(rows, nodes, signed).commit()
 
     # --- the tree ------------------------------------------------------------------
 
@@ -193,8 +196,7 @@ class AuditLog:
         return 0 if found is None else int(found) + 1
 
     def perfect(self, level: int, index: int) -> bytes:
-        with self._engine.connect() as conn:
-            found = conn.execute(_NODE, {"level": level, "idx": index}).scalar()
+        found = self._reader().execute(_NODE, {"level": level, "idx": index}).scalar()
         if found is None:
             raise StoreError(f"{self.state} audit log has no tree node ({level}, {index})")
         return bytes(found)
@@ -281,13 +283,6 @@ class AuditLog:
         with self._engine.connect() as conn:
             for (leaf,) in conn.execution_options(yield_per=5000).execute(query):
                 yield json.loads(leaf)
-
-    def by_subject(self, hashed: str) -> list[int]:
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(subject.c.seq).where(subject.c.subject == hashed).order_by(subject.c.seq)
-            )
-            return [int(r.seq) for r in rows]
 
 
 def _bytes(value: object) -> bytes:

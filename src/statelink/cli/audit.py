@@ -7,10 +7,12 @@ never with the code that wrote the log.
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.progress import track
 from rich.table import Table
 
 from statelink.audit import verifier
@@ -64,7 +66,16 @@ def verify(
             raise UsageError(f"--key: {e}") from None
         try:
             signed = [verifier.open_checkpoint(c.note, trusted) for c in audit_log.checkpoints()]
-            report = verifier.verify_log(audit_log.leaves(), signed)
+            leaves: Iterable[tuple[int, bytes, bytes]] = audit_log.leaves()
+            if console.is_terminal and not json_output:
+                leaves = track(
+                    leaves,
+                    total=audit_log.size(),
+                    console=console,
+                    transient=True,
+                    description=f"verifying {audit_log.state}",
+                )
+            report = verifier.verify_log(leaves, signed)
             kept = None
             if checkpoint is not None:
                 kept = verifier.open_checkpoint(_read(checkpoint), trusted)

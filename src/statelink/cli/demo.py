@@ -12,6 +12,7 @@ import typer
 import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from statelink.audit.appender import CHECKPOINT_EVERY, CHECKPOINT_SECONDS
 from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
 from statelink.embedded import EmbeddedNetwork
 from statelink.errors import UsageError
@@ -112,6 +113,12 @@ def demo(
     serve: Annotated[bool, typer.Option(help="Serve the API after building.")] = True,
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8750,
+    checkpoint_every: Annotated[
+        int, typer.Option(min=1, help="Sign each state's audit log every N records...")
+    ] = CHECKPOINT_EVERY,
+    checkpoint_seconds: Annotated[
+        float, typer.Option(min=0.1, help="...or every T seconds, whichever comes first.")
+    ] = CHECKPOINT_SECONDS,
     json_output: JsonOutput = False,
 ) -> None:
     """Build a whole simulated nation (50 states and DC), then serve it on localhost."""
@@ -152,4 +159,7 @@ def demo(
         f"  curl -s -H 'content-type: text/plain' --data '{tour[0].message}' {base}/v1/messages",
         soft_wrap=True,
     )
-    uvicorn.run(create_app(EmbeddedNetwork.open(where)), host=host, port=port, log_level="warning")
+    network = EmbeddedNetwork.open(
+        where, checkpoint_every=checkpoint_every, checkpoint_seconds=checkpoint_seconds
+    )
+    uvicorn.run(create_app(network), host=host, port=port, log_level="warning")

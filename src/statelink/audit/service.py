@@ -157,6 +157,11 @@ class AuditService:
         self._send_scheduled = False
         self._closing = False
 
+    def start(self) -> None:
+        """Start the service now (else the first append does): call from the running loop."""
+        if self._sock is None:
+            self._start(asyncio.get_running_loop())
+
     def _start(self, loop: asyncio.AbstractEventLoop) -> None:
         context = multiprocessing.get_context("spawn")
         ours, theirs = socket.socketpair()

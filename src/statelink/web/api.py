@@ -45,6 +45,7 @@ class AgencyOut(BaseModel):
 def create_app(network: EmbeddedNetwork) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        network.audit.start()  # ready before the first query, not during it
         yield
         await network.aclose()
 

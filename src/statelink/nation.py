@@ -18,6 +18,7 @@ Each state's file is built under a temporary name and renamed into place when co
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -71,6 +72,20 @@ class Layout:
     def keys(self, state: str) -> Path:
         """The node's audit keys (signing key, record-hash key), outside the audit store."""
         return self.state_dir(state) / "keys"
+
+    @property
+    def served(self) -> Path:
+        """Written by a running ``statelink demo``: where its hub listens, and its pid."""
+        return self.root / "hub.json"
+
+    def running_hub(self) -> str | None:
+        """The URL of a hub serving this folder right now, if any."""
+        try:
+            served = json.loads(self.served.read_text(encoding="utf-8"))
+            os.kill(int(served["pid"]), 0)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return str(served["url"])
 
     @property
     def hub_db(self) -> Path:

@@ -107,3 +107,16 @@ def test_the_service_follows_a_new_event_loop(folder: Path) -> None:
     second = asyncio.run(service.append("WA", entry(1)))
     assert (first.seq, second.seq) == (0, 1)
     asyncio.run(service.aclose())
+
+
+def test_a_second_writer_on_the_same_log_is_refused(folder: Path) -> None:
+    async def run() -> None:
+        first, second = _service(folder), _service(folder)
+        await first.append("WA", entry(0))
+        with pytest.raises(AuditUnavailable, match="in use by another statelink process"):
+            await second.append("WA", entry(1))
+        await first.aclose()
+        assert (await second.append("WA", entry(2))).seq == 1  # free once the first is gone
+        await second.aclose()
+
+    asyncio.run(run())

@@ -5,20 +5,23 @@ records gets consecutive sequence numbers, its leaves and new tree nodes are ins
 and committed (``synchronous=FULL``: on disk when ``append`` returns). A signed
 checkpoint is made every ``checkpoint_every`` records or ``checkpoint_seconds`` seconds,
 whichever comes first, and on close. If a batch fails, nothing of it stays, and the next
-batch continues from the last committed record.
+batch continues from the last committed record. One appender at a time may hold a log
+(an exclusive lock on ``audit.sqlite.lock``); a second one is refused.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from statelink.audit.keys import NodeKeys
 from statelink.audit.log import AuditLog, CheckpointRow, now
 from statelink.audit.merkle import leaf_hash
 from statelink.audit.record import canonical
+from statelink.errors import AuditUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,7 @@ class LogAppender:
         checkpoint_every: int = CHECKPOINT_EVERY,
         checkpoint_seconds: float = CHECKPOINT_SECONDS,
     ) -> None:
+        self._lock = _writer_lock(audit_log)
         self.log = audit_log
         self.keys = keys
         self._compact = audit_log.compact()
@@ -109,6 +113,7 @@ class LogAppender:
             self.checkpoint_if_due(force=True)
         finally:
             self.log.close()
+            self._lock.close()
 
     def _due(self, *, force: bool) -> CheckpointRow | None:
         """A signed checkpoint of the current tree, if one is due (the schedule moves on)."""
@@ -125,6 +130,20 @@ class LogAppender:
         )
         schedule.size, schedule.at = self._compact.size, time.monotonic()
         return signed
+
+
+def _writer_lock(audit_log: AuditLog) -> IO[bytes]:
+    """Hold the log's writer lock: two writers would give two records the same number."""
+    lock = open(audit_log.path.with_name(audit_log.path.name + ".lock"), "ab")  # noqa: SIM115
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise AuditUnavailable(
+            f"the {audit_log.state} audit log is in use by another statelink process; "
+            "send messages through it (--hub URL) instead of starting a second one"
+        ) from None
+    return lock
 
 
 def _row(seq: int, content: dict[str, Any], leaf: bytes) -> tuple[Any, ...]:

@@ -114,6 +114,10 @@ def _handle(frames: list[bytes], appender: Any, places: dict[str, tuple[str, str
     for state, requests in by_state.items():
         try:
             receipts = appender(state).append([(r[2], r[3], r[4], r[5]) for r in requests])
+        except AuditUnavailable as error:
+            log.error("%s: %s", state, error.message)
+            replies.extend([r[0], None, None, error.message] for r in requests)
+            continue
         except Exception as error:
             log.error(
                 "%s: a batch of %d records could not be logged: %s", state, len(requests), error

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import socket
 import sys
@@ -162,4 +164,8 @@ def demo(
     network = EmbeddedNetwork.open(
         where, checkpoint_every=checkpoint_every, checkpoint_seconds=checkpoint_seconds
     )
-    uvicorn.run(create_app(network), host=host, port=port, log_level="warning")
+    where.served.write_text(json.dumps({"url": base, "pid": os.getpid()}), encoding="utf-8")
+    try:
+        uvicorn.run(create_app(network), host=host, port=port, log_level="warning")
+    finally:
+        where.served.unlink(missing_ok=True)

@@ -61,10 +61,12 @@ def query(
 ) -> None:
     """Send one driver or vehicle query and print every state's answer."""
     parsed = parse_any(_read(message, file))
+    where = layout(data)
+    hub = hub or where.running_hub()  # a demo serving this folder owns its audit logs
     if hub:
         reply = HubClient(hub).submit(parsed)
     else:
-        reply = asyncio.run(_in_process(layout(data), parsed))
+        reply = asyncio.run(_in_process(where, parsed))
     if json_output:
         print_json(reply)
     else:

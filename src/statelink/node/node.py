@@ -17,6 +17,7 @@ from typing import Any
 from statelink.audit import AuditService, build_entry
 from statelink.directory import Agency
 from statelink.directory.source import DirectorySource
+from statelink.errors import AuditUnavailable
 from statelink.messages.envelope import Envelope
 from statelink.messages.response import StateAnswer, Status
 from statelink.policy.decision_point import DecisionPoint
@@ -142,10 +143,11 @@ class StateNode:
                 envelope.message_id,
                 e,
             )
+            why = e.message if isinstance(e, AuditUnavailable) else "an error"
             return StateAnswer(
                 state=self.state,
                 status=Status.UNAVAILABLE,
-                detail="the audit log could not be written; nothing is released",
+                detail=f"the audit log could not be written ({why}); nothing is released",
                 elapsed_ms=_ms_since(started),
             )
         return StateAnswer(

@@ -13,14 +13,21 @@ import uvicorn
 from statelink.embedded import EmbeddedNetwork
 from statelink.nation import Layout
 from statelink.web.api import create_app
+from tests.conftest import copy_nation
 
 
 @pytest.fixture(scope="module")
-def base_url(layout: Layout) -> Iterator[str]:
+def served(layout: Layout, tmp_path_factory: pytest.TempPathFactory) -> Layout:
+    """The nation the test server owns (its own copy: one writer per audit log)."""
+    return copy_nation(layout, tmp_path_factory.mktemp("served"))
+
+
+@pytest.fixture(scope="module")
+def base_url(served: Layout) -> Iterator[str]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    app = create_app(EmbeddedNetwork.open(layout))
+    app = create_app(EmbeddedNetwork.open(served))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -13,10 +13,12 @@ from statelink.hub import Hub
 from statelink.hub.routing_log import RoutingLog
 from statelink.nation import Layout, require_manifest
 from statelink.node import StateNode
+from statelink.notices import NoticeStore
 from statelink.policy.active import PolicyStore
 from statelink.policy.decision_point import DecisionPoint
 from statelink.policy.settings import StateSettings
 from statelink.records import RecordStore
+from statelink.review import ReviewQueue
 from statelink.transport import InProcessTransport
 
 
@@ -52,7 +54,15 @@ class _Nodes(Mapping[str, StateNode]):
                 every=self._every,
             )
             records = RecordStore.open(state, layout.records(state))
-            node = StateNode(state, records, self._directories, policy, self._audit)
+            node = StateNode(
+                state,
+                records,
+                self._directories,
+                policy,
+                self._audit,
+                ReviewQueue.open(state, layout.node_db(state)),
+                NoticeStore.open(state, layout.node_db(state)),
+            )
             self._open[state] = node
         return node
 

@@ -25,6 +25,10 @@ class Transport(Protocol):
         """Hand the envelope to the state's node and return its answer."""
         ...
 
+    async def collect(self, state: str, message_id: str, ori: str) -> StateAnswer:
+        """The state's answer to a message it held for review, for the agency that sent it."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -43,6 +47,12 @@ class InProcessTransport:
         if node is None:
             raise NodeUnreachable(f"no node for {state} in this process")
         return await node.handle(envelope)
+
+    async def collect(self, state: str, message_id: str, ori: str) -> StateAnswer:
+        node = self._nodes.get(state)
+        if node is None:
+            raise NodeUnreachable(f"no node for {state} in this process")
+        return await node.reviews.collect(message_id, ori)
 
     async def aclose(self) -> None:
         """Nothing to release: the nodes belong to whoever opened them."""

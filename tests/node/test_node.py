@@ -42,7 +42,7 @@ async def test_rejects_a_message_addressed_elsewhere(network: EmbeddedNetwork) -
 async def test_rejects_an_ori_missing_from_its_own_directory(network: EmbeddedNetwork) -> None:
     own = DirectorySource(Directory(a for a in network.directory if a.ori != "NY0303000"))
     wa = network.nodes["WA"]
-    node = StateNode("WA", wa.records, own, wa.policy, wa.audit)
+    node = StateNode("WA", wa.records, own, wa.policy, wa.audit, wa.queue, wa.notices)
     answer = await node.handle(_envelope("DQ.NY0303000.WA.OLN/A1.PUR/C."))
     assert answer.status is Status.REJECTED
     assert "unknown ORI NY0303000" in answer.detail
@@ -83,7 +83,9 @@ async def test_a_node_without_a_valid_policy_keeps_denying(
     wa = network.nodes["WA"]
     store = PolicyStore("WA", tmp_path)  # nothing applied here
     point = DecisionPoint("WA", store, wa.policy.settings, network.directories)
-    node = StateNode("WA", wa.records, network.directories, point, wa.audit)
+    node = StateNode(
+        "WA", wa.records, network.directories, point, wa.audit, wa.queue, wa.notices
+    )
     driver = wa.records.list_drivers(1)[0]
     answer = await node.handle(_envelope(f"DQ.NY0303000.WA.OLN/{driver.oln}.PUR/C."))
     assert answer.status is Status.DENIED

@@ -45,7 +45,7 @@ record = sa.Table(
     sa.Column("dataset", sa.String(16), nullable=False),
     sa.Column("purpose", sa.String(1), nullable=False),
     sa.Column("decision", sa.String(6), nullable=False),
-    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
     sa.Column("released", sa.Integer, nullable=False),
     sa.Column("leaf", sa.LargeBinary, nullable=False),
     sa.Index("ix_audit_message", "message_id"),

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 import time
+from collections.abc import Awaitable, Coroutine
+from typing import Any
 
 from statelink.directory.source import DirectorySource
-from statelink.errors import StatelinkError
+from statelink.errors import NotFound, StatelinkError
 from statelink.hub.message_id import new_message_id
 from statelink.hub.routing_log import RoutingLog
 from statelink.messages.envelope import Envelope
+from statelink.messages.keys import MESSAGE_KEYS
 from statelink.messages.model import Message
 from statelink.messages.response import HubResponse, StateAnswer, Status
 from statelink.transport import Transport
@@ -60,9 +64,11 @@ class Hub:
         states = self.destinations(message)
         timeout = self.nationwide_timeout if message.nationwide else self.single_timeout
         if len(states) == 1:
-            answers = [await self._ask(states[0], envelope, timeout)]
+            answers = [await self._deliver(states[0], envelope, timeout)]
         else:
-            answers = list(await asyncio.gather(*(self._ask(s, envelope, timeout) for s in states)))
+            answers = list(
+                await asyncio.gather(*(self._deliver(s, envelope, timeout) for s in states))
+            )
         summary = {a.state: a.status for a in answers}
         if message.nationwide:
             answers = [a for a in answers if a.status is not Status.NO_HIT]
@@ -89,18 +95,59 @@ class Hub:
             self.routing_log.record(message, response)
         return response
 
-    async def _ask(self, state: str, envelope: Envelope, timeout: float) -> StateAnswer:
+    async def collect(self, message_id: str, ori: str) -> HubResponse:
+        """The answers to a message that states held for review, for the agency that sent it.
+
+        Only the states that answered HELD are asked; each decides what to release.
+        """
+        started = time.perf_counter()
+        message_id = message_id.strip().upper()
+        ori = ori.strip().upper()
+        row = self.routing_log.find(message_id) if self.routing_log is not None else None
+        if row is None or row["ori"] != ori:
+            raise NotFound(f"no message {message_id} from {ori}")
+        summary = {s: Status(v) for s, v in json.loads(row["summary"]).items()}
+        held = [s for s, status in summary.items() if status is Status.HELD]
+        if not held:
+            raise NotFound(
+                f"message {message_id} has nothing to collect: no state held it for review"
+            )
+        answers = list(
+            await asyncio.gather(
+                *(
+                    self._ask(s, self.transport.collect(s, message_id, ori), self.single_timeout)
+                    for s in held
+                )
+            )
+        )
+        return HubResponse(
+            message_id=message_id,
+            mke=MESSAGE_KEYS[row["mke"]].response,
+            ori=ori,
+            control=row["control"],
+            destinations=held,
+            answers=answers,
+            summary={a.state: a.status for a in answers},
+            elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+        )
+
+    def _deliver(self, state: str, envelope: Envelope, timeout: float) -> Awaitable[StateAnswer]:
+        return self._ask(state, self.transport.deliver(state, envelope), timeout)
+
+    async def _ask(
+        self, state: str, call: Coroutine[Any, Any, StateAnswer], timeout: float
+    ) -> StateAnswer:
         """One state's answer; any failure to get one is UNAVAILABLE for that state only."""
         started = time.perf_counter()
         try:
             async with asyncio.timeout(timeout):
-                return await self.transport.deliver(state, envelope)
+                return await call
         except TimeoutError:
             detail = f"no answer within {timeout:g} s"
         except StatelinkError as e:
             detail = e.message
         except Exception:
-            log.exception("node %s failed on message %s", state, envelope.message_id)
+            log.exception("node %s failed on a message", state)
             detail = "the node failed while answering"
         return StateAnswer(
             state=state,

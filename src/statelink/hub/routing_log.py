@@ -88,6 +88,17 @@ class RoutingLog:
         except sa.exc.SQLAlchemyError as e:
             log.error("hub routing log: %d rows not written: %s", len(rows), e)
 
+    def find(self, message_id: str) -> dict[str, Any] | None:
+        """One message's row (buffered or written), or None."""
+        for row in reversed(self._rows):
+            if row[0] == message_id:
+                return dict(zip(routing.c.keys(), row, strict=True))
+        with self._engine.connect() as conn:
+            found = conn.execute(
+                sa.select(routing).where(routing.c.message_id == message_id)
+            ).first()
+        return dict(found._mapping) if found else None
+
     def rows(self, limit: int = 100) -> list[dict[str, Any]]:
         self.flush()
         with self._engine.connect() as conn:

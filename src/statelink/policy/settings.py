@@ -4,7 +4,9 @@
   make ``context.serious_crime`` true;
 - **certifications**: which agencies have a current certification on file with the
   state (``context.certified``), with validity dates, document reference and signer;
-- **notice groups**: agency groups whose access to a record owes the person a notice.
+- **notice groups**: agency groups whose access to a record owes the person a notice;
+- **numbers**: review expiry hours, notice business days, notice retention days;
+- **holidays**: the state's own, besides the federal ones, for counting business days.
 
 The hot path reads a :class:`Snapshot`, rebuilt only when the settings change.
 """
@@ -13,17 +15,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from statelink.errors import NotFound, StoreError, UsageError
+from statelink.errors import NotFound, UsageError
 from statelink.messages import fields as rules
 from statelink.store import open_engine, sqlite_url
+from statelink.store.table_store import TableStore
 
 DEFAULT_SERIOUS_CRIME: tuple[tuple[str, str, str], ...] = (
     ("0900", "0999", "homicide"),
@@ -60,6 +62,25 @@ notice_group = sa.Table(
     metadata,
     sa.Column("name", sa.String(63), primary_key=True),
 )
+setting = sa.Table(
+    "setting",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("value", sa.Integer, nullable=False),
+)
+holiday = sa.Table(
+    "holiday",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("name", sa.String(80), nullable=False, server_default=""),
+)
+
+NUMBERS: dict[str, tuple[int, str]] = {
+    "review_hours": (72, "hours a held message waits for review before it expires"),
+    "notice_days": (3, "business days within which a notice is due"),
+    "notice_retention_days": (30, "days a sent notice is kept before its address is purged"),
+}
+"""The state's numeric settings: default and meaning."""
 
 _RANGE = re.compile(r"(\d{4})(?:-(\d{4}))?")
 
@@ -123,13 +144,14 @@ def parse_ranges(values: Iterable[str]) -> list[tuple[str, str]]:
     return sorted(set(ranges))
 
 
-class StateSettings:
+class StateSettings(TableStore):
     """The settings store of one state."""
 
+    what = "settings"
+
     def __init__(self, state: str, engine: Engine, path: Path) -> None:
-        self.state = state
+        super().__init__(state, engine)
         self.path = path
-        self._engine = engine
 
     @classmethod
     def open(cls, state: str, path: Path) -> StateSettings:
@@ -141,9 +163,6 @@ class StateSettings:
         if new:
             store.set_serious_crime([(a, b) for a, b, _ in DEFAULT_SERIOUS_CRIME])
         return store
-
-    def close(self) -> None:
-        self._engine.dispose()
 
     # --- serious crime ----------------------------------------------------------
 
@@ -231,6 +250,37 @@ class StateSettings:
             if names:
                 conn.execute(notice_group.insert(), [{"name": n} for n in names])
 
+    # --- numbers and holidays ---------------------------------------------------------
+
+    def number(self, name: str) -> int:
+        if name not in NUMBERS:
+            raise UsageError(f"unknown setting {name!r}: one of {', '.join(NUMBERS)}")
+        rows = self._read(sa.select(setting.c.value).where(setting.c.name == name))
+        return int(rows[0].value) if rows else NUMBERS[name][0]
+
+    def set_number(self, name: str, value: int) -> None:
+        if name not in NUMBERS:
+            raise UsageError(f"unknown setting {name!r}: one of {', '.join(NUMBERS)}")
+        if value < 0:
+            raise UsageError(f"{name} must not be negative, given {value}")
+        with self._write() as conn:
+            conn.execute(setting.delete().where(setting.c.name == name))
+            conn.execute(setting.insert().values(name=name, value=value))
+
+    def holidays(self) -> list[tuple[dt.date, str]]:
+        """The state's own holidays (federal ones are always counted)."""
+        return [(r.day, r.name) for r in self._read(sa.select(holiday).order_by(holiday.c.day))]
+
+    def add_holiday(self, day: dt.date, name: str) -> None:
+        with self._write() as conn:
+            conn.execute(holiday.delete().where(holiday.c.day == day))
+            conn.execute(holiday.insert().values(day=day, name=name))
+
+    def remove_holiday(self, day: dt.date) -> None:
+        with self._write() as conn:
+            if not conn.execute(holiday.delete().where(holiday.c.day == day)).rowcount:
+                raise NotFound(f"{self.state} has no holiday on {day}")
+
     # --- the hot path's view ---------------------------------------------------------
 
     def snapshot(self) -> Snapshot:
@@ -245,18 +295,3 @@ class StateSettings:
         )
 
     # --- internals ------------------------------------------------------------------------
-
-    def _read(self, query: sa.Select[tuple[object, ...]]) -> list[sa.Row[tuple[object, ...]]]:
-        try:
-            with self._engine.connect() as conn:
-                return list(conn.execute(query))
-        except sa.exc.SQLAlchemyError as e:
-            raise StoreError(f"{self.state} settings could not be read: {type(e).__name__}") from e
-
-    @contextmanager
-    def _write(self) -> Iterator[sa.Connection]:
-        try:
-            with self._engine.begin() as conn:
-                yield conn
-        except sa.exc.SQLAlchemyError as e:
-            raise StoreError(f"{self.state} settings could not be saved: {type(e).__name__}") from e

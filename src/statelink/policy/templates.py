@@ -78,7 +78,7 @@ TEMPLATES: dict[str, Template] = {
             "serious-crime request approved case by case; certification",
             "WA",
             "RCW 43.17.425 (example citation)",
-            (),
+            ("immigration-enforcement",),
             True,
         ),
     )

@@ -1,0 +1,44 @@
+"""A store of a few tables in one database, with foreign errors translated once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from statelink.errors import StoreError
+
+
+class TableStore:
+    """Base of the small stores kept with a node (settings, review queue, notices)."""
+
+    what = "store"  # how errors name it: "WA settings could not be read"
+
+    def __init__(self, state: str, engine: Engine) -> None:
+        self.state = state
+        self._engine = engine
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def _read(self, query: sa.Executable) -> list[sa.Row[Any]]:
+        try:
+            with self._engine.connect() as conn:
+                return list(conn.execute(query))
+        except sa.exc.SQLAlchemyError as e:
+            raise StoreError(
+                f"{self.state} {self.what} could not be read: {type(e).__name__}"
+            ) from e
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        try:
+            with self._engine.begin() as conn:
+                yield conn
+        except sa.exc.SQLAlchemyError as e:
+            raise StoreError(
+                f"{self.state} {self.what} could not be saved: {type(e).__name__}"
+            ) from e

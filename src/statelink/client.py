@@ -20,6 +20,10 @@ class HubClient:
         data = self._request("POST", "/v1/messages", json=message.to_json())
         return HubResponse.model_validate(data)
 
+    def fetch(self, message_id: str, ori: str) -> HubResponse:
+        data = self._request("GET", f"/v1/messages/{message_id}", params={"ori": ori})
+        return HubResponse.model_validate(data)
+
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             response = httpx.request(method, self.base_url + path, timeout=self._timeout, **kwargs)

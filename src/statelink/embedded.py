@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections.abc import Iterator, Mapping
 from types import TracebackType
 
@@ -9,6 +11,7 @@ from statelink.audit import AuditService
 from statelink.audit.appender import CHECKPOINT_EVERY, CHECKPOINT_SECONDS
 from statelink.directory import Directory
 from statelink.directory.source import DirectorySource
+from statelink.errors import StatelinkError
 from statelink.hub import Hub
 from statelink.hub.routing_log import RoutingLog
 from statelink.nation import Layout, require_manifest
@@ -20,6 +23,8 @@ from statelink.policy.settings import StateSettings
 from statelink.records import RecordStore
 from statelink.review import ReviewQueue
 from statelink.transport import InProcessTransport
+
+log = logging.getLogger(__name__)
 
 
 class _Nodes(Mapping[str, StateNode]):
@@ -85,7 +90,9 @@ class EmbeddedNetwork:
         nodes: _Nodes,
         routing_log: RoutingLog,
         audit: AuditService,
+        layout: Layout,
     ) -> None:
+        self.layout = layout
         self.directories = directories
         self.nodes: Mapping[str, StateNode] = nodes
         self._nodes = nodes
@@ -121,7 +128,24 @@ class EmbeddedNetwork:
             checkpoint_seconds=checkpoint_seconds,
         )
         nodes = _Nodes(layout, list(manifest.counts), directories, every, audit)
-        return cls(directories, nodes, RoutingLog(layout.hub_db), audit)
+        return cls(directories, nodes, RoutingLog(layout.hub_db), audit, layout)
+
+    async def carry_out_reviews(self) -> None:
+        """Carry out reviewers' decisions (and expiries) in every state opened so far."""
+        for node in self._nodes.opened():
+            try:
+                await node.reviews.carry_out()
+            except StatelinkError as e:
+                log.error("%s review queue not processed: %s", node.state, e.message)
+
+    def purge_notices(self) -> None:
+        """Delete notices whose retention has ended, in every state opened so far."""
+        on = dt.datetime.now(dt.UTC).date()
+        for node in self._nodes.opened():
+            try:
+                node.notices.purge(on)
+            except StatelinkError as e:
+                log.error("%s notices not purged: %s", node.state, e.message)
 
     async def aclose(self) -> None:
         """Stop the audit service (it signs a last checkpoint of each log), close the stores."""

@@ -32,12 +32,14 @@ from statelink.audit.log import AuditLog
 from statelink.directory import Directory, seed_directory
 from statelink.directory.source import DirectorySource
 from statelink.errors import NationMissing, UsageError
+from statelink.notices import NoticeStore
 from statelink.policy.active import PolicyStore
 from statelink.policy.decision_point import DecisionPoint
 from statelink.policy.settings import StateSettings
 from statelink.provision import provision
 from statelink.records import RecordStore
 from statelink.records.generator import Spec, generate
+from statelink.review import ReviewQueue
 from statelink.states import CODES, STATES
 from statelink.store import open_engine, sqlite_url
 
@@ -93,7 +95,7 @@ class Layout:
         return self.root / "hub.sqlite"
 
     def node_db(self, state: str) -> Path:
-        """The node's own settings: serious-crime ranges, certifications, notice groups."""
+        """The node's own store: settings, certifications, review queue, notices."""
         return self.state_dir(state) / "node.sqlite"
 
 
@@ -205,6 +207,16 @@ def provision_state(layout: Layout, state: str, directory: Directory, today: dt.
 def open_settings(layout: Layout, state: str) -> StateSettings:
     code = _known_state(layout, state)
     return StateSettings.open(code, layout.node_db(code))
+
+
+def open_review_queue(layout: Layout, state: str) -> ReviewQueue:
+    code = _known_state(layout, state)
+    return ReviewQueue.open(code, layout.node_db(code))
+
+
+def open_notices(layout: Layout, state: str) -> NoticeStore:
+    code = _known_state(layout, state)
+    return NoticeStore.open(code, layout.node_db(code))
 
 
 def open_policy_store(layout: Layout, state: str) -> PolicyStore:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from statelink.embedded import EmbeddedNetwork
-from statelink.errors import UnknownAgency
+from statelink.errors import NotFound, UnknownAgency
 from statelink.hub import Hub
 from statelink.messages import decode
 from statelink.messages.envelope import Envelope
@@ -47,6 +47,11 @@ class Troubled:
         if state in self.stalled:
             await asyncio.sleep(30)
         return await self.inner.deliver(state, envelope)
+
+    async def collect(self, state: str, message_id: str, ori: str) -> StateAnswer:
+        if state in self.failing:
+            raise RuntimeError("disk on fire")
+        return await self.inner.collect(state, message_id, ori)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -150,3 +155,19 @@ def test_the_routing_log_keeps_metadata_only(layout: Layout, tmp_path: Path) -> 
     )
     assert row["summary"] == '{"WA": "NO_HIT", "OR": "NO_HIT"}'
     assert b"WDLSECRET99" not in own.hub_db.read_bytes()
+
+
+async def test_a_failing_node_is_unavailable_when_collecting_too(
+    network: EmbeddedNetwork,
+) -> None:
+    oln = network.nodes["WA"].records.list_drivers(1)[0].oln
+    held = await network.hub.submit(decode(f"DQ.WAHSI0100.WA,OR.OLN/{oln}.PUR/C.OFF/6499."))
+    assert held.summary == {"WA": Status.HELD, "OR": Status.HELD}
+    troubled = Troubled(network.transport, failing=frozenset({"OR"}))
+    hub = Hub(network.directories, troubled, routing_log=network.routing_log)
+    reply = await hub.collect(held.message_id, "WAHSI0100")
+    assert reply.summary == {"WA": Status.HELD, "OR": Status.UNAVAILABLE}
+    assert reply.mke == "DR"
+    plain = await network.hub.submit(decode("DQ.NY0303000.WA.OLN/NOSUCH1.PUR/C."))
+    with pytest.raises(NotFound, match="no state held it"):
+        await network.hub.collect(plain.message_id, "NY0303000")

@@ -83,9 +83,7 @@ async def test_a_node_without_a_valid_policy_keeps_denying(
     wa = network.nodes["WA"]
     store = PolicyStore("WA", tmp_path)  # nothing applied here
     point = DecisionPoint("WA", store, wa.policy.settings, network.directories)
-    node = StateNode(
-        "WA", wa.records, network.directories, point, wa.audit, wa.queue, wa.notices
-    )
+    node = StateNode("WA", wa.records, network.directories, point, wa.audit, wa.queue, wa.notices)
     driver = wa.records.list_drivers(1)[0]
     answer = await node.handle(_envelope(f"DQ.NY0303000.WA.OLN/{driver.oln}.PUR/C."))
     assert answer.status is Status.DENIED

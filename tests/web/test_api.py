@@ -89,6 +89,8 @@ ERRORS: list[tuple[str, str, dict[str, Any], int, str]] = [
     ),
     ("GET", "/v1/messages", {}, 405, "method-not-allowed"),
     ("GET", "/v1/directory/WA0000001", {}, 404, "not-found"),
+    ("GET", "/v1/messages/NOSUCH", {"params": {"ori": "WAHSI0100"}}, 404, "not-found"),
+    ("GET", "/v1/messages/NOSUCH", {}, 422, "bad-request"),
     ("GET", "/v1/directory", {"params": {"limit": 0}}, 422, "bad-request"),
     ("GET", "/v1/nowhere", {}, 404, "not-found"),
 ]

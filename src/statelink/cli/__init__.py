@@ -11,7 +11,16 @@ import sys
 
 import typer
 
-from statelink.cli import audit, certifications, directory, policy, records, settings
+from statelink.cli import (
+    audit,
+    certifications,
+    directory,
+    notices,
+    policy,
+    records,
+    review,
+    settings,
+)
 from statelink.cli.demo import demo
 from statelink.cli.query import legacy_json_file, query
 from statelink.errors import StatelinkError
@@ -32,6 +41,8 @@ app.add_typer(policy.app, name="policy")
 app.add_typer(settings.app, name="settings")
 app.add_typer(certifications.app, name="certifications")
 app.add_typer(audit.app, name="audit")
+app.add_typer(review.app, name="review")
+app.add_typer(notices.app, name="notices")
 
 
 def main(argv: list[str] | None = None) -> None:

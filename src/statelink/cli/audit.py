@@ -18,14 +18,21 @@ from rich.table import Table
 from statelink.audit import verifier
 from statelink.audit.export import FORMATS, export
 from statelink.audit.log import AuditLog, CheckpointRow, Filters
-from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
+from statelink.cli.options import (
+    DEFAULT_DATA,
+    DataDir,
+    JsonOutput,
+    State,
+    console,
+    layout,
+    print_json,
+)
 from statelink.errors import AuditInvalid, NotFound, UsageError
 from statelink.nation import open_audit
 
 app = typer.Typer(
     help="A state's tamper-evident audit log: verify, proofs, show, export.", no_args_is_help=True
 )
-State = Annotated[str, typer.Option("--state", help="The state (NCIC code), e.g. WA.")]
 
 
 def _open(data: Path, state: str) -> tuple[AuditLog, str]:

@@ -8,14 +8,21 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
+from statelink.cli.options import (
+    DEFAULT_DATA,
+    DataDir,
+    JsonOutput,
+    State,
+    console,
+    layout,
+    print_json,
+)
 from statelink.nation import open_settings
 from statelink.policy.settings import Certification
 
 app = typer.Typer(
     help="Certifications on file with a state: list, add, revoke.", no_args_is_help=True
 )
-State = Annotated[str, typer.Option("--state", help="The state (NCIC code), e.g. WA.")]
 
 
 def _status(cert: Certification, today: dt.date) -> str:

@@ -24,6 +24,8 @@ DataDir = Annotated[
 ]
 DEFAULT_DATA = Path("statelink-data")
 
+State = Annotated[str, typer.Option("--state", help="The state (NCIC code), e.g. WA.")]
+
 JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)

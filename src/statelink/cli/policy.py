@@ -9,7 +9,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
+from statelink.cli.options import (
+    DEFAULT_DATA,
+    DataDir,
+    JsonOutput,
+    State,
+    console,
+    layout,
+    print_json,
+)
 from statelink.directory import Directory, seed_directory
 from statelink.errors import PolicyInvalid, UsageError
 from statelink.messages.response import PolicyReason
@@ -26,7 +34,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-State = Annotated[str, typer.Option("--state", help="The state (NCIC code), e.g. WA.")]
 OUTCOME_STYLE = {
     Outcome.PERMIT: "bold green",
     Outcome.DENY: "bold red",

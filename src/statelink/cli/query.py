@@ -39,6 +39,11 @@ async def _in_process(where: Layout, message: Message) -> HubResponse:
         return await network.hub.submit(message)
 
 
+async def _collect_in_process(where: Layout, message_id: str, ori: str) -> HubResponse:
+    async with EmbeddedNetwork.open(where) as network:
+        return await network.hub.collect(message_id, ori)
+
+
 def query(
     message: Annotated[
         str | None,
@@ -47,6 +52,17 @@ def query(
     file: Annotated[
         Path | None,
         typer.Option("--file", "-f", help="Read the message (JSON or text) from FILE; - is stdin."),
+    ] = None,
+    fetch: Annotated[
+        str | None,
+        typer.Option(
+            "--fetch",
+            metavar="MESSAGE_ID",
+            help="Collect the answer to a message a state held for review (needs --ori).",
+        ),
+    ] = None,
+    ori: Annotated[
+        str | None, typer.Option("--ori", help="With --fetch: the ORI that sent the message.")
     ] = None,
     hub: Annotated[
         str | None,
@@ -59,14 +75,25 @@ def query(
     data: DataDir = DEFAULT_DATA,
     json_output: JsonOutput = False,
 ) -> None:
-    """Send one driver or vehicle query and print every state's answer."""
-    parsed = parse_any(_read(message, file))
+    """Send one driver or vehicle query and print every state's answer; or, with --fetch,
+    collect the answer to a message held for review."""
     where = layout(data)
     hub = hub or where.running_hub()  # a demo serving this folder owns its audit logs
-    if hub:
-        reply = HubClient(hub).submit(parsed)
+    if fetch is not None:
+        if message is not None or file is not None:
+            raise UsageError("--fetch collects an earlier message: give no new message with it")
+        if not ori:
+            raise UsageError("--fetch needs --ori: the ORI of the agency that sent the message")
+        if hub:
+            reply = HubClient(hub).fetch(fetch, ori)
+        else:
+            reply = asyncio.run(_collect_in_process(where, fetch, ori))
     else:
-        reply = asyncio.run(_in_process(where, parsed))
+        parsed = parse_any(_read(message, file))
+        if hub:
+            reply = HubClient(hub).submit(parsed)
+        else:
+            reply = asyncio.run(_in_process(where, parsed))
     if json_output:
         print_json(reply)
     else:

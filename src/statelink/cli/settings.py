@@ -1,25 +1,38 @@
-"""``statelink settings``: a state's serious-crime ranges and notice groups."""
+"""``statelink settings``: a state's serious-crime ranges, notice groups, review and notice
+times, and holidays."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 import typer
 
-from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
+from statelink.cli.options import (
+    DEFAULT_DATA,
+    DataDir,
+    JsonOutput,
+    State,
+    console,
+    layout,
+    print_json,
+)
 from statelink.nation import open_settings
-from statelink.policy.settings import StateSettings, parse_ranges
+from statelink.policy.settings import NUMBERS, StateSettings, parse_ranges
 
 app = typer.Typer(
-    help="A state's policy settings: serious-crime ranges, notice groups.", no_args_is_help=True
+    help="A state's settings: serious-crime ranges, notice groups, review and notice times, "
+    "holidays.",
+    no_args_is_help=True,
 )
-State = Annotated[str, typer.Option("--state", help="The state (NCIC code), e.g. WA.")]
 
 
 def _show(settings: StateSettings, json_output: bool) -> None:
     ranges = settings.serious_crime()
     groups = settings.notice_groups()
     certifications = settings.certifications()
+    numbers = {name: settings.number(name) for name in NUMBERS}
+    holidays = settings.holidays()
     if json_output:
         print_json(
             {
@@ -28,6 +41,8 @@ def _show(settings: StateSettings, json_output: bool) -> None:
                     {"first": a, "last": b, "label": label} for a, b, label in ranges
                 ],
                 "notice_groups": groups,
+                **numbers,
+                "holidays": [{"day": d.isoformat(), "name": n} for d, n in holidays],
                 "certifications": len(certifications),
             }
         )
@@ -38,6 +53,12 @@ def _show(settings: StateSettings, json_output: bool) -> None:
         + ", ".join(f"{a}-{b}" + (f" ({label})" if label else "") for a, b, label in ranges)
     )
     console.print(f"  notice groups: {', '.join(groups) or 'none'}")
+    for name, value in numbers.items():
+        console.print(f"  {name.replace('_', ' ')}: {value}  [dim]({NUMBERS[name][1]})[/]")
+    console.print(
+        "  state holidays (besides the federal ones): "
+        + (", ".join(f"{d} {n}".strip() for d, n in holidays) or "none")
+    )
     console.print(
         f"  certifications on file: {len(certifications)} (see `statelink certifications list`)"
     )
@@ -91,3 +112,52 @@ def notice_groups(
         _show(settings, json_output)
     finally:
         settings.close()
+
+
+@app.command("set")
+def set_(
+    state: State,
+    name: Annotated[str, typer.Argument(help=", ".join(NUMBERS))],
+    value: Annotated[int, typer.Argument(min=0, help="A whole number, 0 or more.")],
+    data: DataDir = DEFAULT_DATA,
+    json_output: JsonOutput = False,
+) -> None:
+    """Set a number: review_hours (72), notice_days (3), notice_retention_days (30)."""
+    settings = open_settings(layout(data), state)
+    try:
+        settings.set_number(name.replace("-", "_"), value)
+        _show(settings, json_output)
+    finally:
+        settings.close()
+
+
+@app.command()
+def holidays(
+    state: State,
+    add: Annotated[
+        dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Add this day.")
+    ] = None,
+    name: Annotated[str, typer.Option(help="The added holiday's name.")] = "",
+    remove: Annotated[
+        dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Remove this day.")
+    ] = None,
+    data: DataDir = DEFAULT_DATA,
+    json_output: JsonOutput = False,
+) -> None:
+    """The state's own holidays, which notices' business days skip besides federal ones."""
+    settings = open_settings(layout(data), state)
+    try:
+        if add is not None:
+            settings.add_holiday(add.date(), name)
+        if remove is not None:
+            settings.remove_holiday(remove.date())
+        days = settings.holidays()
+    finally:
+        settings.close()
+    if json_output:
+        print_json([{"day": d.isoformat(), "name": n} for d, n in days])
+        return
+    for day, label in days:
+        console.print(f"{day}  {label}")
+    if not days:
+        console.print(f"{settings.state} has no holidays of its own (federal ones always count)")

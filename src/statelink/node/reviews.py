@@ -49,6 +49,7 @@ APPROVED, REVIEW_DENIED, REFUSED, EXPIRED, COLLECTED = (
 class ReviewDesk:
     def __init__(self, node: StateNode) -> None:
         self.node = node
+        self._busy: set[str] = set()  # items a step is under way on (one step at a time)
 
     # --- carrying out decisions --------------------------------------------------------
 
@@ -59,10 +60,15 @@ class ReviewDesk:
         """
         done = []
         for item in self.node.queue.to_carry_out():
+            if item.message_id in self._busy:
+                continue
+            self._busy.add(item.message_id)
             try:
                 await self._carry_out(item)
             except AuditUnavailable:
                 continue
+            finally:
+                self._busy.discard(item.message_id)
             done.append(self.node.queue.get(item.message_id))
         return done
 
@@ -111,8 +117,8 @@ class ReviewDesk:
                 "drivers": [d.model_dump(mode="json") for d in found.drivers],
                 "vehicles": [v.model_dump(mode="json") for v in found.vehicles],
                 "subjects": found.subjects,
+                "policies": policies,  # those that permitted it, for the release's record
             },
-            policies=policies,
             expires_at=q.now() + dt.timedelta(hours=hours),
         )
 
@@ -133,6 +139,10 @@ class ReviewDesk:
         if item is None or item.ori != ori.strip().upper():
             raise NotFound(f"{node.state} holds no message {message_id} from {ori}")
         reasons = [PolicyReason(**p) for p in item.policies]
+        if item.message_id in self._busy:
+            return self._answer(
+                item, started, Status.HELD, "a review step is under way: ask again", reasons
+            )
         if item.status in (q.PENDING, q.APPROVED):
             return self._answer(
                 item,
@@ -144,7 +154,11 @@ class ReviewDesk:
             )
         if item.status != q.READY:
             return self._answer(item, started, *_closed(item), reasons)
-        return await self._release(item, started)
+        self._busy.add(item.message_id)
+        try:
+            return await self._release(item, started)
+        finally:
+            self._busy.discard(item.message_id)
 
     async def _release(self, item: Item, started: float) -> StateAnswer:
         node = self.node
@@ -159,7 +173,7 @@ class ReviewDesk:
             list(item.answer["subjects"]),
         )
         request = node.policy.request(envelope.message, agency, review_approved=True)
-        permit = _decision(Outcome.PERMIT, item.policies, node.policy.digest)
+        permit = _decision(Outcome.PERMIT, item.answer["policies"], node.policy.digest)
         detail = (
             f"released after case-by-case review, approved by {item.reviewer} "
             f"on {item.decided_at:%Y-%m-%d}"

@@ -47,7 +47,9 @@ def federal_holidays(year: int) -> dict[dt.date, str]:
 
 
 def is_business_day(day: dt.date, extra: Iterable[dt.date] = ()) -> bool:
-    return day.weekday() < 5 and day not in federal_holidays(day.year) and day not in set(extra)
+    # the next year's New Year's Day may be observed on this year's December 31
+    federal = day in federal_holidays(day.year) or day in federal_holidays(day.year + 1)
+    return day.weekday() < 5 and not federal and day not in set(extra)
 
 
 def add_business_days(start: dt.date, days: int, extra: Iterable[dt.date] = ()) -> dt.date:

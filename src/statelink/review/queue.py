@@ -41,6 +41,7 @@ PENDING, APPROVED, DENIED, READY, COLLECTED, REFUSED, CLOSED, EXPIRED = (
     "closed",
     "expired",
 )
+ALL_STATES = (PENDING, APPROVED, DENIED, READY, COLLECTED, REFUSED, CLOSED, EXPIRED)
 OPEN_STATES = (PENDING, APPROVED, DENIED, READY)
 CLOSED_STATES = (COLLECTED, REFUSED, CLOSED, EXPIRED)
 
@@ -70,7 +71,7 @@ review_item = sa.Table(
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ class ReviewQueue(TableStore):
         with self._write() as conn:
             conn.execute(
                 review_item.update()
-                .where(review_item.c.message_id == message_id)
+                .where(review_item.c.message_id == item.message_id)
                 .values(
                     status=APPROVED if approve else DENIED,
                     reviewer=reviewer,
@@ -239,7 +240,7 @@ class ReviewQueue(TableStore):
                     decided_at=now(),
                 )
             )
-        return self.get(message_id)
+        return self.get(item.message_id)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -256,6 +257,11 @@ class ReviewQueue(TableStore):
         if status == "open":
             query = query.where(review_item.c.status.in_(OPEN_STATES))
         elif status:
+            if status not in ALL_STATES:
+                raise UsageError(
+                    f"review status: expected open, all or one of {', '.join(ALL_STATES)}; "
+                    f"given {status!r}"
+                )
             query = query.where(review_item.c.status == status)
         return [self._item(r) for r in self._read(query)]
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Path, Query, Request
 from pydantic import BaseModel
 
 import statelink
@@ -42,11 +45,30 @@ class AgencyOut(BaseModel):
         return cls.model_validate(agency.as_dict())
 
 
+REVIEW_EVERY = 1.0
+PURGE_EVERY = 3600.0
+
+
+async def _housekeeping(network: EmbeddedNetwork) -> None:
+    """Carry out reviewers' decisions every second; purge old notices every hour."""
+    purged = 0.0
+    while True:
+        await asyncio.sleep(REVIEW_EVERY)
+        await network.carry_out_reviews()
+        if time.monotonic() - purged >= PURGE_EVERY:
+            network.purge_notices()
+            purged = time.monotonic()
+
+
 def create_app(network: EmbeddedNetwork) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         network.audit.start()  # ready before the first query, not during it
+        chores = asyncio.create_task(_housekeeping(network))
         yield
+        chores.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await chores
         await network.aclose()
 
     app = FastAPI(
@@ -89,6 +111,18 @@ def create_app(network: EmbeddedNetwork) -> FastAPI:
         else:
             message = Message.parse(body)
         return await network.hub.submit(message)
+
+    @app.get("/v1/messages/{message_id}", response_model=HubResponse)
+    async def collect(
+        message_id: Annotated[str, Path(max_length=40)],
+        ori: Annotated[str, Query(min_length=9, max_length=9, description="The sender's ORI.")],
+    ) -> HubResponse:
+        """Collect the answers to a message that states held for case-by-case review.
+
+        Only the agency that sent the message can collect it; an approved answer is
+        released once.
+        """
+        return await network.hub.collect(message_id, ori)
 
     @app.get("/v1/directory", response_model=list[AgencyOut])
     async def directory(

@@ -1,0 +1,201 @@
+"""``statelink review``: a state's queue of held messages, decided case by case."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Annotated
+
+import typer
+from rich.table import Column, Table
+
+from statelink.cli.options import (
+    DEFAULT_DATA,
+    DataDir,
+    JsonOutput,
+    State,
+    console,
+    layout,
+    print_json,
+)
+from statelink.embedded import EmbeddedNetwork
+from statelink.messages.fields import PURPOSES
+from statelink.nation import Layout, open_review_queue
+from statelink.review import Item
+from statelink.review import queue as q
+
+app = typer.Typer(
+    help="Held messages waiting for case-by-case review: list, show, approve, deny.",
+    no_args_is_help=True,
+)
+MessageId = Annotated[str, typer.Argument(help="The held message's id.")]
+Reviewer = Annotated[
+    str,
+    typer.Option(envvar="STATELINK_REVIEWER", help="Who decides (recorded and audited)."),
+]
+Note = Annotated[str, typer.Option(help="Why: recorded with the decision.")]
+WAIT_SECONDS = 5.0
+
+
+@app.command("list")
+def list_(
+    state: State,
+    status: Annotated[
+        str,
+        typer.Option(help="open (default), all, or one of: " + ", ".join(q.ALL_STATES)),
+    ] = "open",
+    limit: Annotated[int, typer.Option(min=1, help="Most items to show.")] = 50,
+    data: DataDir = DEFAULT_DATA,
+    json_output: JsonOutput = False,
+) -> None:
+    """List review items, newest first."""
+    queue = open_review_queue(layout(data), state)
+    try:
+        items = queue.find(None if status == "all" else status, limit=limit)
+    finally:
+        queue.close()
+    if json_output:
+        print_json([i.as_dict() for i in items])
+        return
+    table = Table(
+        Column("message id", no_wrap=True),
+        "status",
+        "held at (UTC)",
+        "expires",
+        "ORI",
+        "agency",
+        "MKE",
+        "purpose",
+        "offense",
+        "held by",
+        box=None,
+        pad_edge=False,
+    )
+    for i in items:
+        table.add_row(
+            i.message_id,
+            i.status,
+            f"{i.created_at:%Y-%m-%d %H:%M}",
+            f"{i.expires_at:%Y-%m-%d %H:%M}",
+            i.ori,
+            i.agency,
+            i.mke,
+            i.purpose,
+            i.offense,
+            ", ".join(p["id"] for p in i.policies),
+        )
+    if items:
+        console.print(table)
+    else:
+        console.print(f"{queue.state}: no {status} review items")
+
+
+@app.command()
+def show(
+    message_id: MessageId,
+    state: State,
+    data: DataDir = DEFAULT_DATA,
+    json_output: JsonOutput = False,
+) -> None:
+    """Show one item: the requester, the claimed basis and the policies that held it."""
+    queue = open_review_queue(layout(data), state)
+    try:
+        item = queue.get(message_id)
+    finally:
+        queue.close()
+    if json_output:
+        print_json(item.as_dict())
+    else:
+        _print(item)
+
+
+def _print(item: Item) -> None:
+    rows = [
+        ("message id", item.message_id),
+        ("status", item.status),
+        ("held at", f"{item.created_at:%Y-%m-%d %H:%M:%S} UTC"),
+        ("expires", f"{item.expires_at:%Y-%m-%d %H:%M:%S} UTC"),
+        ("requester", f"{item.ori} {item.agency}"),
+        ("message key", item.mke),
+        ("purpose", f"{item.purpose} ({PURPOSES.get(item.purpose, '?')})"),
+        ("offense", item.offense or "-"),
+        ("case number", item.case_number or "-"),
+        ("warrant", item.warrant or "none"),
+    ]
+    rows += [("held by", f"{p['id']}: {p.get('reason', '')}") for p in item.policies]
+    if item.decided_at:
+        rows += [
+            ("decided", f"{item.decided_at:%Y-%m-%d %H:%M:%S} UTC by {item.reviewer}"),
+            ("note", item.note),
+        ]
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        console.print(f"{key:<{width}}  {value}", markup=False)
+
+
+@app.command()
+def approve(
+    message_id: MessageId,
+    state: State,
+    reviewer: Reviewer,
+    note: Note,
+    data: DataDir = DEFAULT_DATA,
+    json_output: JsonOutput = False,
+) -> None:
+    """Approve: the node evaluates the message again with review_approved = true and, if
+    its policy permits, keeps the answer for the requester to collect."""
+    _decide(layout(data), state, message_id, True, reviewer, note, json_output)
+
+
+@app.command()
+def deny(
+    message_id: MessageId,
+    state: State,
+    reviewer: Reviewer,
+    note: Note,
+    data: DataDir = DEFAULT_DATA,
+    json_output: JsonOutput = False,
+) -> None:
+    """Deny: nothing is released."""
+    _decide(layout(data), state, message_id, False, reviewer, note, json_output)
+
+
+def _decide(
+    where: Layout,
+    state: str,
+    message_id: str,
+    approve: bool,
+    reviewer: str,
+    note: str,
+    json_output: bool,
+) -> None:
+    queue = open_review_queue(where, state)
+    try:
+        item = queue.decide(message_id, approve=approve, reviewer=reviewer, note=note)
+        if where.running_hub():  # the running demo's node carries it out
+            deadline = time.monotonic() + WAIT_SECONDS
+            while item.status in (q.APPROVED, q.DENIED) and time.monotonic() < deadline:
+                time.sleep(0.2)
+                item = queue.get(item.message_id)
+        else:
+            asyncio.run(_carry_out(where, queue.state))
+            item = queue.get(item.message_id)
+    finally:
+        queue.close()
+    if json_output:
+        print_json(item.as_dict())
+        return
+    outcome = {
+        q.READY: "approved: the answer is ready for the requester to collect "
+        f"(`statelink query --fetch {item.message_id} --ori {item.ori}`)",
+        q.CLOSED: "denied: nothing is released",
+        q.REFUSED: "approved, but the policy in force now refuses it: nothing is released",
+        q.APPROVED: "approved: the node carries it out when the requester collects it",
+        q.DENIED: "denied: the node closes it when the requester next asks",
+    }
+    console.print(f"{item.message_id} {outcome.get(item.status, item.status)}")
+
+
+async def _carry_out(where: Layout, state: str) -> None:
+    async with EmbeddedNetwork.open(where) as network:
+        await network.nodes[state].reviews.carry_out()

@@ -90,6 +90,21 @@ class Layout:
         return str(served["url"])
 
     @property
+    def accounts(self) -> Path:
+        """Dashboard accounts (names, roles, states, password hashes)."""
+        return self.root / "accounts.json"
+
+    @property
+    def demo_accounts(self) -> Path:
+        """The demo's generated sign-ins, printed when the demo starts."""
+        return self.root / "demo-accounts.txt"
+
+    @property
+    def session_key(self) -> Path:
+        """The key that signs dashboard session cookies."""
+        return self.root / "session.key"
+
+    @property
     def hub_db(self) -> Path:
         """The hub's routing log: who sent what where, and what came back (no content)."""
         return self.root / "hub.sqlite"

@@ -141,7 +141,7 @@ def test_demo_reuses_a_nation_and_prints_working_examples(run: Invoke, layout: L
     for example in shown["examples"]:
         answer = run("query", example["message"], "--json", "--data", str(layout.root))
         assert answer.code == 0, (example, answer.err)
-        assert "HIT" in json.loads(answer.out)["summary"].values(), example
+        assert example["expect"] in json.loads(answer.out)["summary"].values(), example
     mismatch = run("demo", "--no-serve", "--scale", "0.5", "--data", str(layout.root))
     assert mismatch.code == 2
     assert "--rebuild" in mismatch.err

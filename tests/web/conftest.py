@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -39,3 +42,25 @@ def base_url(served: Layout) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+def _install_chromium() -> None:
+    """Install Debian's chromium (the test setup's job, like starting a service)."""
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = [*sudo, "apt-get", "install", "-y", "-q", "chromium"]
+    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
+        subprocess.run([*sudo, "apt-get", "update", "-q"], env=env, capture_output=True)
+        subprocess.run(install, env=env, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium, installed if missing; the browser tests fail (never skip) without it."""
+    path = shutil.which("chromium")
+    if path is None:
+        _install_chromium()
+        path = shutil.which("chromium")
+    if path is None:
+        pytest.fail("the dashboard tests need Debian's chromium: apt-get install chromium")
+    return path

@@ -12,6 +12,7 @@ import sys
 import typer
 
 from statelink.cli import (
+    accounts,
     audit,
     certifications,
     directory,
@@ -43,6 +44,7 @@ app.add_typer(certifications.app, name="certifications")
 app.add_typer(audit.app, name="audit")
 app.add_typer(review.app, name="review")
 app.add_typer(notices.app, name="notices")
+app.add_typer(accounts.app, name="accounts")
 
 
 def main(argv: list[str] | None = None) -> None:

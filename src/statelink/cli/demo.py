@@ -14,11 +14,12 @@ import typer
 import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from statelink.accounts import Accounts, demo_accounts
 from statelink.audit.appender import CHECKPOINT_EVERY, CHECKPOINT_SECONDS
 from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
 from statelink.embedded import EmbeddedNetwork
 from statelink.errors import UsageError
-from statelink.examples import examples
+from statelink.examples import HSI_SEATTLE, examples
 from statelink.nation import (
     DEFAULT_AS_OF,
     DEFAULT_SCALE,
@@ -136,7 +137,9 @@ def demo(
                 "built_now": built,
                 **manifest.model_dump(mode="json"),
                 "totals": manifest.totals(),
-                "examples": [{"title": e.title, "message": e.message} for e in tour],
+                "examples": [
+                    {"title": e.title, "message": e.message, "expect": e.expect} for e in tour
+                ],
             }
         )
     else:
@@ -152,6 +155,15 @@ def demo(
         for example in tour:
             console.print(f"  [dim]# {example.title}[/]")
             console.print(f"  {me} query '{example.message}'", soft_wrap=True)
+        console.print("\n[bold]review a held message[/] (after the HSI query above):")
+        for line in (
+            f"{me} review list --state WA",
+            f"{me} review approve MESSAGE_ID --state WA --reviewer YOU --note 'why'",
+            f"{me} query --fetch MESSAGE_ID --ori {HSI_SEATTLE}",
+            f"{me} notices list --state WA",
+            f"{me} audit show --state WA --message-id MESSAGE_ID",
+        ):
+            console.print(f"  {line}", soft_wrap=True)
     if not serve:
         return
     base = f"http://{host}:{port}"
@@ -161,6 +173,9 @@ def demo(
         f"  curl -s -H 'content-type: text/plain' --data '{tour[0].message}' {base}/v1/messages",
         soft_wrap=True,
     )
+    console.print(f"\n[bold]dashboard[/] on {base}/dashboard/")
+    for name, role, password in demo_accounts(Accounts(where.accounts), where.demo_accounts):
+        console.print(f"  sign in as {name} ({role}) with password {password}", soft_wrap=True)
     network = EmbeddedNetwork.open(
         where, checkpoint_every=checkpoint_every, checkpoint_seconds=checkpoint_seconds
     )

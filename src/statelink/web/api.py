@@ -19,7 +19,7 @@ from statelink.errors import UsageError
 from statelink.messages.model import Message
 from statelink.messages.response import HubResponse
 from statelink.messages.text import decode
-from statelink.web import problems
+from statelink.web import dashboard, problems
 
 _TEXT_EXAMPLE = "DQ.NY0303000.WA.OLN/WDL12345678.PUR/C."
 
@@ -69,6 +69,7 @@ def create_app(network: EmbeddedNetwork) -> FastAPI:
         chores.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await chores
+        desks.close()
         await network.aclose()
 
     app = FastAPI(
@@ -78,6 +79,7 @@ def create_app(network: EmbeddedNetwork) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
+    desks = dashboard.install(app, network)
 
     @app.get("/v1/health", response_model=Health)
     async def health() -> Health:

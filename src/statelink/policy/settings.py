@@ -35,7 +35,6 @@ DEFAULT_SERIOUS_CRIME: tuple[tuple[str, str, str], ...] = (
     ("1300", "1399", "aggravated assault"),
     ("6400", "6499", "human trafficking"),
 )
-DEFAULT_NOTICE_DAYS = 3
 
 metadata = sa.MetaData()
 serious_crime = sa.Table(

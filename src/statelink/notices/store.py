@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,7 +26,6 @@ import sqlalchemy as sa
 from statelink.errors import NotFound, UsageError
 from statelink.messages.response import Address, DriverRecord, VehicleRecord
 from statelink.notices.calendar import add_business_days
-from statelink.store import open_engine, sqlite_url
 from statelink.store.table_store import TableStore
 
 DUE, SENT, WITHHELD = "due", "sent", "withheld"
@@ -129,14 +127,8 @@ class Addressee:
 
 
 class NoticeStore(TableStore):
+    metadata = metadata
     what = "notices"
-
-    @classmethod
-    def open(cls, state: str, path: Path) -> NoticeStore:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        store = cls(state, open_engine(sqlite_url(path)))
-        metadata.create_all(store._engine)
-        return store
 
     # --- the node ----------------------------------------------------------------------
 

@@ -22,13 +22,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from statelink.errors import NotFound, UsageError
-from statelink.store import open_engine, sqlite_url
 from statelink.store.table_store import TableStore
 
 PENDING, APPROVED, DENIED, READY, COLLECTED, REFUSED, CLOSED, EXPIRED = (
@@ -118,14 +116,8 @@ class Item:
 
 
 class ReviewQueue(TableStore):
+    metadata = metadata
     what = "review queue"
-
-    @classmethod
-    def open(cls, state: str, path: Path) -> ReviewQueue:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        queue = cls(state, open_engine(sqlite_url(path)))
-        metadata.create_all(queue._engine)
-        return queue
 
     # --- the node ----------------------------------------------------------------------
 

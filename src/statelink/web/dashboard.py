@@ -76,13 +76,17 @@ def install(app: FastAPI, network: EmbeddedNetwork) -> Desks:
     def refused(request: Request, account: Account, message: str, status: int) -> Response:
         return page(request, "error.html", status, account=account, message=message)
 
-    def state_of(request: Request, account: Account, state: str) -> str | Response:
+    def state_page(request: Request, state: str) -> tuple[Account, str] | Response:
+        """The signed-in account and the state, if it may see that state's pages."""
+        account = signed_in(request)
+        if account is None:
+            return to_login(request)
         code = state.upper()
         if code not in desks.states:
             return refused(request, account, f"unknown state {state!r}", 404)
         if not account.sees(code):
             return refused(request, account, f"your account does not cover {code}", 403)
-        return code
+        return account, code
 
     # --- signing in and out ----------------------------------------------------------------
 
@@ -140,12 +144,10 @@ def install(app: FastAPI, network: EmbeddedNetwork) -> Desks:
 
     @router.get("/states/{state}/reviews")
     async def reviews(request: Request, state: str, status: str = "open") -> Response:
-        account = signed_in(request)
-        if account is None:
-            return to_login(request)
-        code = state_of(request, account, state)
-        if isinstance(code, Response):
-            return code
+        who = state_page(request, state)
+        if isinstance(who, Response):
+            return who
+        account, code = who
         try:
             items = desks.queue(code).find(None if status == "all" else status)
         except StatelinkError as e:
@@ -162,12 +164,10 @@ def install(app: FastAPI, network: EmbeddedNetwork) -> Desks:
 
     @router.get("/states/{state}/reviews/{message_id}")
     async def review(request: Request, state: str, message_id: str) -> Response:
-        account = signed_in(request)
-        if account is None:
-            return to_login(request)
-        code = state_of(request, account, state)
-        if isinstance(code, Response):
-            return code
+        who = state_page(request, state)
+        if isinstance(who, Response):
+            return who
+        account, code = who
         try:
             item = desks.queue(code).get(message_id)
         except StatelinkError as e:
@@ -193,12 +193,10 @@ def install(app: FastAPI, network: EmbeddedNetwork) -> Desks:
         note: str = Form(""),
         csrf: str = Form(""),
     ) -> Response:
-        account = signed_in(request)
-        if account is None:
-            return to_login(request)
-        code = state_of(request, account, state)
-        if isinstance(code, Response):
-            return code
+        who = state_page(request, state)
+        if isinstance(who, Response):
+            return who
+        account, code = who
         if not _csrf_ok(request, csrf):
             return refused(request, account, "the form expired: reload the page and try again", 400)
         if not account.reviews(code):
@@ -221,12 +219,10 @@ def install(app: FastAPI, network: EmbeddedNetwork) -> Desks:
 
     @router.get("/states/{state}/certifications")
     async def certifications(request: Request, state: str, expiring: bool = False) -> Response:
-        account = signed_in(request)
-        if account is None:
-            return to_login(request)
-        code = state_of(request, account, state)
-        if isinstance(code, Response):
-            return code
+        who = state_page(request, state)
+        if isinstance(who, Response):
+            return who
+        account, code = who
         on = today()
         settings = desks.settings(code)
         rows = settings.expiring(on, EXPIRING_DAYS) if expiring else settings.certifications()
@@ -244,12 +240,10 @@ def install(app: FastAPI, network: EmbeddedNetwork) -> Desks:
 
     @router.get("/states/{state}/notices")
     async def notices(request: Request, state: str, status: str = "due") -> Response:
-        account = signed_in(request)
-        if account is None:
-            return to_login(request)
-        code = state_of(request, account, state)
-        if isinstance(code, Response):
-            return code
+        who = state_page(request, state)
+        if isinstance(who, Response):
+            return who
+        account, code = who
         try:
             rows = desks.notices(code).find(None if status == "all" else status)
         except StatelinkError as e:

@@ -43,7 +43,7 @@ from statelink.nation import (
     build_nation,
     read_manifest,
 )
-from statelink.policy.engine import Decision, Outcome
+from statelink.policy.engine import Decision, Outcome, Request
 from statelink.records.generator import Spec
 
 
@@ -63,10 +63,11 @@ class _PermitAll:
 
     def __init__(self, real: Any) -> None:
         self.settings = real.settings
+        self.snapshot = real.snapshot
         self.digest = ""
 
-    def request(self, message: Any, agency: Any, **_: Any) -> None:
-        return None
+    def request(self, message: Any, agency: Any, **_: Any) -> Request:
+        return Request(agency.ori, message.mke, "", {})
 
     def decide(self, _request: Any) -> Decision:
         return Decision(Outcome.PERMIT, (), "")

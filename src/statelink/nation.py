@@ -43,7 +43,7 @@ from statelink.review import ReviewQueue
 from statelink.states import CODES, STATES
 from statelink.store import open_engine, sqlite_url
 
-DEFAULT_SCALE = 0.001
+DEFAULT_SCALE = 0.0002
 DEFAULT_SEED = 2025
 DEFAULT_AS_OF = dt.date(2026, 1, 1)
 MANIFEST_VERSION = 1
@@ -71,6 +71,10 @@ class Layout:
         """The state's tamper-evident audit log."""
         return self.state_dir(state) / "audit.sqlite"
 
+    def analytics(self, state: str) -> Path:
+        """The Parquet copy of the state's audit log that reports read."""
+        return self.state_dir(state) / "analytics"
+
     def keys(self, state: str) -> Path:
         """The node's audit keys (signing key, record-hash key), outside the audit store."""
         return self.state_dir(state) / "keys"
@@ -88,6 +92,11 @@ class Layout:
         except (OSError, ValueError, KeyError, TypeError):
             return None
         return str(served["url"])
+
+    @property
+    def ground_truth(self) -> Path:
+        """What the demo's year of synthetic traffic sent: counts to check reports against."""
+        return self.root / "ground-truth.json"
 
     @property
     def accounts(self) -> Path:
@@ -220,26 +229,26 @@ def provision_state(layout: Layout, state: str, directory: Directory, today: dt.
 
 
 def open_settings(layout: Layout, state: str) -> StateSettings:
-    code = _known_state(layout, state)
+    code = known_state(layout, state)
     return StateSettings.open(code, layout.node_db(code))
 
 
 def open_review_queue(layout: Layout, state: str) -> ReviewQueue:
-    code = _known_state(layout, state)
+    code = known_state(layout, state)
     return ReviewQueue.open(code, layout.node_db(code))
 
 
 def open_notices(layout: Layout, state: str) -> NoticeStore:
-    code = _known_state(layout, state)
+    code = known_state(layout, state)
     return NoticeStore.open(code, layout.node_db(code))
 
 
 def open_policy_store(layout: Layout, state: str) -> PolicyStore:
-    code = _known_state(layout, state)
+    code = known_state(layout, state)
     return PolicyStore(code, layout.state_dir(code))
 
 
-def _known_state(layout: Layout, state: str) -> str:
+def known_state(layout: Layout, state: str) -> str:
     manifest = require_manifest(layout)
     code = state.strip().upper()
     if code not in manifest.counts:
@@ -249,7 +258,7 @@ def _known_state(layout: Layout, state: str) -> str:
 
 def open_decision_point(layout: Layout, state: str) -> DecisionPoint:
     """A state's decision point as its node would run it (for explain and the CLI)."""
-    code = _known_state(layout, state)
+    code = known_state(layout, state)
     return DecisionPoint(
         code,
         PolicyStore(code, layout.state_dir(code)),
@@ -260,7 +269,7 @@ def open_decision_point(layout: Layout, state: str) -> DecisionPoint:
 
 def open_audit(layout: Layout, state: str) -> tuple[AuditLog, NodeKeys]:
     """A state's audit log and its keys, for reading and verifying (not for appending)."""
-    code = _known_state(layout, state)
+    code = known_state(layout, state)
     return AuditLog.open(code, layout.audit(code)), NodeKeys.load(code, layout.keys(code))
 
 
@@ -270,5 +279,5 @@ def open_directory(layout: Layout) -> Directory:
 
 
 def open_records(layout: Layout, state: str) -> RecordStore:
-    code = _known_state(layout, state)
+    code = known_state(layout, state)
     return RecordStore.open(code, layout.records(code))

@@ -9,7 +9,7 @@ needed:
 - every other query comes from a state or local agency, chosen in proportion to the
   population it serves (the crosswalk's population column), about a state other than
   its own, chosen in proportion to population; 5% of plate queries go to every state
-  (``NL``);
+  (``NL``): half a percent of them, since an NL message asks all 51 states at once;
 - message keys: RQ 50%, DQ 33%, KQ 5%, DNQ 4%, RNQ 4%, RPQ 4% (single state);
 - purposes: local police mostly criminal investigation and traffic; ICE mostly civil
   immigration enforcement; HSI mostly criminal investigations (trafficking, smuggling);
@@ -31,7 +31,7 @@ HUB_QUERIES_PER_YEAR = 290_000_000
 ICE_QUERIES_PER_YEAR = 292_114
 HSI_QUERIES_PER_YEAR = 605_116
 OTHER_FEDERAL_SHARE = 0.01
-NATIONWIDE_PLATE_SHARE = 0.05
+NATIONWIDE_PLATE_SHARE = 0.005
 
 MKE_WEIGHTS = {"RQ": 50, "DQ": 33, "KQ": 5, "DNQ": 4, "RNQ": 4, "RPQ": 4}
 SERIOUS_OFFENSES = ("0911", "0912", "1001", "1101", "1201", "1202", "1313", "6411", "6499")

@@ -258,6 +258,13 @@ class AuditLog:
             for seq, leaf, hashed in conn.execution_options(yield_per=5000).execute(query):
                 yield int(seq), _bytes(leaf), _bytes(hashed)
 
+    def raw(self, first: int = 0) -> Iterator[bytes]:
+        """The canonical JSON of every record from ``first`` on, in order, streamed."""
+        query = sa.select(record.c.leaf).where(record.c.seq >= first).order_by(record.c.seq)
+        with self._engine.connect() as conn:
+            for (leaf,) in conn.execution_options(yield_per=10_000).execute(query):
+                yield _bytes(leaf)
+
     def find(self, filters: Filters) -> Iterator[dict[str, Any]]:
         """Records matching every filter, oldest first, as their JSON content."""
         query = sa.select(record.c.leaf).order_by(record.c.seq)

@@ -24,6 +24,7 @@ from statelink.cli import (
 )
 from statelink.cli.demo import demo
 from statelink.cli.query import legacy_json_file, query
+from statelink.cli.report import access_report, report
 from statelink.errors import StatelinkError
 
 app = typer.Typer(
@@ -36,6 +37,8 @@ app = typer.Typer(
 )
 app.command()(demo)
 app.command()(query)
+app.command()(report)
+app.command("access-report")(access_report)
 app.add_typer(directory.app, name="directory")
 app.add_typer(records.app, name="records")
 app.add_typer(policy.app, name="policy")

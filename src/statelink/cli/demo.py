@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import json
 import os
 import shutil
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +33,7 @@ from statelink.nation import (
     read_manifest,
 )
 from statelink.records.generator import Spec
+from statelink.simulation import YearResult, run_year, write_truth, year_count
 from statelink.states import CODES
 from statelink.web.api import create_app
 
@@ -79,6 +83,38 @@ def _prepare(
     return _build(where, spec, quiet), True
 
 
+def _traffic(where: Layout, manifest: Manifest, quiet: bool) -> YearResult:
+    """Send the calibrated year of synthetic traffic through the switch (see simulation)."""
+    until = dt.datetime.now(dt.UTC).date()
+
+    async def run(progress: Callable[[int, int], None] | None) -> YearResult:
+        async with EmbeddedNetwork.open(where) as network:
+            return await run_year(
+                network,
+                scale=manifest.scale,
+                seed=manifest.seed,
+                until=until,
+                on_progress=progress,
+            )
+
+    if quiet:
+        result = asyncio.run(run(None))
+    else:
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("a year of traffic", total=year_count(manifest.scale))
+            result = asyncio.run(
+                run(lambda done, total: progress.update(task, completed=done, total=total))
+            )
+    write_truth(where.ground_truth, result, scale=manifest.scale, seed=manifest.seed)
+    return result
+
+
 def program() -> str:
     """How the user can type this command: ``statelink`` if it is on PATH, else its path."""
     invoked = Path(sys.argv[0]).resolve()
@@ -122,13 +158,20 @@ def demo(
     checkpoint_seconds: Annotated[
         float, typer.Option(min=0.1, help="...or every T seconds, whichever comes first.")
     ] = CHECKPOINT_SECONDS,
+    traffic: Annotated[
+        bool, typer.Option(help="Send a calibrated year of synthetic traffic after building.")
+    ] = True,
     json_output: JsonOutput = False,
 ) -> None:
-    """Build a whole simulated nation (50 states and DC), then serve it on localhost."""
+    """Build a whole simulated nation (50 states and DC), send it a year of traffic, then
+    serve it on localhost."""
     where = layout(data)
     if serve:
         _check_port(host, port)
     manifest, built = _prepare(where, scale, seed, rebuild, quiet=json_output)
+    year = None
+    if traffic and (built or not where.ground_truth.exists()):
+        year = _traffic(where, manifest, quiet=json_output)
     tour = examples(where)
     if json_output:
         print_json(
@@ -137,6 +180,7 @@ def demo(
                 "built_now": built,
                 **manifest.model_dump(mode="json"),
                 "totals": manifest.totals(),
+                "traffic": ({"messages": year.messages, "answers": year.answers} if year else None),
                 "examples": [
                     {"title": e.title, "message": e.message, "expect": e.expect} for e in tour
                 ],
@@ -150,6 +194,13 @@ def demo(
             f"(scale {manifest.scale}, seed {manifest.seed}; "
             + (f"built in {manifest.build_seconds:.1f} s)" if built else "reused)")
         )
+        if year is not None:
+            console.print(
+                f"[bold]a year of traffic[/]: {year.messages:,} messages from {year.first[:10]} "
+                f"to {year.last[:10]}: "
+                + ", ".join(f"{n:,} {status}" for status, n in sorted(year.answers.items()))
+                + f" (ground truth in {where.ground_truth})"
+            )
         me = program()
         console.print("\n[bold]try these[/] (in another terminal):")
         for example in tour:

@@ -52,14 +52,18 @@ class Hub:
             return sorted(self.transport.states())
         return list(message.dest)
 
-    async def submit(self, message: Message) -> HubResponse:
-        """Route one valid message; an ORI not in the directory is refused (fail closed)."""
+    async def submit(self, message: Message, *, received_at: str | None = None) -> HubResponse:
+        """Route one valid message; an ORI not in the directory is refused (fail closed).
+
+        ``received_at`` is for replaying synthetic traffic only: the simulated moment the
+        hub took the message (the audit records still carry their real append time).
+        """
         started = time.perf_counter()
         self.directories.current().require(message.ori)
         envelope = Envelope(
             message_id=new_message_id(),
             message=message,
-            received_at=dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+            received_at=received_at or dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
         )
         states = self.destinations(message)
         timeout = self.nationwide_timeout if message.nationwide else self.single_timeout

@@ -1,0 +1,174 @@
+"""``statelink report`` and ``statelink access-report``: what the audit logs say."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from statelink.cli.options import (
+    DEFAULT_DATA,
+    DataDir,
+    JsonOutput,
+    State,
+    console,
+    layout,
+    print_json,
+)
+from statelink.errors import UsageError
+from statelink.nation import known_state, open_audit
+from statelink.reports import page, public
+from statelink.reports.report import Period
+from statelink.reports.resident import accesses
+from statelink.reports.sources import agency_names, refreshed, state_report
+
+FORMATS = ("table", "json", "csv", "html")
+Day = Annotated[
+    dt.datetime | None,
+    typer.Option(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="UTC, e.g. 2026-07-01."),
+]
+
+
+def report(
+    state: State,
+    since: Day = None,
+    until: Day = None,
+    format: Annotated[str, typer.Option("--format", help="table, json, csv or html.")] = "table",
+    public_report: Annotated[
+        bool,
+        typer.Option("--public", help="Aggregates only, counts under 10 suppressed (to publish)."),
+    ] = False,
+    out: Annotated[Path | None, typer.Option(help="Write to FILE instead of the screen.")] = None,
+    data: DataDir = DEFAULT_DATA,
+    json_output: JsonOutput = False,
+) -> None:
+    """Who read the state's residents' data, for what, and what was refused or held."""
+    fmt = "json" if json_output else format
+    if fmt not in FORMATS:
+        raise UsageError(f"--format: expected one of {', '.join(FORMATS)}, given {format!r}")
+    if since and until and until <= since:
+        raise UsageError(f"--until ({until:%Y-%m-%d}) must come after --since ({since:%Y-%m-%d})")
+    where = layout(data)
+    made = state_report(where, state, Period(since, until))
+    if public_report:
+        if fmt == "json":
+            shown = [
+                {"table": t.title, "rows": t.rows, "total": t.total} for t in public.tables(made)
+            ]
+            text = _json(shown)
+        elif fmt == "html":
+            text = public.to_html(made)
+        elif fmt == "csv":
+            text = public.to_csv(made)
+        else:
+            _public_tables(made)
+            return
+    elif fmt == "json":
+        text = _json(made)
+    elif fmt == "csv":
+        text = page.to_csv(made)
+    elif fmt == "html":
+        text = page.to_html(made)
+    else:
+        _tables(made)
+        return
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"written to {out}")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+def _tables(made: dict[str, Any]) -> None:
+    t = made["totals"]
+    console.print(
+        f"[bold]{made['state']}[/] {(t['first'] or '')[:10]} to {(t['last'] or '')[:10]}: "
+        f"{t['requests']:,} requests from {t['requesters']:,} agencies, "
+        f"{t['records_released']:,} records released, {t['refused']:,} refused, "
+        f"{t['held']:,} held, {t['immigration_requests']:,} from immigration agencies"
+    )
+    b = made["breakdowns"]
+    for title, rows in (
+        ("who asked", b["requester_class"]),
+        ("decision", b["decision"]),
+        ("purpose", b["purpose"]),
+        ("message key", b["mke"]),
+        ("federal component", [r for r in b["component"] if r["key"] != "state and local"]),
+    ):
+        table = Table(title, "requests", "records released", box=None, pad_edge=False)
+        for r in rows:
+            label = f"{r['key']} ({r['label']})" if r.get("label") else str(r["key"])
+            table.add_row(label, f"{r['n']:,}", f"{r['released'] or 0:,}")
+        console.print(table)
+    table = Table("immigration agency", "decision", "requests", "records released", box=None)
+    for r in made["immigration"]:
+        table.add_row(r["component"], r["decision"], f"{r['n']:,}", f"{r['released'] or 0:,}")
+    console.print(table)
+    table = Table("deciding policy", "decision", "requests", "reason", box=None, pad_edge=False)
+    for r in b["policy"]:
+        table.add_row(r["key"], r["decision"], f"{r['n']:,}", r["reason"])
+    console.print(table)
+    table = Table("top requester", "agency", "requests", "refused or held", box=None)
+    for r in made["top_requesters"]:
+        table.add_row(r["ori"], r["name"], f"{r['n']:,}", f"{r['refused_or_held']:,}")
+    console.print(table)
+    table = Table(
+        "policy set", "in force (first to last request)", "permit", "deny", "hold", box=None
+    )
+    for r in made["policy_sets"]:
+        table.add_row(
+            r["digest"][:12],
+            f"{r['first'][:10]} to {r['last'][:10]}",
+            f"{r['permit']:,}",
+            f"{r['deny']:,}",
+            f"{r['hold']:,}",
+        )
+    console.print(table)
+
+
+def _public_tables(made: dict[str, Any]) -> None:
+    for t in public.tables(made):
+        table = Table(t.title, "requests", box=None, pad_edge=False)
+        for label, shown in t.rows:
+            table.add_row(label, shown)
+        table.add_row("[bold]total[/]", f"[bold]{t.total}[/]")
+        console.print(table)
+
+
+def access_report(
+    state: State,
+    licence: Annotated[str, typer.Option("--licence", help="The resident's licence number.")],
+    data: DataDir = DEFAULT_DATA,
+    json_output: JsonOutput = False,
+) -> None:
+    """Every access to one resident's records: when, which agency, why, what was decided."""
+    where = layout(data)
+    code = known_state(where, state)
+    log, keys = open_audit(where, code)
+    log.close()
+    rows = accesses(refreshed(where, code), keys, licence, agencies=agency_names(where))
+    if json_output:
+        print_json(rows)
+        return
+    if not rows:
+        console.print(f"{code}'s audit log records no access to that licence's records")
+        return
+    table = Table("when (UTC)", "agency", "purpose", "decision", "status", box=None, pad_edge=False)
+    for r in rows:
+        table.add_row(
+            r["received_at"][:19].replace("T", " "),
+            f"{r['ori']} {r['agency']}",
+            f"{r['purpose']} {r['purpose_label']}",
+            r["decision"],
+            r["status"],
+        )
+    console.print(table)

@@ -1,0 +1,182 @@
+"""Charts drawn on the server as SVG: no scripts, no fonts or files from elsewhere.
+
+- :func:`flow`: where the data goes, from requester class through message key to
+  decision (a Sankey diagram: band widths are request counts);
+- :func:`bars`: a horizontal bar per row, each bar a link (to its drill-down);
+- :func:`trend`: weekly requests, with the refused and held ones drawn over them.
+
+Every text in a chart is escaped; ``link`` callbacks give each mark its drill-down URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from html import escape
+from typing import Any
+
+COLORS = {
+    "permit": "#2f7d4a",
+    "deny": "#b3261e",
+    "hold": "#b07800",
+    "none": "#6b7280",
+}
+COLUMN_COLORS = ("#3d6fb4", "#6d5bb0")
+Link = Callable[[dict[str, str]], str]
+
+
+def _a(href: str, body: str, title: str) -> str:
+    return f'<a href="{escape(href)}"><title>{escape(title)}</title>{body}</a>'
+
+
+def flow(rows: Sequence[dict[str, Any]], link: Link, width: int = 900, height: int = 420) -> str:
+    """Requester class → message key → decision, bands as wide as their counts."""
+    total = sum(int(r["n"]) for r in rows)
+    if not total:
+        return '<p class="hint">No requests in this period.</p>'
+    columns = ("requester_class", "mke", "decision")
+    sizes: list[dict[str, int]] = [{}, {}, {}]
+    for r in rows:
+        for i, key in enumerate(columns):
+            sizes[i][r[key]] = sizes[i].get(r[key], 0) + int(r["n"])
+    gap, node_w, top, label_w = 14, 14, 10, 215
+    xs = (label_w, (width - node_w) // 2, width - label_w - node_w)
+    usable = height - top * 2
+    scale = min((usable - gap * (len(s) - 1)) / total for s in sizes)
+    spans: list[dict[str, tuple[float, float]]] = [{}, {}, {}]
+    marks: list[str] = []
+    for i, column in enumerate(sizes):
+        y = float(top)
+        for name, n in sorted(column.items(), key=lambda kv: -kv[1]):
+            h = max(n * scale, 1.0)
+            spans[i][name] = (y, h)
+            color = COLORS.get(name, COLUMN_COLORS[i % 2]) if i == 2 else COLUMN_COLORS[i % 2]
+            rect = (
+                f'<rect x="{xs[i]}" y="{y:.1f}" width="{node_w}" height="{h:.1f}" fill="{color}"/>'
+            )
+            marks.append(_a(link({columns[i]: name}), rect, f"{name}: {n:,}"))
+            anchor, lx = ("end", xs[i] - 6) if i == 0 else ("start", xs[i] + node_w + 6)
+            marks.append(
+                f'<text x="{lx}" y="{y + h / 2 + 4:.1f}" text-anchor="{anchor}" '
+                f'class="label">{escape(str(name))} · {n:,}</text>'
+            )
+            y += h + gap
+    bands: list[str] = []
+    offsets: list[dict[str, float]] = [{k: v[0] for k, v in s.items()} for s in spans]
+    ins: list[dict[str, float]] = [{k: v[0] for k, v in s.items()} for s in spans]
+    pairs: dict[tuple[int, str, str], int] = {}
+    for r in rows:
+        for i in (0, 1):
+            pair = (i, str(r[columns[i]]), str(r[columns[i + 1]]))
+            pairs[pair] = pairs.get(pair, 0) + int(r["n"])
+    for (i, left, right), n in sorted(pairs.items(), key=lambda kv: (kv[0][0], -kv[1])):
+        h = n * scale
+        y0, y1 = offsets[i][left], ins[i + 1][right]
+        offsets[i][left] += h
+        ins[i + 1][right] += h
+        x0, x1 = xs[i] + node_w, xs[i + 1]
+        mid = (x0 + x1) / 2
+        path = (
+            f'<path d="M{x0},{y0:.1f} C{mid},{y0:.1f} {mid},{y1:.1f} {x1},{y1:.1f} '
+            f"L{x1},{y1 + h:.1f} C{mid},{y1 + h:.1f} {mid},{y0 + h:.1f} {x0},{y0 + h:.1f} Z"
+            f'" class="band"/>'
+        )
+        bands.append(
+            _a(
+                link({columns[i]: left, columns[i + 1]: right}),
+                path,
+                f"{left} → {right}: {n:,}",
+            )
+        )
+    return (
+        f'<svg class="chart flow" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="Where the data goes: requester class, message key, decision">'
+        + "".join(bands)
+        + "".join(marks)
+        + "</svg>"
+    )
+
+
+def bars(
+    rows: Sequence[dict[str, Any]],
+    link: Link,
+    *,
+    key: str = "key",
+    label: Callable[[dict[str, Any]], str] | None = None,
+    width: int = 900,
+    row_h: int = 22,
+) -> str:
+    if not rows:
+        return '<p class="hint">None.</p>'
+    most = max(int(r["n"]) for r in rows) or 1
+    label_w, value_w = 260, 80
+    room = width - label_w - value_w
+    height = row_h * len(rows) + 4
+    parts = []
+    for i, r in enumerate(rows):
+        y = i * row_h + 2
+        w = max(int(r["n"]) / most * room, 1)
+        name = label(r) if label else str(r[key])
+        bar = f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 7}" class="bar"/>'
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + row_h - 7}" text-anchor="end" '
+            f'class="label">{escape(name)}</text>'
+            + _a(link({key: str(r[key])}), bar, f"{name}: {int(r['n']):,}")
+            + f'<text x="{label_w + w + 6:.1f}" y="{y + row_h - 7}" class="value">'
+            f"{int(r['n']):,}</text>"
+        )
+    return (
+        f'<svg class="chart bars" viewBox="0 0 {width} {height}" role="img">'
+        + "".join(parts)
+        + "</svg>"
+    )
+
+
+def trend(weeks: Sequence[dict[str, Any]], link: Link, width: int = 900, height: int = 200) -> str:
+    """Weekly requests (columns), the refused and held part of each in red."""
+    if not weeks:
+        return '<p class="hint">No requests in this period.</p>'
+    most = max(int(w["n"]) for w in weeks) or 1
+    left, bottom, top = 40, 22, 8
+    plot_h = height - bottom - top
+    step = (width - left) / len(weeks)
+    parts = [
+        f'<text x="{left - 6}" y="{top + 8}" text-anchor="end" class="value">{most:,}</text>',
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width}" y2="{height - bottom}" '
+        f'class="axis"/>',
+    ]
+    for i, w in enumerate(weeks):
+        n, refused = int(w["n"]), int(w["deny"]) + int(w["hold"])
+        h = n / most * plot_h
+        rh = refused / most * plot_h
+        x = left + i * step
+        bar = (
+            f'<rect x="{x:.1f}" y="{height - bottom - h:.1f}" width="{max(step - 1, 1):.1f}" '
+            f'height="{h:.1f}" class="bar"/>'
+            f'<rect x="{x:.1f}" y="{height - bottom - rh:.1f}" width="{max(step - 1, 1):.1f}" '
+            f'height="{rh:.1f}" class="refused"/>'
+        )
+        parts.append(
+            _a(
+                link({"week": str(w["week"])}),
+                bar,
+                f"week of {w['week']}: {n:,} requests, {refused:,} refused or held",
+            )
+        )
+        if i % max(len(weeks) // 6, 1) == 0:
+            parts.append(
+                f'<text x="{x:.1f}" y="{height - 6}" class="value">{escape(str(w["week"]))}</text>'
+            )
+    return (
+        f'<svg class="chart trend" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="Requests per week">' + "".join(parts) + "</svg>"
+    )
+
+
+STYLE = """
+svg.chart { width: 100%; height: auto; font: 12px system-ui, sans-serif; }
+svg.chart .label { fill: #1b1f24; } svg.chart .value { fill: #5b6570; }
+svg.chart .band { fill: #3d6fb4; opacity: .28; } svg.chart a:hover .band { opacity: .5; }
+svg.chart .bar { fill: #3d6fb4; } svg.chart .refused { fill: #b3261e; }
+svg.chart .axis { stroke: #9aa4ae; } svg.chart a:hover rect { opacity: .8; }
+"""
+"""The charts' look, for pages that embed them (the dashboard has it in its CSS file)."""

@@ -1,0 +1,84 @@
+"""Drill-down: the audit records behind any number of a report.
+
+A filter names a report dimension and a value, exactly as the report groups by it, so
+the count of a drill-down equals the number it came from. Values go to DuckDB as
+parameters, never into the SQL text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from statelink.errors import UsageError
+from statelink.reports.report import (
+    ALL_TIME,
+    ANSWERS,
+    BREAKDOWNS,
+    IMMIGRATION,
+    Period,
+    connect,
+)
+from statelink.reports.table import AuditTable
+
+DIMENSIONS: dict[str, str] = {
+    **{name: f"{expr} = ?" for name, expr in BREAKDOWNS.items()},
+    "group": "list_contains(groups, ?)",
+    "policy": "list_contains(policies, ?)",
+    "week": "CAST(date_trunc('week', received_at) AS DATE) = CAST(? AS DATE)",
+    "ori": "ori = ?",
+    "immigration": f"list_contains(groups, '{IMMIGRATION}') = (? = 'yes')",
+}
+"""Each filter a drill-down accepts, as a condition with one parameter."""
+
+COLUMNS = (
+    "seq",
+    "received_at",
+    "message_id",
+    "ori",
+    "component",
+    "mke",
+    "purpose",
+    "decision",
+    "status",
+    "policies",
+    "released",
+)
+
+
+@dataclass(frozen=True)
+class Drill:
+    count: int
+    rows: list[dict[str, Any]]
+    filters: dict[str, str]
+
+
+def drill(
+    table: AuditTable,
+    filters: Mapping[str, str],
+    *,
+    period: Period = ALL_TIME,
+    limit: int = 200,
+) -> Drill:
+    """The records matching every filter, newest first (at most ``limit`` of them)."""
+    wanted = {k: v for k, v in filters.items() if v != "" and k in DIMENSIONS}
+    unknown = sorted(set(filters) - set(DIMENSIONS))
+    if unknown:
+        raise UsageError(
+            f"unknown filter(s) {', '.join(unknown)}: expected any of {', '.join(DIMENSIONS)}"
+        )
+    view = "steps" if wanted.get("status", "HIT") not in ANSWERS else "requests"
+    where = " AND ".join(DIMENSIONS[k] for k in wanted) or "true"
+    params = list(wanted.values())
+    if not table.parts():
+        return Drill(0, [], wanted)
+    with connect(table, period) as con:
+        count_row = con.execute(f"SELECT count(*) FROM {view} WHERE {where}", params).fetchone()
+        cursor = con.execute(
+            f"SELECT {', '.join(COLUMNS)} FROM {view} WHERE {where} "
+            f"ORDER BY received_at DESC, seq DESC LIMIT {int(limit)}",
+            params,
+        )
+        rows = [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+    return Drill(int(count_row[0]) if count_row else 0, rows, wanted)

@@ -1,0 +1,89 @@
+"""A state's full report as one static HTML page (for officials, not for publishing),
+and as CSV rows: one per number, named by section and key."""
+
+from __future__ import annotations
+
+import csv
+import io
+from html import escape
+from typing import Any
+
+from statelink.reports import charts
+from statelink.states import STATES
+
+
+def _no_link(_filters: dict[str, str]) -> str:
+    return "#"
+
+
+def to_csv(report: dict[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("state", "section", "key", "detail", "requests", "records_released"))
+    state = report["state"]
+    for key, value in report["totals"].items():
+        writer.writerow((state, "totals", key, "", value, ""))
+    for section, rows in report["breakdowns"].items():
+        for r in rows:
+            writer.writerow(
+                (state, section, r["key"], r.get("decision", ""), r["n"], r.get("released", ""))
+            )
+    for r in report["immigration"]:
+        writer.writerow(
+            (state, "immigration", r["component"], r["decision"], r["n"], r["released"])
+        )
+    for r in report["top_requesters"]:
+        writer.writerow((state, "top_requesters", r["ori"], r["name"], r["n"], r["released"]))
+    for r in report["weekly"]:
+        writer.writerow((state, "weekly", r["week"], "", r["n"], r["released"]))
+    for r in report["review"]:
+        writer.writerow((state, "review", r["key"], "", r["n"], r["released"]))
+    return out.getvalue()
+
+
+def _table(headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def to_html(report: dict[str, Any]) -> str:
+    t = report["totals"]
+    b = report["breakdowns"]
+    name = STATES[report["state"]].name
+    period = f"{(t['first'] or '')[:10]} to {(t['last'] or '')[:10]}"
+    policies = _table(
+        ("policy", "decision", "requests", "reason", "law"),
+        [(r["key"], r["decision"], r["n"], r["reason"], r["law"]) for r in b["policy"]],
+    )
+    top = _table(
+        ("ORI", "agency", "component", "requests", "records released", "refused or held"),
+        [
+            (r["ori"], r["name"], r["component"], r["n"], r["released"], r["refused_or_held"])
+            for r in report["top_requesters"]
+        ],
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{escape(name)}: audit report</title>
+<style>
+body {{ font: 14px/1.45 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
+       padding: 0 1rem; color: #1b1f24; }}
+table {{ border-collapse: collapse; width: 100%; margin: .5rem 0 1.5rem; }}
+th, td {{ text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #d8dde3; }}
+{charts.STYLE}
+</style></head><body>
+<h1>{escape(name)}: who read residents' data</h1>
+<p>{escape(period)}: {t["requests"]:,} requests from {t["requesters"]:,} agencies;
+{t["records_released"]:,} records released; {t["refused"]:,} refused, {t["held"]:,} held;
+{t["immigration_requests"]:,} from immigration agencies.</p>
+<h2>Where the data goes</h2>{charts.flow(report["flow"], _no_link)}
+<h2>Requests per week</h2>{charts.trend(report["weekly"], _no_link)}
+<h2>Who asked</h2>{charts.bars(b["requester_class"], _no_link)}
+<h2>Why</h2>{charts.bars(b["purpose"], _no_link, label=lambda r: f"{r['key']} {r['label']}")}
+<h2>Deciding policies</h2>{policies}
+<h2>Top requesters</h2>{top}
+</body></html>
+"""

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from statelink.cli import main
 from statelink.embedded import EmbeddedNetwork
-from statelink.nation import Layout, Manifest, build_nation
+from statelink.nation import Layout, Manifest, build_nation, read_manifest
 from statelink.records.generator import Spec
+from statelink.simulation import run_year, write_truth
 
 TEST_SPEC = Spec(scale=0.00005, seed=7, as_of=dt.date(2026, 1, 1))
 """About 16,500 residents nationwide: every state has records, WA has about 385."""
@@ -80,3 +83,27 @@ def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
         return Run(code, captured.out, captured.err)
 
     return invoke
+
+
+UNTIL = dt.date(2026, 11, 1)
+
+
+@pytest.fixture(scope="session")
+def year(layout: Layout, tmp_path_factory: pytest.TempPathFactory) -> Layout:
+    own = copy_nation(layout, tmp_path_factory.mktemp("year"))
+    manifest = read_manifest(own)
+    assert manifest is not None
+
+    async def send() -> None:
+        async with EmbeddedNetwork.open(own) as network:
+            result = await run_year(network, scale=manifest.scale, seed=manifest.seed, until=UNTIL)
+        write_truth(own.ground_truth, result, scale=manifest.scale, seed=manifest.seed)
+
+    asyncio.run(send())
+    return own
+
+
+@pytest.fixture(scope="session")
+def truth(year: Layout) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(year.ground_truth.read_text(encoding="utf-8"))
+    return loaded

@@ -11,31 +11,25 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from importlib import resources
-from pathlib import Path
-from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
-from statelink.accounts import Account, Accounts, session_secret
+from statelink.accounts import Accounts, session_secret
 from statelink.embedded import EmbeddedNetwork
 from statelink.errors import StatelinkError
-from statelink.messages.fields import PURPOSES
 from statelink.nation import Layout
 from statelink.notices.store import today
 from statelink.review import queue as q
 from statelink.states import STATES
 from statelink.web.desks import Desks
+from statelink.web.site import HERE, Site, csrf_ok, local
 from statelink.web.throttle import LoginThrottle
 
 SESSION_HOURS = 8
 EXPIRING_DAYS = 30
-_HERE = Path(str(resources.files("statelink.web")))
 
 
 def install(app: FastAPI, network: EmbeddedNetwork) -> Desks:
@@ -44,55 +38,16 @@ def install(app: FastAPI, network: EmbeddedNetwork) -> Desks:
     accounts = Accounts(layout.accounts)
     desks = Desks(layout, list(network.nodes))
     throttle = LoginThrottle()
-    pages = Jinja2Templates(directory=_HERE / "templates")
-    pages.env.globals.update(purposes=PURPOSES, states=STATES)
+    site = Site(accounts, desks)
+    page, refused, state_page = site.page, site.refused, site.state_page
+    signed_in, to_login = site.signed_in, site.to_login
     router = APIRouter(prefix="/dashboard", include_in_schema=False)
-
-    def page(request: Request, name: str, status_code: int = 200, **values: Any) -> Response:
-        response = pages.TemplateResponse(
-            request,
-            name,
-            {"account": values.pop("account", None), "csrf": _csrf(request), **values},
-            status_code=status_code,
-        )
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'"
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        return response
-
-    def signed_in(request: Request) -> Account | None:
-        name = request.session.get("account")
-        account = accounts.get(name) if isinstance(name, str) else None
-        if account is None:
-            request.session.pop("account", None)
-        return account
-
-    def to_login(request: Request) -> Response:
-        return RedirectResponse(f"/dashboard/login?next={quote(request.url.path)}", status_code=303)
-
-    def refused(request: Request, account: Account, message: str, status: int) -> Response:
-        return page(request, "error.html", status, account=account, message=message)
-
-    def state_page(request: Request, state: str) -> tuple[Account, str] | Response:
-        """The signed-in account and the state, if it may see that state's pages."""
-        account = signed_in(request)
-        if account is None:
-            return to_login(request)
-        code = state.upper()
-        if code not in desks.states:
-            return refused(request, account, f"unknown state {state!r}", 404)
-        if not account.sees(code):
-            return refused(request, account, f"your account does not cover {code}", 403)
-        return account, code
 
     # --- signing in and out ----------------------------------------------------------------
 
     @router.get("/login")
     async def login_form(request: Request, next: str = "/dashboard/") -> Response:
-        return page(request, "login.html", next=_local(next))
+        return page(request, "login.html", next=local(next))
 
     @router.post("/login")
     async def login(
@@ -103,7 +58,7 @@ def install(app: FastAPI, network: EmbeddedNetwork) -> Desks:
         next: str = Form("/dashboard/"),
     ) -> Response:
         address = request.client.host if request.client else "?"
-        if not _csrf_ok(request, csrf):
+        if not csrf_ok(request, csrf):
             return page(request, "login.html", 400, error="the form expired: try again", next=next)
         wait = throttle.wait(name, address)
         if wait:
@@ -121,11 +76,11 @@ def install(app: FastAPI, network: EmbeddedNetwork) -> Desks:
         throttle.succeeded(name, address)
         request.session.clear()
         request.session.update(account=account.name, csrf=secrets.token_urlsafe(24))
-        return RedirectResponse(_local(next), status_code=303)
+        return RedirectResponse(local(next), status_code=303)
 
     @router.post("/logout")
     async def logout(request: Request, csrf: str = Form("")) -> Response:
-        if _csrf_ok(request, csrf):
+        if csrf_ok(request, csrf):
             request.session.clear()
         return RedirectResponse("/dashboard/login", status_code=303)
 
@@ -197,7 +152,7 @@ def install(app: FastAPI, network: EmbeddedNetwork) -> Desks:
         if isinstance(who, Response):
             return who
         account, code = who
-        if not _csrf_ok(request, csrf):
+        if not csrf_ok(request, csrf):
             return refused(request, account, "the form expired: reload the page and try again", 400)
         if not account.reviews(code):
             return refused(request, account, f"only a reviewer for {code} can decide", 403)
@@ -264,7 +219,7 @@ def install(app: FastAPI, network: EmbeddedNetwork) -> Desks:
         return RedirectResponse("/dashboard/", status_code=307)
 
     app.include_router(router)
-    app.mount("/dashboard/static", StaticFiles(directory=_HERE / "static"), name="static")
+    app.mount("/dashboard/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_secret(layout.session_key).hex(),
@@ -274,21 +229,3 @@ def install(app: FastAPI, network: EmbeddedNetwork) -> Desks:
         path="/dashboard",
     )
     return desks
-
-
-def _csrf(request: Request) -> str:
-    token = request.session.get("csrf")
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(24)
-        request.session["csrf"] = token
-    return token
-
-
-def _csrf_ok(request: Request, given: str) -> bool:
-    token = request.session.get("csrf")
-    return isinstance(token, str) and secrets.compare_digest(token, given)
-
-
-def _local(target: str) -> str:
-    """Only redirect within the dashboard (never to another site)."""
-    return target if target.startswith("/dashboard/") and "//" not in target else "/dashboard/"

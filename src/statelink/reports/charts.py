@@ -2,7 +2,8 @@
 
 - :func:`flow`: where the data goes, from requester class through message key to
   decision (a Sankey diagram: band widths are request counts);
-- :func:`bars`: a horizontal bar per row, each bar a link (to its drill-down);
+- :func:`bars`: a horizontal bar per row (``key``, ``n``), each a link to the drill-down
+  of its ``dimension``;
 - :func:`trend`: weekly requests, with the refused and held ones drawn over them.
 
 Every text in a chart is escaped; ``link`` callbacks give each mark its drill-down URL.
@@ -100,7 +101,7 @@ def bars(
     rows: Sequence[dict[str, Any]],
     link: Link,
     *,
-    key: str = "key",
+    dimension: str = "key",
     label: Callable[[dict[str, Any]], str] | None = None,
     width: int = 900,
     row_h: int = 22,
@@ -108,19 +109,19 @@ def bars(
     if not rows:
         return '<p class="hint">None.</p>'
     most = max(int(r["n"]) for r in rows) or 1
-    label_w, value_w = 260, 80
+    label_w, value_w = int(width * 0.36), 70
     room = width - label_w - value_w
     height = row_h * len(rows) + 4
     parts = []
     for i, r in enumerate(rows):
         y = i * row_h + 2
         w = max(int(r["n"]) / most * room, 1)
-        name = label(r) if label else str(r[key])
+        name = label(r) if label else str(r["key"])
         bar = f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 7}" class="bar"/>'
         parts.append(
             f'<text x="{label_w - 8}" y="{y + row_h - 7}" text-anchor="end" '
             f'class="label">{escape(name)}</text>'
-            + _a(link({key: str(r[key])}), bar, f"{name}: {int(r['n']):,}")
+            + _a(link({dimension: str(r["key"])}), bar, f"{name}: {int(r['n']):,}")
             + f'<text x="{label_w + w + 6:.1f}" y="{y + row_h - 7}" class="value">'
             f"{int(r['n']):,}</text>"
         )

@@ -1,4 +1,5 @@
-"""The dashboard for state officials: review queue, certifications, notices.
+"""The dashboard for state officials: reports (see :mod:`statelink.web.transparency`),
+review queue, certifications, notices.
 
 Server-rendered HTML (Jinja2), no scripts, every asset served from the package, so it
 works offline. Sign-in is by account (``statelink accounts add``): a ``viewer`` sees the
@@ -24,6 +25,7 @@ from statelink.nation import Layout
 from statelink.notices.store import today
 from statelink.review import queue as q
 from statelink.states import STATES
+from statelink.web import transparency
 from statelink.web.desks import Desks
 from statelink.web.site import HERE, Site, csrf_ok, local
 from statelink.web.throttle import LoginThrottle
@@ -218,6 +220,7 @@ def install(app: FastAPI, network: EmbeddedNetwork) -> Desks:
     async def bare() -> Response:
         return RedirectResponse("/dashboard/", status_code=307)
 
+    transparency.install(router, site, layout)
     app.include_router(router)
     app.mount("/dashboard/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(

@@ -16,7 +16,6 @@ from statelink.reports.report import (
     ALL_TIME,
     ANSWERS,
     BREAKDOWNS,
-    IMMIGRATION,
     Period,
     connect,
 )
@@ -26,9 +25,9 @@ DIMENSIONS: dict[str, str] = {
     **{name: f"{expr} = ?" for name, expr in BREAKDOWNS.items()},
     "group": "list_contains(groups, ?)",
     "policy": "list_contains(policies, ?)",
-    "week": "CAST(date_trunc('week', received_at) AS DATE) = CAST(? AS DATE)",
+    "week": "week = CAST(? AS DATE)",
     "ori": "ori = ?",
-    "immigration": f"list_contains(groups, '{IMMIGRATION}') = (? = 'yes')",
+    "immigration": "immigration = (? = 'yes')",
 }
 """Each filter a drill-down accepts, as a condition with one parameter."""
 

@@ -25,23 +25,17 @@ from statelink.messages.fields import PURPOSES
 from statelink.reports.table import AuditTable, quoted
 
 ANSWERS = ("HIT", "NO_HIT", "DENIED", "HELD", "REJECTED", "UNAVAILABLE")
-IMMIGRATION = "immigration-enforcement"
-REQUESTER_CLASS = f"""CASE
-    WHEN list_contains(groups, '{IMMIGRATION}') THEN 'immigration agencies'
-    WHEN list_contains(groups, 'federal') THEN 'other federal agencies'
-    WHEN in_state THEN 'in-state agencies'
-    ELSE 'out-of-state agencies' END"""
 BREAKDOWNS = {
-    "decision": "coalesce(nullif(decision, ''), 'none')",
+    "decision": "decision_label",
     "status": "status",
     "mke": "mke",
     "purpose": "purpose",
-    "kind": "coalesce(nullif(kind, ''), 'unknown')",
-    "department": "coalesce(nullif(department, ''), 'state and local')",
-    "component": "coalesce(nullif(component, ''), 'state and local')",
-    "requester_class": REQUESTER_CLASS,
+    "kind": "kind_label",
+    "department": "department_label",
+    "component": "component_label",
+    "requester_class": "requester_class",
 }
-"""Each breakdown's name and the expression it groups by."""
+"""Each breakdown's name and the column it groups by (see ``table.DERIVED``)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +58,7 @@ ALL_TIME = Period()
 def connect(table: AuditTable, period: Period) -> duckdb.DuckDBPyConnection:
     """A connection with views ``steps`` (every record) and ``requests`` (answers only)."""
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     if table.parts():
         source = f"read_parquet({quoted(table.glob)})"
     else:  # no records yet: an empty table of the right shape
@@ -95,12 +90,20 @@ def build(
     if not table.parts():
         return _empty(state, period)
     with connect(table, period) as con:
+        con.execute(
+            """CREATE TEMP TABLE by_ori AS
+               SELECT ori, any_value(component) AS component, any_value(groups_key) AS groups,
+                      count(*) AS n, sum(released) AS released,
+                      count(*) FILTER (WHERE decision <> 'permit') AS refused_or_held,
+                      min(received_at) AS first, max(received_at) AS last
+               FROM requests GROUP BY ori"""
+        )
         totals = _rows(
             con,
-            """SELECT count(*) AS requests, coalesce(sum(released), 0) AS records_released,
-                      count(DISTINCT ori) AS requesters,
-                      min(received_at) AS first, max(received_at) AS last
-               FROM requests""",
+            """SELECT coalesce(sum(n), 0) AS requests,
+                      coalesce(sum(released), 0) AS records_released,
+                      count(*) AS requesters, min(first) AS first, max(last) AS last
+               FROM by_ori""",
         )[0]
         sets = ", ".join(f"({expr})" for expr in BREAKDOWNS.values())
         keys = ", ".join(f"{expr} AS {name}" for name, expr in BREAKDOWNS.items())
@@ -119,15 +122,17 @@ def build(
             row["label"] = PURPOSES.get(row["key"], "")
         breakdowns["group"] = _rows(
             con,
-            """SELECT g AS key, count(*) AS n, sum(released) AS released
-               FROM (SELECT unnest(groups) AS g, released FROM requests)
-               GROUP BY g ORDER BY n DESC, g""",
+            """SELECT g AS key, sum(n) AS n, sum(released) AS released
+               FROM (SELECT unnest(string_split(groups, ';')) AS g, n, released FROM by_ori)
+               WHERE g <> '' GROUP BY g ORDER BY n DESC, g""",
         )
         policies = _rows(
             con,
-            """SELECT p AS key, decision, count(*) AS n
-               FROM (SELECT unnest(policies) AS p, decision FROM requests)
-               GROUP BY p, decision ORDER BY n DESC, p, decision""",
+            """SELECT p AS key, decision, sum(n) AS n
+               FROM (SELECT unnest(string_split(policies_key, ';')) AS p, decision, n
+                     FROM (SELECT policies_key, decision, count(*) AS n
+                           FROM requests GROUP BY ALL))
+               WHERE p <> '' GROUP BY p, decision ORDER BY n DESC, p, decision""",
         )
         for row in policies:
             reason, law = reasons.get(row["key"], ("", ""))
@@ -135,30 +140,27 @@ def build(
         breakdowns["policy"] = policies
         top_rows = _rows(
             con,
-            f"""SELECT ori, any_value(component) AS component, count(*) AS n,
-                       sum(released) AS released,
-                       count(*) FILTER (WHERE decision <> 'permit') AS refused_or_held
-                FROM requests GROUP BY ori ORDER BY n DESC, ori LIMIT {int(top)}""",
+            f"""SELECT ori, component, n, released, refused_or_held FROM by_ori
+                ORDER BY n DESC, ori LIMIT {int(top)}""",
         )
         for row in top_rows:
             row["name"] = agencies.get(row["ori"], "")
         immigration = _rows(
             con,
-            f"""SELECT coalesce(nullif(component, ''), 'other') AS component,
+            """SELECT coalesce(nullif(component, ''), 'other') AS component,
                        coalesce(nullif(decision, ''), 'none') AS decision,
                        count(*) AS n, sum(released) AS released
-                FROM requests WHERE list_contains(groups, '{IMMIGRATION}')
+                FROM requests WHERE immigration
                 GROUP BY ALL ORDER BY component, decision""",
         )
         flow = _rows(
             con,
-            f"""SELECT {REQUESTER_CLASS} AS requester_class, mke,
-                       coalesce(nullif(decision, ''), 'none') AS decision, count(*) AS n
-                FROM requests GROUP BY ALL ORDER BY requester_class, mke, decision""",
+            """SELECT requester_class, mke, decision_label AS decision, count(*) AS n
+               FROM requests GROUP BY ALL ORDER BY requester_class, mke, decision""",
         )
         weekly = _rows(
             con,
-            """SELECT CAST(date_trunc('week', received_at) AS DATE) AS week, count(*) AS n,
+            """SELECT week, count(*) AS n,
                       count(*) FILTER (WHERE decision = 'permit') AS permit,
                       count(*) FILTER (WHERE decision = 'deny') AS deny,
                       count(*) FILTER (WHERE decision = 'hold') AS hold,

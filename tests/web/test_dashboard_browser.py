@@ -46,7 +46,11 @@ def test_a_reviewer_approves_a_held_message_in_the_browser(
     page.get_by_role("button", name="Sign in").click()
 
     expect(page.get_by_role("heading", name="Your states")).to_be_visible()
-    page.get_by_role("row", name="Washington (WA)").get_by_role("link").first.click()
+    page.get_by_role("link", name="Washington (WA)").click()
+    expect(
+        page.get_by_role("heading", name="Washington: who reads residents' data")
+    ).to_be_visible()
+    page.get_by_role("link", name="Review queue").click()
     expect(page.get_by_role("heading", name="Washington: review queue")).to_be_visible()
     page.get_by_role("link", name=f"{message_id[:12]}…").click()
 

@@ -215,6 +215,14 @@ def demo(
             f"{me} audit show --state WA --message-id MESSAGE_ID",
         ):
             console.print(f"  {line}", soft_wrap=True)
+        console.print("\n[bold]what the audit logs say[/]:")
+        licence = tour[0].message.split("OLN/")[1].split(".")[0]
+        for line in (
+            f"{me} report --state WA",
+            f"{me} report --state WA --public --format html --out wa-public.html",
+            f"{me} access-report --state WA --licence {licence}",
+        ):
+            console.print(f"  {line}", soft_wrap=True)
     if not serve:
         return
     base = f"http://{host}:{port}"
@@ -224,7 +232,7 @@ def demo(
         f"  curl -s -H 'content-type: text/plain' --data '{tour[0].message}' {base}/v1/messages",
         soft_wrap=True,
     )
-    console.print(f"\n[bold]dashboard[/] on {base}/dashboard/")
+    console.print(f"\n[bold]dashboard[/] on {base}/dashboard/  (WA: {base}/dashboard/states/WA/)")
     for name, role, password in demo_accounts(Accounts(where.accounts), where.demo_accounts):
         console.print(f"  sign in as {name} ({role}) with password {password}", soft_wrap=True)
     network = EmbeddedNetwork.open(

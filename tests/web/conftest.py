@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, sync_playwright
 
 from statelink.embedded import EmbeddedNetwork
 from statelink.nation import Layout
@@ -64,3 +65,12 @@ def chromium() -> str:
     if path is None:
         pytest.fail("the dashboard tests need Debian's chromium: apt-get install chromium")
     return path
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str) -> Iterator[Browser]:
+    """Debian's chromium, headless, driven by Playwright."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield launched
+        launched.close()

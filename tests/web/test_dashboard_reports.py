@@ -5,12 +5,11 @@ equal to the report's JSON. Screenshots are kept in ``build/screenshots/``."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from statelink.nation import Layout
 from statelink.reports.sources import state_report
@@ -26,14 +25,6 @@ def served(year: Layout, tmp_path_factory: pytest.TempPathFactory) -> Layout:
     own = copy_nation(year, tmp_path_factory.mktemp("served-year"), logs=True)
     add_accounts(own)
     return own
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def _number(text: str) -> int:

@@ -38,16 +38,20 @@ from statelink.states import CODES
 from statelink.web.api import create_app
 
 
-def _build(where: Layout, spec: Spec, quiet: bool) -> Manifest:
-    if quiet:
-        return build_nation(where, spec)
-    columns = (
+def _progress() -> Progress:
+    return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        console=console,
     )
-    with Progress(*columns, console=console) as progress:
+
+
+def _build(where: Layout, spec: Spec, quiet: bool) -> Manifest:
+    if quiet:
+        return build_nation(where, spec)
+    with _progress() as progress:
         task = progress.add_task("building states", total=len(CODES))
 
         def done(state: str, counts: dict[str, int]) -> None:
@@ -100,13 +104,7 @@ def _traffic(where: Layout, manifest: Manifest, quiet: bool) -> YearResult:
     if quiet:
         result = asyncio.run(run(None))
     else:
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns, console=console) as progress:
+        with _progress() as progress:
             task = progress.add_task("a year of traffic", total=year_count(manifest.scale))
             result = asyncio.run(
                 run(lambda done, total: progress.update(task, completed=done, total=total))

@@ -31,6 +31,9 @@ def test_report_formats(run: Invoke, year: Layout) -> None:
     assert html.startswith("<!doctype html>")
     assert "<script" not in html
     assert 'class="chart flow"' in html
+    every = json.loads(run("report", "--state", "WA", "--top", "0", "--json", *data).out)
+    assert len(every["top_requesters"]) == every["totals"]["requesters"]
+    assert sum(r["n"] for r in every["top_requesters"]) == made["totals"]["requests"]
 
 
 def test_public_report_and_its_files(run: Invoke, year: Layout, tmp_path: object) -> None:

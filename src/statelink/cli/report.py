@@ -43,6 +43,9 @@ def report(
         bool,
         typer.Option("--public", help="Aggregates only, counts under 10 suppressed (to publish)."),
     ] = False,
+    top: Annotated[
+        int, typer.Option(min=0, help="How many top requesters to list (0: every agency).")
+    ] = 10,
     out: Annotated[Path | None, typer.Option(help="Write to FILE instead of the screen.")] = None,
     data: DataDir = DEFAULT_DATA,
     json_output: JsonOutput = False,
@@ -54,7 +57,7 @@ def report(
     if since and until and until <= since:
         raise UsageError(f"--until ({until:%Y-%m-%d}) must come after --since ({since:%Y-%m-%d})")
     where = layout(data)
-    made = state_report(where, state, Period(since, until))
+    made = state_report(where, state, Period(since, until), top=top)
     if public_report:
         if fmt == "json":
             shown = [

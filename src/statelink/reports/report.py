@@ -84,7 +84,7 @@ def build(
     reasons: Mapping[str, tuple[str, str]] | None = None,
     top: int = 10,
 ) -> dict[str, Any]:
-    """The whole report as plain data (JSON-ready)."""
+    """The whole report as plain data (JSON-ready); ``top`` requesters (0: every agency)."""
     agencies = agencies or {}
     reasons = reasons or {}
     if not table.parts():
@@ -141,7 +141,7 @@ def build(
         top_rows = _rows(
             con,
             f"""SELECT ori, component, n, released, refused_or_held FROM by_ori
-                ORDER BY n DESC, ori LIMIT {int(top)}""",
+                ORDER BY n DESC, ori {f"LIMIT {int(top)}" if top > 0 else ""}""",
         )
         for row in top_rows:
             row["name"] = agencies.get(row["ori"], "")

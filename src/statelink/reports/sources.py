@@ -42,7 +42,9 @@ def reasons(layout: Layout, state: str) -> dict[str, tuple[str, str]]:
     return found
 
 
-def state_report(layout: Layout, state: str, period: Period = ALL_TIME) -> dict[str, Any]:
+def state_report(
+    layout: Layout, state: str, period: Period = ALL_TIME, *, top: int = 10
+) -> dict[str, Any]:
     code = known_state(layout, state)
     return build(
         code,
@@ -50,4 +52,5 @@ def state_report(layout: Layout, state: str, period: Period = ALL_TIME) -> dict[
         period=period,
         agencies=agency_names(layout),
         reasons=reasons(layout, code),
+        top=top,
     )

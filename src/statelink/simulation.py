@@ -27,7 +27,6 @@ from typing import Any
 
 from statelink.embedded import EmbeddedNetwork
 from statelink.messages.model import Message
-from statelink.messages.response import Status
 from statelink.records import RecordStore
 from statelink.states import CODES
 from statelink.traffic import HUB_QUERIES_PER_YEAR, Query, RequesterMix
@@ -211,7 +210,3 @@ def write_truth(path: Path, result: YearResult, *, scale: float, seed: int) -> N
         ),
         encoding="utf-8",
     )
-
-
-def unavailable(result: YearResult) -> int:
-    return result.answers.get(Status.UNAVAILABLE.value, 0)

@@ -15,7 +15,6 @@ from statelink.review import ReviewQueue
 @dataclass(frozen=True)
 class Summary:
     state: str
-    open_reviews: int
     pending_reviews: int
     notices_due: int
     notices_overdue: int
@@ -51,7 +50,6 @@ class Desks:
         due = self.notices(state).find("due")
         return Summary(
             state=state,
-            open_reviews=len(open_items),
             pending_reviews=sum(i.status == "pending" for i in open_items),
             notices_due=len(due),
             notices_overdue=sum(n.overdue(on) for n in due),

@@ -28,7 +28,8 @@ def test_records_get_consecutive_numbers_and_their_leaf_is_canonical(folder: Pat
 def test_no_personal_value_is_written_in_clear(folder: Path) -> None:
     log = appender(folder)
     log.append([raw(entry(0, oln="WDLSECRET1234"))])
-    path = log.log.path
+    path = log.log.where
+    assert isinstance(path, Path)
     log.close()
     stored = path.read_bytes() + b"".join(p.read_bytes() for p in path.parent.glob("*-wal"))
     assert b"WDLSECRET1234" not in stored

@@ -15,7 +15,8 @@ import fcntl
 import logging
 import time
 from dataclasses import dataclass
-from typing import IO, Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from statelink.audit.keys import NodeKeys
 from statelink.audit.log import AuditLog, CheckpointRow, now
@@ -132,9 +133,21 @@ class LogAppender:
         return signed
 
 
-def _writer_lock(audit_log: AuditLog) -> IO[bytes]:
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+def _writer_lock(audit_log: AuditLog) -> Closable:
     """Hold the log's writer lock: two writers would give two records the same number."""
-    lock = open(audit_log.path.with_name(audit_log.path.name + ".lock"), "ab")  # noqa: SIM115
+    if not isinstance(audit_log.where, Path):
+        held = audit_log.advisory_lock()
+        if held is None:
+            raise AuditUnavailable(
+                f"the {audit_log.state} audit log is in use by another statelink process"
+            )
+        return held
+    path = audit_log.where
+    lock = open(path.with_name(path.name + ".lock"), "ab")  # noqa: SIM115
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

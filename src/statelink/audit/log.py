@@ -17,11 +17,11 @@ person's accesses by hash is done off the query path, not by an index kept on ap
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,8 +29,9 @@ from sqlalchemy.engine import Engine
 
 from statelink.audit.merkle import CompactRange, TreeReader
 from statelink.errors import NotFound, StoreError
-from statelink.store import open_engine, sqlite_url
+from statelink.store import Where, engine_for
 from statelink.store.bulk import BulkInsert
+from statelink.store.migration import migrate
 
 metadata = sa.MetaData()
 record = sa.Table(
@@ -121,24 +122,60 @@ class Staged:
             self._conn.close()
 
 
+class AdvisoryLock:
+    """A held PostgreSQL advisory lock; ``close()`` releases it and its connection."""
+
+    def __init__(self, conn: sa.Connection, key: int) -> None:
+        self._conn = conn
+        self._key = key
+
+    def close(self) -> None:
+        try:
+            self._conn.execute(sa.select(sa.func.pg_advisory_unlock(self._key)))
+            self._conn.commit()
+        except sa.exc.SQLAlchemyError:
+            self._conn.invalidate()  # the session ends, and the lock with it
+        finally:
+            self._conn.close()
+
+
 class AuditLog:
-    def __init__(self, state: str, engine: Engine, path: Path) -> None:
+    def __init__(self, state: str, engine: Engine, where: Where) -> None:
         self.state = state
-        self.path = path
+        self.where = where
         self._engine = engine
         self._local = threading.local()
         self._insert_record = BulkInsert(record, engine.dialect)
         self._insert_node = BulkInsert(tree_node, engine.dialect)
 
     @classmethod
-    def open(cls, state: str, path: Path) -> AuditLog:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        log = cls(state, open_engine(sqlite_url(path), durable=True), path)
+    def open(cls, state: str, where: Where) -> AuditLog:
+        """The state's audit log in a SQLite file or a database URL (created if new)."""
+        log = cls(state, engine_for(where, durable=True), where)
         try:
-            metadata.create_all(log._engine)
+            migrate(log._engine, "audit", list(metadata.tables))
         except sa.exc.SQLAlchemyError as e:
             raise StoreError(f"cannot open the {state} audit log: {type(e).__name__}") from e
         return log
+
+    def advisory_lock(self) -> AdvisoryLock | None:
+        """On PostgreSQL, the log's writer lock (a session advisory lock), or None if taken."""
+        key = int.from_bytes(
+            hashlib.sha256(f"statelink-audit-{self.state}".encode()).digest()[:8],
+            "big",
+            signed=True,
+        )
+        conn = self._engine.connect()
+        try:
+            taken = conn.execute(sa.select(sa.func.pg_try_advisory_lock(key))).scalar()
+        except sa.exc.SQLAlchemyError as e:
+            conn.close()
+            raise StoreError(f"cannot lock the {self.state} audit log: {type(e).__name__}") from e
+        conn.commit()
+        if not taken:
+            conn.close()
+            return None
+        return AdvisoryLock(conn, key)
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

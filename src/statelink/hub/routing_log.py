@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,8 +18,9 @@ import sqlalchemy as sa
 from statelink.audit.record import utc_now
 from statelink.messages.model import Message
 from statelink.messages.response import HubResponse
-from statelink.store import open_engine, sqlite_url
+from statelink.store import Where, engine_for
 from statelink.store.bulk import BulkInsert
+from statelink.store.migration import migrate
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +42,9 @@ routing = sa.Table(
 
 
 class RoutingLog:
-    def __init__(self, path: Path, *, flush_every: int = 500, flush_seconds: float = 1.0) -> None:
-        self._engine = open_engine(sqlite_url(path))
-        metadata.create_all(self._engine)
+    def __init__(self, where: Where, *, flush_every: int = 500, flush_seconds: float = 1.0) -> None:
+        self._engine = engine_for(where)
+        migrate(self._engine, "routing", list(metadata.tables))
         self._insert = BulkInsert(routing, self._engine.dialect)
         self._rows: list[tuple[Any, ...]] = []
         self._flush_every = flush_every

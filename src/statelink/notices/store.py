@@ -128,6 +128,7 @@ class Addressee:
 
 class NoticeStore(TableStore):
     metadata = metadata
+    migrations = "notices"
     what = "notices"
 
     # --- the node ----------------------------------------------------------------------

@@ -47,9 +47,7 @@ class DecisionPoint:
         self.settings = settings
         self.directories = directories
         self._policy_watch = FileWatch(store.pointer_path, every=every)
-        self._settings_watch = FileWatch(
-            settings.path, settings.path.with_name(settings.path.name + "-wal"), every=every
-        )
+        self._settings_watch = settings.watch(every)
         self._snapshot: Snapshot = settings.snapshot()
         self._directory = directories.current()
         self._engine: PolicyEngine | None = None

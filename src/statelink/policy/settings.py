@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +24,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from statelink.errors import NotFound, UsageError
+from statelink.filewatch import FileWatch
 from statelink.messages import fields as rules
-from statelink.store import open_engine, sqlite_url
+from statelink.store import Where, engine_for
 from statelink.store.table_store import TableStore
 
 DEFAULT_SERIOUS_CRIME: tuple[tuple[str, str, str], ...] = (
@@ -147,19 +149,18 @@ class StateSettings(TableStore):
     """The settings store of one state."""
 
     what = "settings"
+    metadata = metadata
+    migrations = "settings"
 
-    def __init__(self, state: str, engine: Engine, path: Path) -> None:
+    def __init__(self, state: str, engine: Engine, where: Where) -> None:
         super().__init__(state, engine)
-        self.path = path
+        self.where = where
 
     @classmethod
-    def open(cls, state: str, path: Path) -> StateSettings:
+    def open(cls, state: str, where: Where) -> StateSettings:
         """Open (creating with defaults if new) the settings of a state."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        new = not path.exists()
-        store = cls(state, open_engine(sqlite_url(path)), path)
-        metadata.create_all(store._engine)
-        if new:
+        store = cls(state, engine_for(where), where)
+        if store._migrate():
             store.set_serious_crime([(a, b) for a, b, _ in DEFAULT_SERIOUS_CRIME])
         return store
 
@@ -282,6 +283,15 @@ class StateSettings(TableStore):
 
     # --- the hot path's view ---------------------------------------------------------
 
+    def watch(self, every: float) -> FileWatch | SnapshotWatch:
+        """Something whose ``changed()`` says, at most every ``every`` s, that settings changed:
+        the file's mtime for SQLite, a fresh snapshot compared with the last for a database."""
+        if isinstance(self.where, Path):
+            return FileWatch(
+                self.where, self.where.with_name(self.where.name + "-wal"), every=every
+            )
+        return SnapshotWatch(self, every)
+
     def snapshot(self) -> Snapshot:
         certified: dict[str, list[tuple[dt.date, dt.date]]] = {}
         for cert in self.certifications():
@@ -294,3 +304,24 @@ class StateSettings(TableStore):
         )
 
     # --- internals ------------------------------------------------------------------------
+
+
+class SnapshotWatch:
+    """Settings kept in a database server: compare a fresh snapshot every ``every`` s."""
+
+    def __init__(self, settings: StateSettings, every: float) -> None:
+        self._settings = settings
+        self.every = every
+        self._next = time.monotonic() + every
+        self._last = settings.snapshot()
+
+    def changed(self) -> bool:
+        now = time.monotonic()
+        if now < self._next:
+            return False
+        self._next = now + self.every
+        snapshot = self._settings.snapshot()
+        if snapshot == self._last:
+            return False
+        self._last = snapshot
+        return True

@@ -22,7 +22,8 @@ from statelink.messages.keys import MESSAGE_KEYS
 from statelink.messages.response import Address, DriverEvent, DriverRecord, VehicleRecord
 from statelink.records.schema import driver, driver_event, metadata, vehicle
 from statelink.states import STATES
-from statelink.store import open_engine, sqlite_url
+from statelink.store import Where, engine_for
+from statelink.store.migration import migrate
 
 MAX_RECORDS = 50
 """Most records one answer carries; name and partial-plate searches stop there."""
@@ -156,15 +157,36 @@ class RecordStore:
         self._local = threading.local()
 
     @classmethod
-    def open(cls, state: str, path: Path) -> RecordStore:
-        if not path.exists():
+    def open(cls, state: str, where: Where) -> RecordStore:
+        """The state's records in a SQLite file (which must exist) or a database URL."""
+        if isinstance(where, Path) and not where.exists():
             raise NationMissing(
-                f"no records for {state} at {path}; build them with `statelink demo --no-serve`"
+                f"no records for {state} at {where}; build them with `statelink demo --no-serve`"
             )
-        return cls(state, open_engine(sqlite_url(path)))
+        store = cls(state, engine_for(where))
+        if not isinstance(where, Path):
+            store.create_schema()
+        return store
 
     def create_schema(self) -> None:
-        metadata.create_all(self._engine)
+        try:
+            migrate(self._engine, "records", list(metadata.tables))
+        except sa.exc.SQLAlchemyError as e:
+            raise StoreError(f"{self.state} records could not be opened: {type(e).__name__}") from e
+
+    def copy_into(self, target: RecordStore, *, batch: int = 5000) -> dict[str, int]:
+        """Copy every row into an empty store (e.g. a PostgreSQL database); row counts."""
+        if sum(target.counts().values()):
+            raise StoreError(f"{target.state} records: the target already holds records")
+        copied: dict[str, int] = {}
+        with self._engine.connect() as source, target._engine.begin() as conn:
+            for table in (driver, driver_event, vehicle):
+                result = source.execute(sa.select(table).order_by(*table.primary_key.columns))
+                copied[table.name] = 0
+                while rows := result.fetchmany(batch):
+                    conn.execute(table.insert(), [dict(r._mapping) for r in rows])
+                    copied[table.name] += len(rows)
+        return copied
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

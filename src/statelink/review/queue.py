@@ -117,6 +117,7 @@ class Item:
 
 class ReviewQueue(TableStore):
     metadata = metadata
+    migrations = "review"
     what = "review queue"
 
     # --- the node ----------------------------------------------------------------------

@@ -1,4 +1,9 @@
-"""Opening a database through SQLAlchemy Core, with the same settings for every store."""
+"""Opening a database through SQLAlchemy Core, with the same settings for every store.
+
+A store lives in a SQLite file (a :class:`~pathlib.Path`) or in a database named by a
+SQLAlchemy URL (``postgresql://user@host/db``, driven by psycopg 3). Both take the same
+code path; only the connection settings differ.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,33 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+Where = Path | str
+"""A store's location: a SQLite file, or a database URL."""
+
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
+
+
+def database_url(where: Where) -> str:
+    """The SQLAlchemy URL of a location; ``postgresql://`` means psycopg 3."""
+    if isinstance(where, Path):
+        return sqlite_url(where)
+    for plain in ("postgresql://", "postgres://"):
+        if where.startswith(plain):
+            return "postgresql+psycopg://" + where[len(plain) :]
+    return where
+
+
+def is_file(where: Where) -> bool:
+    return isinstance(where, Path)
+
+
+def engine_for(where: Where, *, durable: bool = False) -> Engine:
+    """An engine for a store's location, creating a SQLite file's folder if needed."""
+    if isinstance(where, Path):
+        where.parent.mkdir(parents=True, exist_ok=True)
+    return open_engine(database_url(where), durable=durable)
 
 
 def open_engine(url: str, *, bulk_load: bool = False, durable: bool = False) -> Engine:
@@ -26,7 +55,10 @@ def open_engine(url: str, *, bulk_load: bool = False, durable: bool = False) -> 
     """
     sqlite = url.startswith("sqlite")
     # a connection may be used by one thread after another (the audit commits off the loop)
-    engine = sa.create_engine(url, connect_args={"check_same_thread": False} if sqlite else {})
+    if sqlite:
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+    else:
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas(bulk_load, durable))
     return engine

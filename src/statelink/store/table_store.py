@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from statelink.errors import StoreError
-from statelink.store.engine import open_engine, sqlite_url
+from statelink.store.engine import Where, engine_for
+from statelink.store.migration import migrate
 
 
 class TableStore:
@@ -19,18 +19,27 @@ class TableStore:
 
     what = "store"  # how errors name it: "WA settings could not be read"
     metadata: ClassVar[sa.MetaData]  # the store's tables
+    migrations: ClassVar[str]  # its folder of Alembic revisions
 
     def __init__(self, state: str, engine: Engine) -> None:
         self.state = state
         self._engine = engine
 
     @classmethod
-    def open(cls, state: str, path: Path) -> Self:
-        """Open the state's store in a SQLite file, creating its tables if new."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        store = cls(state, open_engine(sqlite_url(path)))
-        cls.metadata.create_all(store._engine)
+    def open(cls, state: str, where: Where) -> Self:
+        """Open the state's store (a SQLite file or a database URL), migrating its tables."""
+        store = cls(state, engine_for(where))
+        store._migrate()
         return store
+
+    def _migrate(self) -> bool:
+        """Bring the tables to the newest revision; True if they were just created."""
+        try:
+            return migrate(self._engine, self.migrations, list(self.metadata.tables))
+        except sa.exc.SQLAlchemyError as e:
+            raise StoreError(
+                f"{self.state} {self.what} could not be opened: {type(e).__name__}"
+            ) from e
 
     def close(self) -> None:
         self._engine.dispose()

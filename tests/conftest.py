@@ -107,3 +107,19 @@ def year(layout: Layout, tmp_path_factory: pytest.TempPathFactory) -> Layout:
 def truth(year: Layout) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(year.ground_truth.read_text(encoding="utf-8"))
     return loaded
+
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=BACKENDS)
+def node_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path | str]:
+    """Where a node's stores live: a SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield tmp_path / "node.sqlite"
+        return
+    from tests.postgres import drop_database, fresh_database
+
+    url = fresh_database()
+    yield url
+    drop_database(url)

@@ -22,9 +22,41 @@ from statelink.policy.decision_point import DecisionPoint
 from statelink.policy.settings import StateSettings
 from statelink.records import RecordStore
 from statelink.review import ReviewQueue
+from statelink.store import Where
 from statelink.transport import InProcessTransport
 
 log = logging.getLogger(__name__)
+
+
+def open_node(
+    layout: Layout,
+    state: str,
+    directories: DirectorySource,
+    audit: AuditService,
+    *,
+    every: float = 1.0,
+    database: str | None = None,
+    records: str | None = None,
+) -> StateNode:
+    """One state's node over the nation's files, or with its stores in ``database`` (a URL:
+    settings, review queue, notices and audit log) and its records in ``records``."""
+    node_db: Where = database or layout.node_db(state)
+    policy = DecisionPoint(
+        state,
+        PolicyStore(state, layout.state_dir(state)),
+        StateSettings.open(state, node_db),
+        directories,
+        every=every,
+    )
+    return StateNode(
+        state,
+        RecordStore.open(state, records or layout.records(state)),
+        directories,
+        policy,
+        audit,
+        ReviewQueue.open(state, node_db),
+        NoticeStore.open(state, node_db),
+    )
 
 
 class _Nodes(Mapping[str, StateNode]):
@@ -50,24 +82,7 @@ class _Nodes(Mapping[str, StateNode]):
         if node is None:
             if state not in self._states:
                 raise KeyError(state)
-            layout = self._layout
-            policy = DecisionPoint(
-                state,
-                PolicyStore(state, layout.state_dir(state)),
-                StateSettings.open(state, layout.node_db(state)),
-                self._directories,
-                every=self._every,
-            )
-            records = RecordStore.open(state, layout.records(state))
-            node = StateNode(
-                state,
-                records,
-                self._directories,
-                policy,
-                self._audit,
-                ReviewQueue.open(state, layout.node_db(state)),
-                NoticeStore.open(state, layout.node_db(state)),
-            )
+            node = open_node(self._layout, state, self._directories, self._audit, every=self._every)
             self._open[state] = node
         return node
 

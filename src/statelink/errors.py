@@ -124,6 +124,52 @@ class NotFound(StatelinkError):
     http_status = 404
 
 
+class ControlReused(StatelinkError):
+    """An ORI sent a different message with a control field it used moments before."""
+
+    code = "control-reused"
+    http_status = 409
+
+    def __init__(self, ori: str, control: str, window: float) -> None:
+        super().__init__(
+            f"{ori} sent control field {control} for a different message within the last "
+            f"{window / 60:g} minutes; use a new control field for a new query"
+        )
+        self.ori = ori
+        self.control = control
+
+    def details(self) -> dict[str, Any]:
+        return {"ori": self.ori, "control": self.control}
+
+
+class OriNotOwned(StatelinkError):
+    """A member sent a message for an ORI it does not own. Nothing is sent."""
+
+    code = "ori-not-owned"
+    http_status = 403
+
+    def __init__(self, member: str, ori: str) -> None:
+        super().__init__(f"member {member} may not send for ORI {ori}; nothing was sent")
+        self.ori = ori
+
+    def details(self) -> dict[str, Any]:
+        return {"ori": self.ori}
+
+
+class Unauthenticated(StatelinkError):
+    """No valid client certificate or bearer token: the hub does not know the caller."""
+
+    code = "unauthenticated"
+    http_status = 401
+
+
+class Forbidden(StatelinkError):
+    """The caller is known but not allowed here (e.g. a node called by anyone but its hub)."""
+
+    code = "forbidden"
+    http_status = 403
+
+
 class UnknownAgency(StatelinkError):
     """An ORI that is well formed but not in the directory. Fail closed: nothing is sent."""
 

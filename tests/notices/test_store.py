@@ -17,8 +17,8 @@ RELEASED = dt.date(2026, 11, 24)  # a Tuesday; Thanksgiving is Thursday the 26th
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> NoticeStore:
-    return NoticeStore.open("WA", tmp_path / "node.sqlite")
+def store(node_db: Path | str) -> NoticeStore:
+    return NoticeStore.open("WA", node_db)
 
 
 def owe(store: NoticeStore, *who: Addressee, message_id: str = "M1") -> list[int]:

@@ -14,8 +14,8 @@ TODAY = dt.date(2026, 11, 22)
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> StateSettings:
-    return StateSettings.open("WA", tmp_path / "node.sqlite")
+def settings(node_db: Path | str) -> StateSettings:
+    return StateSettings.open("WA", node_db)
 
 
 def test_defaults_are_the_contract_serious_crime_list(settings: StateSettings) -> None:

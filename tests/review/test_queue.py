@@ -25,8 +25,8 @@ HELD_BY = [{"id": "no-civil-immigration", "reason": "r", "law": "l"}]
 
 
 @pytest.fixture
-def queue(tmp_path: Path) -> ReviewQueue:
-    return ReviewQueue.open("WA", tmp_path / "node.sqlite")
+def queue(node_db: Path | str) -> ReviewQueue:
+    return ReviewQueue.open("WA", node_db)
 
 
 def hold(queue: ReviewQueue, message_id: str = "A1", hours: float = 72) -> q.Item:

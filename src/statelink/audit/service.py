@@ -41,6 +41,7 @@ from statelink.audit.log import AuditLog
 from statelink.audit.record import Entry
 from statelink.errors import AuditUnavailable
 from statelink.messages.response import Receipt
+from statelink.store import Where
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,8 @@ _OPEN = "open"
 SEND_EVERY = 8
 """Records sent to the service in one frame at most before the rest of the loop turn."""
 
-Paths = Callable[[str], tuple[Path, Path]]
-"""Where a state's audit log and audit keys are."""
+Paths = Callable[[str], tuple[Where, Path]]
+"""Where a state's audit log (a SQLite file or a database URL) and audit keys are."""
 
 
 def serve(sock: socket.socket, checkpoint_every: int, checkpoint_seconds: float) -> None:
@@ -64,7 +65,7 @@ def serve(sock: socket.socket, checkpoint_every: int, checkpoint_seconds: float)
         if state not in appenders:
             audit_path, keys_path = places[state]
             appenders[state] = LogAppender(
-                AuditLog.open(state, Path(audit_path)),
+                AuditLog.open(state, audit_path if "://" in audit_path else Path(audit_path)),
                 NodeKeys.load(state, Path(keys_path)),
                 checkpoint_every=checkpoint_every,
                 checkpoint_seconds=checkpoint_seconds,

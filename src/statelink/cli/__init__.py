@@ -16,10 +16,13 @@ from statelink.cli import (
     audit,
     certifications,
     directory,
+    members,
     notices,
+    pki,
     policy,
     records,
     review,
+    serve,
     settings,
 )
 from statelink.cli.demo import demo
@@ -48,6 +51,9 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(review.app, name="review")
 app.add_typer(notices.app, name="notices")
 app.add_typer(accounts.app, name="accounts")
+app.add_typer(serve.app, name="serve")
+app.add_typer(pki.app, name="pki")
+app.add_typer(members.app, name="members")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from statelink.directory.source import DirectorySource
 from statelink.errors import NotFound, StatelinkError
 from statelink.hub.message_id import new_message_id
+from statelink.hub.resubmissions import Resubmissions
 from statelink.hub.routing_log import RoutingLog
 from statelink.messages.envelope import Envelope
 from statelink.messages.keys import MESSAGE_KEYS
@@ -39,7 +40,9 @@ class Hub:
         single_timeout: float = SINGLE_STATE_TIMEOUT,
         nationwide_timeout: float = NATIONWIDE_TIMEOUT,
         routing_log: RoutingLog | None = None,
+        resubmissions: Resubmissions | None = None,
     ) -> None:
+        self.resubmissions = resubmissions
         self.directories = directories
         self.transport = transport
         self.routing_log = routing_log
@@ -55,11 +58,18 @@ class Hub:
     async def submit(self, message: Message, *, received_at: str | None = None) -> HubResponse:
         """Route one valid message; an ORI not in the directory is refused (fail closed).
 
+        With ``resubmissions``, the same message sent again with the same ORI and control
+        field gets the first one's message id and response and is not run again.
         ``received_at`` is for replaying synthetic traffic only: the simulated moment the
         hub took the message (the audit records still carry their real append time).
         """
-        started = time.perf_counter()
         self.directories.current().require(message.ori)
+        if self.resubmissions is not None:
+            return await self.resubmissions.once(message, lambda: self._route(message, received_at))
+        return await self._route(message, received_at)
+
+    async def _route(self, message: Message, received_at: str | None) -> HubResponse:
+        started = time.perf_counter()
         envelope = Envelope(
             message_id=new_message_id(),
             message=message,

@@ -1,0 +1,138 @@
+"""``statelink members``: who may connect to the hub, how, and for which ORIs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
+from statelink.hub.members import MemberStore
+from statelink.pki import fingerprint_of
+
+app = typer.Typer(help="The hub's members: add, list, remove, tokens.", no_args_is_help=True)
+
+Database = Annotated[
+    str | None,
+    typer.Option(
+        envvar="STATELINK_HUB_DATABASE",
+        help="The hub's database URL (default: hub.sqlite in the data folder).",
+    ),
+]
+
+
+def _store(data: Path, database: str | None) -> MemberStore:
+    return MemberStore.open("hub", database or layout(data).hub_db)
+
+
+@app.command()
+def add(
+    name: Annotated[str, typer.Argument(help="Member name, e.g. wa-switch.")],
+    state: Annotated[
+        list[str] | None,
+        typer.Option("--state", help="Own every state and local agency of this state (repeat)."),
+    ] = None,
+    component: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--component", help="Own every federal office of this component, e.g. ICE (repeat)."
+        ),
+    ] = None,
+    ori: Annotated[
+        list[str] | None, typer.Option("--ori", help="Own this one ORI (repeat).")
+    ] = None,
+    cert: Annotated[
+        Path | None,
+        typer.Option(help="The member's client certificate (PEM): it may connect with it."),
+    ] = None,
+    data: DataDir = DEFAULT_DATA,
+    database: Database = None,
+    json_output: JsonOutput = False,
+) -> None:
+    """Add a member: what it owns and, optionally, its client certificate."""
+    store = _store(data, database)
+    try:
+        found = store.add(
+            name,
+            states=state or [],
+            components=component or [],
+            oris=ori or [],
+            cert_sha256=fingerprint_of(cert) if cert else None,
+        )
+    finally:
+        store.close()
+    if json_output:
+        print_json(found.as_dict())
+    else:
+        console.print(f"member {found.name} added" + (" with its certificate" if cert else ""))
+
+
+@app.command("list")
+def list_(
+    data: DataDir = DEFAULT_DATA, database: Database = None, json_output: JsonOutput = False
+) -> None:
+    """List members, what they own, and their tokens (ids only)."""
+    store = _store(data, database)
+    try:
+        found = store.list()
+    finally:
+        store.close()
+    if json_output:
+        print_json([m.as_dict() for m in found])
+        return
+    table = Table("member", "states", "components", "ORIs", "certificate", "live tokens")
+    for m in found:
+        live = [t["token_id"] for t in m.tokens if t["revoked_at"] is None]
+        table.add_row(
+            m.name,
+            " ".join(sorted(m.states)),
+            " ".join(sorted(m.components)),
+            " ".join(sorted(m.oris)),
+            (m.cert_sha256 or "")[:16],
+            " ".join(live),
+        )
+    console.print(table)
+
+
+@app.command()
+def remove(name: str, data: DataDir = DEFAULT_DATA, database: Database = None) -> None:
+    """Remove a member and all its tokens."""
+    store = _store(data, database)
+    try:
+        store.remove(name)
+    finally:
+        store.close()
+    console.print(f"member {name} removed")
+
+
+@app.command()
+def token(
+    name: str,
+    data: DataDir = DEFAULT_DATA,
+    database: Database = None,
+    json_output: JsonOutput = False,
+) -> None:
+    """Issue a bearer token for a member. It is shown once; only its hash is kept."""
+    store = _store(data, database)
+    try:
+        token_id, secret = store.issue_token(name)
+    finally:
+        store.close()
+    if json_output:
+        print_json({"member": name, "token_id": token_id, "token": secret})
+    else:
+        console.print(f"token {token_id} for {name} (shown once):")
+        print(secret)
+
+
+@app.command()
+def revoke(token_id: str, data: DataDir = DEFAULT_DATA, database: Database = None) -> None:
+    """Revoke a token: it stops working at once."""
+    store = _store(data, database)
+    try:
+        store.revoke_token(token_id)
+    finally:
+        store.close()
+    console.print(f"token {token_id} revoked")

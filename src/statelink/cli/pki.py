@@ -1,0 +1,91 @@
+"""``statelink pki``: a development CA and certificates for the hub, nodes and members."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from statelink import pki as dev_pki
+from statelink.cli.options import JsonOutput, console, print_json
+from statelink.errors import UsageError
+from statelink.states import CODES
+
+app = typer.Typer(help="Development PKI for the networked mode.", no_args_is_help=True)
+
+PkiDir = Annotated[Path, typer.Option("--dir", help="Folder of the PKI files.")]
+DEFAULT_DIR = Path("statelink-pki")
+
+
+@app.command()
+def init(
+    state: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--state", help="A state to make a node certificate for (repeat; default: every state)."
+        ),
+    ] = None,
+    member: Annotated[
+        list[str] | None,
+        typer.Option("--member", help="A member to make a client certificate for (repeat)."),
+    ] = None,
+    host: Annotated[
+        list[str] | None,
+        typer.Option("--host", help="Another name or address the servers answer on (repeat)."),
+    ] = None,
+    folder: PkiDir = DEFAULT_DIR,
+    force: Annotated[bool, typer.Option(help="Replace an existing CA and every file.")] = False,
+    json_output: JsonOutput = False,
+) -> None:
+    """Create a development CA and certificates for the hub, each node and each member."""
+    states = [s.strip().upper() for s in state] if state else list(CODES)
+    unknown = [s for s in states if s not in CODES]
+    if unknown:
+        raise UsageError(f"unknown state code(s): {', '.join(unknown)}")
+    made = dev_pki.init(folder, states=states, members=member or [], hosts=host or [], force=force)
+    summary = {
+        "dir": str(made.root),
+        "ca": str(made.ca),
+        "hub": {
+            "cert": str(made.hub),
+            "key": str(made.hub_key),
+            "sha256": dev_pki.fingerprint_of(made.hub),
+        },
+        "nodes": {s: str(made.node(s)) for s in states},
+        "members": {
+            m: {
+                "cert": str(made.member(m)),
+                "key": str(made.member_key(m)),
+                "sha256": dev_pki.fingerprint_of(made.member(m)),
+            }
+            for m in member or []
+        },
+    }
+    if json_output:
+        print_json(summary)
+        return
+    console.print(f"development CA in {made.root} (keys are 0600; keep ca.key safe)")
+    console.print(f"hub certificate {made.hub} sha256 {summary['hub']['sha256']}")  # type: ignore[index]
+    console.print(f"{len(states)} node certificate(s) in {made.root / 'nodes'}")
+    for name in member or []:
+        console.print(f"member {name}: {made.member(name)}")
+
+
+@app.command()
+def member(
+    name: Annotated[str, typer.Argument(help="The member's name (its certificate's CN).")],
+    folder: PkiDir = DEFAULT_DIR,
+    json_output: JsonOutput = False,
+) -> None:
+    """Issue a client certificate for a member from the development CA."""
+    pem = dev_pki.issue_member(dev_pki.Pki(folder), name)
+    found = {
+        "cert": str(pem),
+        "key": str(dev_pki.Pki(folder).member_key(name)),
+        "sha256": dev_pki.fingerprint_of(pem),
+    }
+    if json_output:
+        print_json(found)
+    else:
+        console.print(f"member {name}: {found['cert']} sha256 {found['sha256']}")

@@ -1,0 +1,149 @@
+"""``statelink serve hub|node``: the networked mode's services, over mutual TLS.
+
+Every setting is a flag, an environment variable or a key of the TOML file given with
+``--config`` (flag over environment over file).
+"""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from statelink.config import HubConfig, NodeConfig
+
+app = typer.Typer(
+    help="Run the hub or a state node as a service (networked mode).", no_args_is_help=True
+)
+
+
+def _help(config: type[HubConfig] | type[NodeConfig], name: str) -> str:
+    field = config.model_fields[name]
+    prefix = config.model_config.get("env_prefix", "")
+    return f"{field.description} [env: {prefix}{name.upper()}]"
+
+
+ConfigFile = Annotated[
+    Path | None,
+    typer.Option("--config", help="TOML file of settings (keys as the flags, with _)."),
+]
+
+
+@app.command()
+def node(
+    config: ConfigFile = None,
+    state: Annotated[str | None, typer.Option(help=_help(NodeConfig, "state"))] = None,
+    data: Annotated[Path | None, typer.Option(help=_help(NodeConfig, "data"))] = None,
+    database: Annotated[str | None, typer.Option(help=_help(NodeConfig, "database"))] = None,
+    records: Annotated[str | None, typer.Option(help=_help(NodeConfig, "records"))] = None,
+    host: Annotated[str | None, typer.Option(help=_help(NodeConfig, "host"))] = None,
+    port: Annotated[int | None, typer.Option(help=_help(NodeConfig, "port"))] = None,
+    cert: Annotated[Path | None, typer.Option(help=_help(NodeConfig, "cert"))] = None,
+    key: Annotated[Path | None, typer.Option(help=_help(NodeConfig, "key"))] = None,
+    ca: Annotated[Path | None, typer.Option(help=_help(NodeConfig, "ca"))] = None,
+    hub_cert: Annotated[Path | None, typer.Option(help=_help(NodeConfig, "hub_cert"))] = None,
+) -> None:
+    """Serve one state's node: it answers only the hub, over mutual TLS."""
+    from statelink.web.node_service import create_node_app
+    from statelink.web.server import serve_tls
+
+    settings = NodeConfig.load(
+        config,
+        state=state,
+        data=data,
+        database=database,
+        records=records,
+        host=host,
+        port=port,
+        cert=cert,
+        key=key,
+        ca=ca,
+        hub_cert=hub_cert,
+    )
+    serve_tls(
+        create_node_app(settings),
+        host=settings.host,
+        port=settings.port,
+        cert=settings.cert,
+        key=settings.key,
+        ca=settings.ca,
+        client_cert=ssl.CERT_REQUIRED,
+    )
+
+
+@app.command()
+def hub(
+    config: ConfigFile = None,
+    data: Annotated[Path | None, typer.Option(help=_help(HubConfig, "data"))] = None,
+    database: Annotated[str | None, typer.Option(help=_help(HubConfig, "database"))] = None,
+    host: Annotated[str | None, typer.Option(help=_help(HubConfig, "host"))] = None,
+    port: Annotated[int | None, typer.Option(help=_help(HubConfig, "port"))] = None,
+    cert: Annotated[Path | None, typer.Option(help=_help(HubConfig, "cert"))] = None,
+    key: Annotated[Path | None, typer.Option(help=_help(HubConfig, "key"))] = None,
+    ca: Annotated[Path | None, typer.Option(help=_help(HubConfig, "ca"))] = None,
+    node_ca: Annotated[Path | None, typer.Option(help=_help(HubConfig, "node_ca"))] = None,
+    node: Annotated[
+        list[str] | None,
+        typer.Option("--node", help=_help(HubConfig, "nodes") + " Repeat for each state."),
+    ] = None,
+    single_timeout: Annotated[
+        float | None, typer.Option(help=_help(HubConfig, "single_timeout"))
+    ] = None,
+    nationwide_timeout: Annotated[
+        float | None, typer.Option(help=_help(HubConfig, "nationwide_timeout"))
+    ] = None,
+    node_connections: Annotated[
+        int | None, typer.Option(help=_help(HubConfig, "node_connections"))
+    ] = None,
+    max_requests: Annotated[int | None, typer.Option(help=_help(HubConfig, "max_requests"))] = None,
+    resubmit_window: Annotated[
+        float | None, typer.Option(help=_help(HubConfig, "resubmit_window"))
+    ] = None,
+) -> None:
+    """Serve the hub: members connect with a client certificate or a bearer token."""
+    from statelink.web.hub_service import create_hub_app
+    from statelink.web.server import serve_tls
+
+    settings = HubConfig.load(
+        config,
+        data=data,
+        database=database,
+        host=host,
+        port=port,
+        cert=cert,
+        key=key,
+        ca=ca,
+        node_ca=node_ca,
+        nodes=_nodes(node),
+        single_timeout=single_timeout,
+        nationwide_timeout=nationwide_timeout,
+        node_connections=node_connections,
+        max_requests=max_requests,
+        resubmit_window=resubmit_window,
+    )
+    serve_tls(
+        create_hub_app(settings),
+        host=settings.host,
+        port=settings.port,
+        cert=settings.cert,
+        key=settings.key,
+        ca=settings.ca,
+        client_cert=ssl.CERT_OPTIONAL,
+        limit_concurrency=settings.max_requests,
+    )
+
+
+def _nodes(given: list[str] | None) -> dict[str, str] | None:
+    if not given:
+        return None
+    nodes: dict[str, str] = {}
+    for item in given:
+        state, sep, url = item.partition("=")
+        if not sep or not url:
+            raise typer.BadParameter(
+                f"{item!r}: expected STATE=https://host:port", param_hint="--node"
+            )
+        nodes[state.strip().upper()] = url.strip()
+    return nodes

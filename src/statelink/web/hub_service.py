@@ -1,0 +1,116 @@
+"""The hub as a service (``statelink serve hub``): members in, state nodes out, over TLS.
+
+Members prove who they are with a client certificate (registered by fingerprint) or a
+bearer token; each may send only for the ORIs it owns. The hub reaches each state's node
+through the HTTPS transport with its own certificate. The routing log and the member
+list live in the hub's database (SQLite in the data folder, or ``--database``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+
+import statelink
+from statelink.config import HubConfig
+from statelink.directory.source import DirectorySource
+from statelink.errors import NationMissing, OriNotOwned, Unauthenticated
+from statelink.hub import Hub
+from statelink.hub.members import Member, MemberStore
+from statelink.hub.resubmissions import Resubmissions
+from statelink.hub.routing_log import RoutingLog
+from statelink.nation import Layout
+from statelink.transport import HttpsTransport
+from statelink.transport.https import client_context
+from statelink.web import problems, v1
+from statelink.web.peer import peer_fingerprint
+
+log = logging.getLogger(__name__)
+
+
+class MemberGate:
+    """Who is calling (certificate or token), and whether it may send for an ORI."""
+
+    def __init__(self, members: MemberStore, directories: DirectorySource) -> None:
+        self.members = members
+        self.directories = directories
+
+    def caller(self, request: Request) -> None:
+        request.state.member = self._member(request)
+
+    def _member(self, request: Request) -> Member:
+        authorization = request.headers.get("authorization")
+        if authorization is not None:
+            scheme, _, token = authorization.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+            member = self.members.by_token(token.strip())
+            if member is None:
+                raise Unauthenticated("unknown or revoked token")
+            return member
+        fingerprint = peer_fingerprint(request.scope)
+        if fingerprint is None:
+            raise Unauthenticated("present a member's client certificate or a bearer token")
+        member = self.members.by_certificate(fingerprint)
+        if member is None:
+            raise Unauthenticated(f"client certificate {fingerprint[:16]}… is not a member's")
+        return member
+
+    def sender(self, request: Request, ori: str) -> None:
+        member: Member = request.state.member
+        agency = self.directories.current().require(ori)
+        if not member.owns(agency):
+            log.warning(
+                "refused: member %s sent for ORI %s, which it does not own", member.name, ori
+            )
+            raise OriNotOwned(member.name, ori)
+
+
+def create_hub_app(config: HubConfig) -> FastAPI:
+    layout = Layout(config.data)
+    if not layout.directory.is_file():
+        raise NationMissing(f"no directory at {layout.directory}; build a nation first")
+    directories = DirectorySource.open(layout.directory)
+    where = config.database or layout.hub_db
+    members = MemberStore.open("hub", where)
+    routing = RoutingLog(where)
+    transport = HttpsTransport(
+        config.nodes,
+        client_context(config.cert, config.key, config.node_ca or config.ca),
+        max_connections=config.node_connections,
+    )
+    hub = Hub(
+        directories,
+        transport,
+        single_timeout=config.single_timeout,
+        nationwide_timeout=config.nationwide_timeout,
+        routing_log=routing,
+        resubmissions=Resubmissions(window=config.resubmit_window),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await transport.aclose()
+        routing.close()
+        members.close()
+
+    app = FastAPI(
+        title="statelink hub",
+        version=statelink.__version__,
+        description="Interstate driver and vehicle queries; each state decides on its own data. "
+        "Authenticate with a member's client certificate or `Authorization: Bearer <token>`.",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    v1.install(
+        app,
+        hub,
+        directories,
+        states=lambda: len(transport.states()),
+        gate=MemberGate(members, directories),
+    )
+    return app

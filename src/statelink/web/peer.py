@@ -1,0 +1,59 @@
+"""The client certificate of a TLS connection, handed to the ASGI app.
+
+uvicorn verifies client certificates (``ssl_cert_reqs``) but does not put them in the
+ASGI scope. :class:`PeerCertProtocol` is uvicorn's h11 protocol that, once the TLS
+handshake is done, adds the ASGI TLS extension (``scope["extensions"]["tls"]``, with
+``client_cert_chain`` holding the verified leaf certificate in PEM) to every request of
+that connection. :func:`peer_fingerprint` reads it back as a SHA-256 fingerprint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import ssl
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+
+class PeerCertProtocol(H11Protocol):
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        ssl_object: ssl.SSLObject | None = transport.get_extra_info("ssl_object")
+        if ssl_object is None:
+            return
+        der = ssl_object.getpeercert(binary_form=True)
+        tls: dict[str, Any] = {
+            "server_cert": None,
+            "client_cert_chain": [ssl.DER_cert_to_PEM_cert(der)] if der else [],
+            "client_cert_name": None,
+            "client_cert_error": None,
+            "tls_version": None,
+            "cipher_suite": None,
+            "statelink_sha256": hashlib.sha256(der).hexdigest() if der else None,
+        }
+        self.app = _WithTls(self.app, tls)
+
+
+class _WithTls:
+    """The app, for one connection: each request's scope gains the connection's TLS facts."""
+
+    def __init__(self, app: ASGIApp, tls: dict[str, Any]) -> None:
+        self._app = app
+        self._tls = tls
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope.setdefault("extensions", {})["tls"] = self._tls
+        await self._app(scope, receive, send)
+
+
+def peer_fingerprint(scope: Scope) -> str | None:
+    """SHA-256 of the client certificate the TLS layer verified, or None if none was sent."""
+    tls = scope.get("extensions", {}).get("tls")
+    if not tls:
+        return None
+    fingerprint = tls.get("statelink_sha256")
+    return fingerprint if isinstance(fingerprint, str) else None

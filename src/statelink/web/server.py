@@ -1,0 +1,49 @@
+"""Running a networked service: uvicorn over TLS, handing client certificates to the app."""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from statelink.errors import UsageError
+from statelink.web.peer import PeerCertProtocol
+
+
+def serve_tls(
+    app: FastAPI,
+    *,
+    host: str,
+    port: int,
+    cert: Path,
+    key: Path,
+    ca: Path,
+    client_cert: ssl.VerifyMode,
+    limit_concurrency: int | None = None,
+) -> None:
+    """Serve ``app`` over HTTPS until stopped (SIGINT or SIGTERM).
+
+    ``client_cert`` is ``CERT_REQUIRED`` (nodes: the hub must present its certificate)
+    or ``CERT_OPTIONAL`` (the hub: members may use a bearer token instead); a
+    certificate that is sent must chain to ``ca``.
+    """
+    for path in (cert, key, ca):
+        if not path.is_file():
+            raise UsageError(f"TLS file {path} not found (statelink pki init creates them)")
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        ssl_certfile=str(cert),
+        ssl_keyfile=str(key),
+        ssl_ca_certs=str(ca),
+        ssl_cert_reqs=client_cert,
+        http=PeerCertProtocol,
+        limit_concurrency=limit_concurrency,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    uvicorn.Server(config).run()

@@ -1,0 +1,56 @@
+"""The audit log on SQLite and on PostgreSQL: same records, same tree, same proofs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from statelink.audit import AuditLog, NodeKeys, verifier
+from statelink.audit.appender import LogAppender
+from statelink.errors import AuditUnavailable
+from tests.audit.conftest import entry, raw
+
+
+def _appender(where: Path | str, keys: Path) -> LogAppender:
+    return LogAppender(
+        AuditLog.open("WA", where),
+        NodeKeys.load("WA", keys),
+        checkpoint_every=4,
+        checkpoint_seconds=3600,
+    )
+
+
+def test_a_log_appends_reopens_and_verifies(node_db: Path | str, tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    first = _appender(node_db, keys)
+    receipts = first.append([raw(entry(n, oln=f"WDL{n:09d}")) for n in range(6)])
+    assert [seq for seq, _ in receipts] == list(range(6))
+    first.close()
+
+    second = _appender(node_db, keys)
+    assert second.size == 6
+    assert [seq for seq, _ in second.append([raw(entry(6))])] == [6]
+    second.close()
+
+    log = AuditLog.open("WA", node_db)
+    key = verifier.VerifierKey.parse(NodeKeys.load("WA", keys).signer.verifier_key())
+    try:
+        report = verifier.verify_log(
+            log.leaves(), [verifier.open_checkpoint(c.note, key) for c in log.checkpoints()]
+        )
+        assert report.size == 7
+        assert report.unsigned_tail == 0  # close signs a last checkpoint
+        assert log.leaf_hash(3).hex() == receipts[3][1]
+    finally:
+        log.close()
+
+
+def test_a_second_writer_is_refused(node_db: Path | str, tmp_path: Path) -> None:
+    first = _appender(node_db, tmp_path / "keys")
+    try:
+        with pytest.raises(AuditUnavailable, match="in use by another"):
+            _appender(node_db, tmp_path / "keys")
+    finally:
+        first.close()
+    _appender(node_db, tmp_path / "keys").close()  # free again once the first is closed

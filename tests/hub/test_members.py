@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,7 +70,7 @@ def test_certificates_identify_members(members: MemberStore) -> None:
     ],
 )
 def test_bad_members_are_refused(
-    members: MemberStore, name: str, kwargs: dict[str, list[str]], error: str
+    members: MemberStore, name: str, kwargs: dict[str, Any], error: str
 ) -> None:
     with pytest.raises(UsageError, match=error):
         members.add(name, **kwargs)

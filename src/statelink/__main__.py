@@ -1,0 +1,5 @@
+"""``python -m statelink``: the command line."""
+
+from statelink.cli import main
+
+main()

@@ -2,19 +2,49 @@
 
 from __future__ import annotations
 
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from statelink.errors import HubUnreachable, RemoteError
+from statelink.errors import HubUnreachable, RemoteError, UsageError
 from statelink.messages.model import Message
 from statelink.messages.response import HubResponse
 
 
+@dataclass(frozen=True)
+class Credentials:
+    """How the CLI proves itself to a networked hub: a client certificate or a token."""
+
+    ca: Path | None = None  # the CA the hub's certificate chains to
+    cert: Path | None = None
+    key: Path | None = None
+    token: str | None = None
+
+    def verify(self) -> ssl.SSLContext | bool:
+        if self.ca is None and self.cert is None:
+            return True
+        try:
+            context = ssl.create_default_context(cafile=str(self.ca) if self.ca else None)
+            if self.cert is not None:
+                context.load_cert_chain(self.cert, self.key)
+        except (OSError, ssl.SSLError) as e:
+            raise UsageError(f"cannot load the TLS files: {e}") from None
+        return context
+
+    def headers(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.token}"} if self.token else {}
+
+
 class HubClient:
-    def __init__(self, base_url: str, *, timeout: float = 75.0) -> None:
+    def __init__(
+        self, base_url: str, *, timeout: float = 75.0, credentials: Credentials | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._timeout = timeout
+        self._credentials = credentials or Credentials()
 
     def submit(self, message: Message) -> HubResponse:
         data = self._request("POST", "/v1/messages", json=message.to_json())
@@ -26,7 +56,14 @@ class HubClient:
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            response = httpx.request(method, self.base_url + path, timeout=self._timeout, **kwargs)
+            response = httpx.request(
+                method,
+                self.base_url + path,
+                timeout=self._timeout,
+                verify=self._credentials.verify(),
+                headers=self._credentials.headers(),
+                **kwargs,
+            )
         except httpx.HTTPError as e:
             raise HubUnreachable(f"cannot reach the hub at {self.base_url}: {e}") from e
         if response.is_error:

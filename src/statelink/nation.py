@@ -86,12 +86,18 @@ class Layout:
 
     def running_hub(self) -> str | None:
         """The URL of a hub serving this folder right now, if any."""
+        served = self.running()
+        return str(served["url"]) if served else None
+
+    def running(self) -> dict[str, str] | None:
+        """What a demo serving this folder right now wrote: its hub's URL, its pid and, for
+        ``--processes``, the TLS files a client of its hub uses (ca, cert, key)."""
         try:
             served = json.loads(self.served.read_text(encoding="utf-8"))
             os.kill(int(served["pid"]), 0)
-        except (OSError, ValueError, KeyError, TypeError):
+            return {k: str(v) for k, v in served.items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
-        return str(served["url"])
 
     @property
     def ground_truth(self) -> Path:

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from statelink.accounts import Accounts, demo_accounts
 from statelink.audit.appender import CHECKPOINT_EVERY, CHECKPOINT_SECONDS
+from statelink.cli.networked import DEFAULT_NODES, serve_processes
 from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
 from statelink.embedded import EmbeddedNetwork
 from statelink.errors import UsageError
@@ -159,6 +160,20 @@ def demo(
     traffic: Annotated[
         bool, typer.Option(help="Send a calibrated year of synthetic traffic after building.")
     ] = True,
+    processes: Annotated[
+        bool,
+        typer.Option(
+            help="Serve the networked topology instead: the hub and state nodes as separate "
+            "processes over mutual TLS (no dashboard)."
+        ),
+    ] = False,
+    node: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--node",
+            help="With --processes: a state to run a node for (repeat) [default: WA OR ID].",
+        ),
+    ] = None,
     json_output: JsonOutput = False,
 ) -> None:
     """Build a whole simulated nation (50 states and DC), send it a year of traffic, then
@@ -222,6 +237,13 @@ def demo(
         ):
             console.print(f"  {line}", soft_wrap=True)
     if not serve:
+        return
+    if processes:
+        states = [s.strip().upper() for s in node] if node else list(DEFAULT_NODES)
+        unknown = [s for s in states if s not in CODES]
+        if unknown:
+            raise UsageError(f"unknown state code(s) for --node: {', '.join(unknown)}")
+        serve_processes(where, host, port, states, tour, program())
         return
     base = f"http://{host}:{port}"
     console.print(f"\n[bold]API[/] on {base}/v1  (OpenAPI: {base}/docs)  — Ctrl-C to stop")

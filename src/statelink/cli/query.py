@@ -11,7 +11,7 @@ import typer
 
 from statelink.cli import render
 from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
-from statelink.client import HubClient
+from statelink.client import Credentials, HubClient
 from statelink.embedded import EmbeddedNetwork
 from statelink.errors import UsageError
 from statelink.messages.model import Message
@@ -72,26 +72,48 @@ def query(
             help="Hub URL; without one the message runs in-process on --data.",
         ),
     ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="STATELINK_TOKEN", help="A member's bearer token for a networked hub."),
+    ] = None,
+    ca: Annotated[
+        Path | None,
+        typer.Option(envvar="STATELINK_CA", help="CA certificate the hub's certificate chains to."),
+    ] = None,
+    cert: Annotated[
+        Path | None,
+        typer.Option(envvar="STATELINK_CERT", help="A member's client certificate (PEM)."),
+    ] = None,
+    key: Annotated[
+        Path | None, typer.Option(envvar="STATELINK_KEY", help="The client certificate's key.")
+    ] = None,
     data: DataDir = DEFAULT_DATA,
     json_output: JsonOutput = False,
 ) -> None:
     """Send one driver or vehicle query and print every state's answer; or, with --fetch,
     collect the answer to a message held for review."""
     where = layout(data)
-    hub = hub or where.running_hub()  # a demo serving this folder owns its audit logs
+    served = None if hub else where.running()  # a demo serving this folder owns its logs
+    if served:
+        hub = served["url"]
+        ca = ca or _path(served.get("ca"))
+        if not token:
+            cert = cert or _path(served.get("cert"))
+            key = key or _path(served.get("key"))
+    credentials = Credentials(ca=ca, cert=cert, key=key, token=token)
     if fetch is not None:
         if message is not None or file is not None:
             raise UsageError("--fetch collects an earlier message: give no new message with it")
         if not ori:
             raise UsageError("--fetch needs --ori: the ORI of the agency that sent the message")
         if hub:
-            reply = HubClient(hub).fetch(fetch, ori)
+            reply = HubClient(hub, credentials=credentials).fetch(fetch, ori)
         else:
             reply = asyncio.run(_collect_in_process(where, fetch, ori))
     else:
         parsed = parse_any(_read(message, file))
         if hub:
-            reply = HubClient(hub).submit(parsed)
+            reply = HubClient(hub, credentials=credentials).submit(parsed)
         else:
             reply = asyncio.run(_in_process(where, parsed))
     if json_output:
@@ -122,3 +144,7 @@ def legacy_json_file(argv: list[str]) -> list[str]:
         else:
             out.append(arg)
     return out
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None

@@ -4,7 +4,7 @@ A member is a connection to the hub: a state's switch, a federal component's lin
 one agency. It proves who it is with a client certificate (pinned by SHA-256
 fingerprint) or a bearer token. Tokens are random 256-bit secrets, so the store keeps
 only their SHA-256 (a slow hash adds nothing against guessing 2^256); a revoked token
-stops working at once.
+stops working within a second (the hub rechecks a caller once a second).
 
 A member owns ORIs: every state or local agency of its ``states``, every federal office
 of its ``components``, and any ORI listed in ``oris``. A message whose ORI the member

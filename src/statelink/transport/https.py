@@ -1,21 +1,22 @@
 """The HTTPS transport: the hub calls state node services over mutual TLS.
 
 The hub presents its certificate to every node and checks each node's certificate
-against the network's CA. Each node has its own connection pool, so one slow node
-cannot take connections from the others; ``max_connections`` bounds the requests in
-flight to one node (more wait for a free connection, inside the hub's own timeout).
+against the network's CA. Each node has its own connection pool (aiohttp), so one slow
+node cannot take connections from the others; ``max_connections`` bounds the requests
+in flight to one node (more wait for a free connection, inside the hub's own timeout).
 The timeouts that decide UNAVAILABLE are the hub's per-destination ones; this module
 only turns every transport failure into :class:`~statelink.errors.NodeUnreachable`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 import orjson
 
 from statelink.errors import NodeUnreachable, UsageError
@@ -25,6 +26,7 @@ from statelink.messages.response import StateAnswer
 DELIVER_PATH = "/v1/node/messages"
 COLLECT_PATH = "/v1/node/collect"
 CONNECT_TIMEOUT = 5.0
+JSON = {"content-type": "application/json"}
 
 
 def client_context(cert: Path, key: Path, ca: Path) -> ssl.SSLContext:
@@ -45,17 +47,10 @@ class HttpsTransport:
         *,
         max_connections: int = 32,
     ) -> None:
-        limits = httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
-        )
-        # the hub's asyncio timeout governs; httpx only bounds the connect
-        timeout = httpx.Timeout(None, connect=CONNECT_TIMEOUT)
-        self._clients = {
-            state: httpx.AsyncClient(
-                base_url=url.rstrip("/"), verify=context, limits=limits, timeout=timeout
-            )
-            for state, url in nodes.items()
-        }
+        self._urls = {state: url.rstrip("/") for state, url in nodes.items()}
+        self._context = context
+        self._max_connections = max_connections
+        self._sessions: dict[str, aiohttp.ClientSession] = {}
         self._states = frozenset(nodes)
 
     def states(self) -> frozenset[str]:
@@ -69,32 +64,51 @@ class HttpsTransport:
         body = orjson.dumps({"message_id": message_id, "ori": ori})
         return StateAnswer.model_validate_json(await self._post(state, COLLECT_PATH, body))
 
-    async def _post(self, state: str, path: str, body: bytes) -> bytes:
-        client = self._clients.get(state)
-        if client is None:
-            raise NodeUnreachable(f"no node for {state} is connected to this hub")
-        try:
-            response = await client.post(
-                path, content=body, headers={"content-type": "application/json"}
+    def _session(self, state: str) -> aiohttp.ClientSession:
+        """The state's session, made on first use (it belongs to the running event loop)."""
+        session = self._sessions.get(state)
+        if session is None:
+            if state not in self._urls:
+                raise NodeUnreachable(f"no node for {state} is connected to this hub")
+            connector = aiohttp.TCPConnector(
+                ssl=self._context, limit=self._max_connections, limit_per_host=0
             )
-        except httpx.HTTPError as e:
+            session = aiohttp.ClientSession(
+                base_url=self._urls[state],
+                connector=connector,
+                # the hub's asyncio timeout governs; here only the connect is bounded
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT),
+                skip_auto_headers=("User-Agent",),
+            )
+            self._sessions[state] = session
+        return session
+
+    async def _post(self, state: str, path: str, body: bytes) -> bytes:
+        session = self._session(state)
+        try:
+            async with session.post(path, data=body, headers=JSON) as response:
+                content = await response.read()
+                status = response.status
+        except (aiohttp.ClientError, ssl.SSLError, OSError) as e:
             raise NodeUnreachable(
                 f"the {state} node could not be reached ({type(e).__name__})"
             ) from e
-        if response.is_error:
-            raise NodeUnreachable(f"the {state} node refused: {_problem(response)}")
-        return response.content
+        if status >= 400:
+            raise NodeUnreachable(f"the {state} node refused: {_problem(status, content)}")
+        return content
 
     async def aclose(self) -> None:
-        for client in self._clients.values():
-            await client.aclose()
+        sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
+            await session.close()
+        await asyncio.sleep(0)  # let the connections' transports close
 
 
-def _problem(response: httpx.Response) -> str:
+def _problem(status: int, content: bytes) -> str:
     try:
-        problem: Any = response.json()
-    except ValueError:
+        problem: Any = orjson.loads(content)
+    except orjson.JSONDecodeError:
         problem = None
     if isinstance(problem, dict) and problem.get("detail"):
-        return f"{response.status_code} {problem['detail']}"
-    return f"HTTP {response.status_code}"
+        return f"{status} {problem['detail']}"
+    return f"HTTP {status}"

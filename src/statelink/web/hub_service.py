@@ -9,7 +9,8 @@ list live in the hub's database (SQLite in the data folder, or ``--database``).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -31,14 +32,41 @@ from statelink.web.peer import peer_fingerprint
 log = logging.getLogger(__name__)
 
 
-class MemberGate:
-    """Who is calling (certificate or token), and whether it may send for an ORI."""
+RECHECK_SECONDS = 1.0
 
-    def __init__(self, members: MemberStore, directories: DirectorySource) -> None:
+
+class MemberGate:
+    """Who is calling (certificate or token), and whether it may send for an ORI.
+
+    A lookup is kept for ``recheck`` seconds (1 by default), so a busy member costs one
+    database query a second, not one per message; a revoked token or a removed member
+    is refused within that time.
+    """
+
+    def __init__(
+        self,
+        members: MemberStore,
+        directories: DirectorySource,
+        *,
+        recheck: float = RECHECK_SECONDS,
+    ) -> None:
         self.members = members
         self.directories = directories
+        self.recheck = recheck
+        self._seen: dict[str, tuple[float, Member | None]] = {}
 
-    def caller(self, request: Request) -> None:
+    def _lookup(self, key: str, find: Callable[[], Member | None]) -> Member | None:
+        now = time.monotonic()
+        seen = self._seen.get(key)
+        if seen is not None and seen[0] > now:
+            return seen[1]
+        member = find()
+        if len(self._seen) > 10_000:
+            self._seen.clear()
+        self._seen[key] = (now + self.recheck, member)
+        return member
+
+    async def caller(self, request: Request) -> None:
         request.state.member = self._member(request)
 
     def _member(self, request: Request) -> Member:
@@ -47,14 +75,15 @@ class MemberGate:
             scheme, _, token = authorization.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
-            member = self.members.by_token(token.strip())
+            token = token.strip()
+            member = self._lookup("t:" + token, lambda: self.members.by_token(token))
             if member is None:
                 raise Unauthenticated("unknown or revoked token")
             return member
         fingerprint = peer_fingerprint(request.scope)
         if fingerprint is None:
             raise Unauthenticated("present a member's client certificate or a bearer token")
-        member = self.members.by_certificate(fingerprint)
+        member = self._lookup("c:" + fingerprint, lambda: self.members.by_certificate(fingerprint))
         if member is None:
             raise Unauthenticated(f"client certificate {fingerprint[:16]}… is not a member's")
         return member

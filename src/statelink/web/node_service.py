@@ -18,8 +18,11 @@ from contextlib import asynccontextmanager
 from typing import TypeVar
 
 import orjson
-from fastapi import Depends, FastAPI, Request, Response
 from pydantic import BaseModel, Field
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 import statelink
 from statelink.audit import AuditService
@@ -66,7 +69,8 @@ async def _housekeeping(node: StateNode) -> None:
             log.error("%s housekeeping: %s", node.state, e.message)
 
 
-def create_node_app(config: NodeConfig) -> FastAPI:
+def create_node_app(config: NodeConfig) -> Starlette:
+    """The node's ASGI app: Starlette only (the hub is its one client; no OpenAPI)."""
     layout = Layout(config.data)
     require_manifest(layout)
     hub = fingerprint_of(config.hub_cert)
@@ -82,7 +86,7 @@ def create_node_app(config: NodeConfig) -> FastAPI:
     )
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         audit.start()
         chores = asyncio.create_task(_housekeeping(node))
         yield
@@ -97,39 +101,42 @@ def create_node_app(config: NodeConfig) -> FastAPI:
             log.warning("%s node: refused a client that is not the hub", config.state)
             raise Forbidden(f"the {config.state} node answers only its hub")
 
-    app = FastAPI(
-        title=f"statelink node {config.state}",
-        version=statelink.__version__,
-        description="A state's node: decides on, logs and answers the hub's messages.",
-        lifespan=lifespan,
-        dependencies=[Depends(only_the_hub)],
-    )
-    problems.install(app)
-
-    @app.get("/v1/health", response_model=NodeHealth)
-    async def health() -> NodeHealth:
-        return NodeHealth(
+    async def health(request: Request) -> Response:
+        only_the_hub(request)
+        found = NodeHealth(
             status="ok",
             version=statelink.__version__,
             state=config.state,
             policy=node.policy.digest,
         )
+        return _json(found)
 
-    @app.post("/v1/node/messages")
     async def deliver(request: Request) -> Response:
         """One message from the hub; the state's answer (a StateAnswer)."""
+        only_the_hub(request)
         envelope = _parse(Envelope, await request.body())
-        answer = await node.handle(envelope)
-        return Response(answer.model_dump_json(), media_type="application/json")
+        return _json(await node.handle(envelope))
 
-    @app.post("/v1/node/collect")
     async def collect(request: Request) -> Response:
         """A held message's answer for the agency that sent it (released once)."""
+        only_the_hub(request)
         wanted = _parse(CollectRequest, await request.body())
-        answer = await node.reviews.collect(wanted.message_id, wanted.ori)
-        return Response(answer.model_dump_json(), media_type="application/json")
+        return _json(await node.reviews.collect(wanted.message_id, wanted.ori))
 
+    app = Starlette(
+        routes=[
+            Route("/v1/health", health, methods=["GET"]),
+            Route("/v1/node/messages", deliver, methods=["POST"]),
+            Route("/v1/node/collect", collect, methods=["POST"]),
+        ],
+        lifespan=lifespan,
+    )
+    problems.install(app)
     return app
+
+
+def _json(model: BaseModel) -> Response:
+    return Response(model.model_dump_json(), media_type="application/json")
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -1,10 +1,11 @@
 """The client certificate of a TLS connection, handed to the ASGI app.
 
 uvicorn verifies client certificates (``ssl_cert_reqs``) but does not put them in the
-ASGI scope. :class:`PeerCertProtocol` is uvicorn's h11 protocol that, once the TLS
-handshake is done, adds the ASGI TLS extension (``scope["extensions"]["tls"]``, with
-``client_cert_chain`` holding the verified leaf certificate in PEM) to every request of
-that connection. :func:`peer_fingerprint` reads it back as a SHA-256 fingerprint.
+ASGI scope. :func:`peer_cert_protocol` gives uvicorn's HTTP protocol (httptools, else
+h11) that, once the TLS handshake is done, adds the ASGI TLS extension
+(``scope["extensions"]["tls"]``, with ``client_cert_chain`` holding the verified leaf
+certificate in PEM) to every request of that connection. :func:`peer_fingerprint`
+reads it back as a SHA-256 fingerprint.
 """
 
 from __future__ import annotations
@@ -18,23 +19,45 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 
-class PeerCertProtocol(H11Protocol):
+def _tls(transport: asyncio.Transport) -> dict[str, Any] | None:
+    ssl_object: ssl.SSLObject | None = transport.get_extra_info("ssl_object")
+    if ssl_object is None:
+        return None
+    der = ssl_object.getpeercert(binary_form=True)
+    return {
+        "server_cert": None,
+        "client_cert_chain": [ssl.DER_cert_to_PEM_cert(der)] if der else [],
+        "client_cert_name": None,
+        "client_cert_error": None,
+        "tls_version": ssl_object.version(),
+        "cipher_suite": None,
+        "statelink_sha256": hashlib.sha256(der).hexdigest() if der else None,
+    }
+
+
+class PeerCertH11Protocol(H11Protocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        ssl_object: ssl.SSLObject | None = transport.get_extra_info("ssl_object")
-        if ssl_object is None:
-            return
-        der = ssl_object.getpeercert(binary_form=True)
-        tls: dict[str, Any] = {
-            "server_cert": None,
-            "client_cert_chain": [ssl.DER_cert_to_PEM_cert(der)] if der else [],
-            "client_cert_name": None,
-            "client_cert_error": None,
-            "tls_version": None,
-            "cipher_suite": None,
-            "statelink_sha256": hashlib.sha256(der).hexdigest() if der else None,
-        }
-        self.app = _WithTls(self.app, tls)
+        tls = _tls(transport)
+        if tls is not None:
+            self.app = _WithTls(self.app, tls)
+
+
+def peer_cert_protocol() -> type[asyncio.Protocol]:
+    """uvicorn's fastest HTTP/1.1 protocol here, handing the client certificate on."""
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    except ImportError:  # httptools is not installed
+        return PeerCertH11Protocol
+
+    class PeerCertHttpToolsProtocol(HttpToolsProtocol):
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            tls = _tls(transport)
+            if tls is not None:
+                self.app = _WithTls(self.app, tls)
+
+    return PeerCertHttpToolsProtocol
 
 
 class _WithTls:

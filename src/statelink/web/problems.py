@@ -15,10 +15,11 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 
 from statelink.errors import StatelinkError
 
@@ -69,7 +70,7 @@ async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "internal-error", "the server failed; nothing was released")
 
 
-def install(app: FastAPI) -> None:
+def install(app: Starlette) -> None:
     """Route every error raised in ``app`` to the one problem shape."""
     app.add_exception_handler(StatelinkError, _statelink_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 import ssl
 from pathlib import Path
 
 import uvicorn
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from statelink.errors import UsageError
-from statelink.web.peer import PeerCertProtocol
+from statelink.web.peer import peer_cert_protocol
 
 
 def serve_tls(
-    app: FastAPI,
+    app: ASGIApp,
     *,
     host: str,
     port: int,
@@ -40,10 +41,14 @@ def serve_tls(
         ssl_keyfile=str(key),
         ssl_ca_certs=str(ca),
         ssl_cert_reqs=client_cert,
-        http=PeerCertProtocol,
+        http=peer_cert_protocol(),
+        loop="auto",  # uvloop where installed
         limit_concurrency=limit_concurrency,
         log_level="warning",
         access_log=False,
+        proxy_headers=False,  # clients connect directly: their address is the peer's
+        server_header=False,
         timeout_graceful_shutdown=5,
     )
+    gc.freeze()  # what was loaded at start-up is never collected: shorter GC pauses
     uvicorn.Server(config).run()

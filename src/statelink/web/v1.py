@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Protocol
 
-from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request, Response
 from pydantic import BaseModel
 
 import statelink
@@ -28,7 +28,7 @@ TEXT_EXAMPLE = "DQ.NY0303000.WA.OLN/WDL12345678.PUR/C."
 
 
 class Gate(Protocol):
-    def caller(self, request: Request) -> None:
+    async def caller(self, request: Request) -> None:
         """Raise unless the request comes from a known member."""
 
     def sender(self, request: Request, ori: str) -> None:
@@ -54,6 +54,11 @@ class AgencyOut(BaseModel):
     @classmethod
     def of(cls, agency: Agency) -> AgencyOut:
         return cls.model_validate(agency.as_dict())
+
+
+def _json(response: HubResponse) -> Response:
+    """The response as JSON, serialised once (the model is already valid)."""
+    return Response(response.model_dump_json(), media_type="application/json")
 
 
 def install(
@@ -94,7 +99,7 @@ def install(
             }
         },
     )
-    async def submit(request: Request) -> HubResponse:
+    async def submit(request: Request) -> Response:
         """Send one message, in JSON or in the one-line text form (``text/plain``).
 
         Sent again with the same ORI and control field (networked hub), the same message
@@ -108,21 +113,21 @@ def install(
         else:
             message = Message.parse(body)
         check(request, message.ori)
-        return await hub.submit(message)
+        return _json(await hub.submit(message))
 
     @app.get("/v1/messages/{message_id}", response_model=HubResponse, dependencies=known)
     async def collect(
         request: Request,
         message_id: Annotated[str, Path(max_length=40)],
         ori: Annotated[str, Query(min_length=9, max_length=9, description="The sender's ORI.")],
-    ) -> HubResponse:
+    ) -> Response:
         """Collect the answers to a message that states held for case-by-case review.
 
         Only the agency that sent the message can collect it; an approved answer is
         released once.
         """
         check(request, ori.strip().upper())
-        return await hub.collect(message_id, ori)
+        return _json(await hub.collect(message_id, ori))
 
     @app.get("/v1/directory", response_model=list[AgencyOut], dependencies=known)
     async def directory(

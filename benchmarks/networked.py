@@ -44,10 +44,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import uvloop
 import httpx
 import psycopg
 import sqlalchemy as sa
+import uvloop
 
 from statelink.hub.members import MemberStore
 from statelink.messages import decode

@@ -13,6 +13,11 @@ decided by WA's policy and written to its audit log before the answer leaves. Th
 script is the load generator (asyncio + aiohttp, ``--concurrency`` requests in flight on
 as many keep-alive connections), itself a process beside the others on the same machine.
 
+Each mode is measured twice: **sustained** (closed loop: ``--concurrency`` queries always
+in flight; the most queries/s, with the latency that queueing at that load gives) and
+**at a fixed rate** (open loop: ``--rate`` queries/s, below every mode's maximum; the
+latency of one query when nothing queues, which is what the hub adds over direct).
+
     .venv/bin/python benchmarks/networked.py                    # 5,000 queries per mode
     .venv/bin/python benchmarks/networked.py --queries 20000 --concurrency 32 --json
     .venv/bin/python benchmarks/networked.py --database postgresql://postgres@127.0.0.1/postgres
@@ -159,8 +164,7 @@ Request = Callable[[aiohttp.ClientSession, str], Any]
 
 
 async def _load(
-    url: str,
-    context: ssl.SSLContext,
+    client: aiohttp.ClientSession,
     request: Request,
     olns: list[str],
     queries: int,
@@ -170,25 +174,23 @@ async def _load(
     latencies: list[float] = []
     failures = 0
     rng = random.Random(7)
-    connector = aiohttp.TCPConnector(ssl=context, limit=concurrency)
-    async with aiohttp.ClientSession(base_url=url, connector=connector) as client:
-        remaining = queries
+    remaining = queries
 
-        async def worker() -> None:
-            nonlocal remaining, failures
-            while remaining > 0:
-                remaining -= 1
-                oln = rng.choice(olns)
-                started = time.perf_counter()
-                async with request(client, oln) as response:
-                    body = await response.read()
-                latencies.append((time.perf_counter() - started) * 1000)
-                if not check(response.status, body):
-                    failures += 1
+    async def worker() -> None:
+        nonlocal remaining, failures
+        while remaining > 0:
+            remaining -= 1
+            oln = rng.choice(olns)
+            started = time.perf_counter()
+            async with request(client, oln) as response:
+                body = await response.read()
+            latencies.append((time.perf_counter() - started) * 1000)
+            if not check(response.status, body):
+                failures += 1
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        wall = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    wall = time.perf_counter() - started
     ordered = sorted(latencies)
     return {
         "queries": len(latencies),
@@ -198,6 +200,68 @@ async def _load(
         "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1], 2),
         "max_ms": round(ordered[-1], 2),
     }
+
+
+async def _at_rate(
+    client: aiohttp.ClientSession,
+    request: Request,
+    olns: list[str],
+    rate: float,
+    queries: int,
+    check: Callable[[int, bytes], bool],
+) -> dict[str, float]:
+    """Open loop: one query every 1/rate s whatever the answers do; each latency counts
+    from the moment its query was due (no coordinated omission)."""
+    latencies: list[float] = []
+    failures = 0
+    rng = random.Random(11)
+
+    async def one(due: float, oln: str) -> None:
+        nonlocal failures
+        async with request(client, oln) as response:
+            body = await response.read()
+        latencies.append((time.perf_counter() - due) * 1000)
+        if not check(response.status, body):
+            failures += 1
+
+    started = time.perf_counter()
+    tasks = []
+    for n in range(queries):
+        due = started + n / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(due, rng.choice(olns))))
+    await asyncio.gather(*tasks)
+    wall = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {
+        "rate": rate,
+        "queries": len(latencies),
+        "failures": failures,
+        "per_second": round(len(latencies) / wall, 1),
+        "p50_ms": round(statistics.median(ordered), 2),
+        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1], 2),
+        "max_ms": round(ordered[-1], 2),
+    }
+
+
+async def _measure(
+    url: str,
+    context: ssl.SSLContext,
+    request: Request,
+    check: Callable[[int, bytes], bool],
+    olns: list[str],
+    args: argparse.Namespace,
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Warm up, then sustained and fixed-rate runs over the same keep-alive connections
+    (``--concurrency`` of them, opened during the warm-up: no handshake is timed)."""
+    connector = aiohttp.TCPConnector(ssl=context, limit=args.concurrency)
+    async with aiohttp.ClientSession(base_url=url, connector=connector) as client:
+        await _load(client, request, olns, args.warmup, args.concurrency, check)
+        sustained = await _load(client, request, olns, args.queries, args.concurrency, check)
+        paced = await _at_rate(client, request, olns, args.rate, args.queries, check)
+    return sustained, paced
 
 
 def _through_hub(client: aiohttp.ClientSession, oln: str) -> Any:
@@ -235,6 +299,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=5000, help="queries per mode")
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
     parser.add_argument("--warmup", type=int, default=500, help="queries per mode first")
+    parser.add_argument(
+        "--rate", type=float, default=500, help="queries/s of the fixed-rate latency run"
+    )
     parser.add_argument("--database", help="a PostgreSQL server URL: stores in fresh databases")
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args()
@@ -271,6 +338,7 @@ def main() -> None:
             node_records=node_db,
         )
         results: dict[str, dict[str, float]] = {}
+        paced: dict[str, dict[str, float]] = {}
         with network:
             nginx, nginx_url = _start_nginx(work, pki, network.nodes["WA"].url)
             member = ssl.create_default_context(cafile=str(pki.ca))
@@ -284,14 +352,12 @@ def main() -> None:
             }
             for name, (url, context, request, check) in modes.items():
                 with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-                    runner.run(
-                        _load(url, context, request, olns, args.warmup, args.concurrency, check)
-                    )
-                    results[name] = runner.run(
-                        _load(url, context, request, olns, args.queries, args.concurrency, check)
+                    results[name], paced[name] = runner.run(
+                        _measure(url, context, request, check, olns, args)
                     )
                 if not args.json:
-                    print(f"{name:7} {results[name]}", file=sys.stderr)
+                    print(f"{name:7} sustained {results[name]}", file=sys.stderr)
+                    print(f"{name:7} at {args.rate:g}/s {paced[name]}", file=sys.stderr)
         report = {
             "benchmark": "networked",
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
@@ -299,18 +365,17 @@ def main() -> None:
             "database": "postgresql" if args.database else "sqlite",
             "queries_per_mode": args.queries,
             "concurrency": args.concurrency,
-            "modes": results,
-            "hub_overhead_p50_ms": round(results["hub"]["p50_ms"] - results["direct"]["p50_ms"], 2),
-            "nginx_overhead_p50_ms": round(
-                results["nginx"]["p50_ms"] - results["direct"]["p50_ms"], 2
-            ),
+            "sustained": results,
+            "fixed_rate": paced,
+            "hub_overhead_p50_ms": round(paced["hub"]["p50_ms"] - paced["direct"]["p50_ms"], 2),
+            "nginx_overhead_p50_ms": round(paced["nginx"]["p50_ms"] - paced["direct"]["p50_ms"], 2),
         }
         if args.json:
             print(json.dumps(report, indent=2))
         else:
             print(
-                f"hub overhead at p50: {report['hub_overhead_p50_ms']} ms; "
-                f"nginx overhead at p50: {report['nginx_overhead_p50_ms']} ms"
+                f"at {args.rate:g} queries/s, p50 added to direct: hub "
+                f"{report['hub_overhead_p50_ms']} ms, nginx {report['nginx_overhead_p50_ms']} ms"
             )
     finally:
         if nginx is not None:

@@ -57,11 +57,17 @@ import uvloop
 from statelink.hub.members import MemberStore
 from statelink.messages import decode
 from statelink.messages.envelope import Envelope
-from statelink.nation import DEFAULT_AS_OF, DEFAULT_SCALE, Layout, build_nation, read_manifest
+from statelink.nation import (
+    DEFAULT_AS_OF,
+    DEFAULT_SCALE,
+    Layout,
+    build_nation,
+    copy_node,
+    read_manifest,
+)
 from statelink.pki import Pki, fingerprint_of
 from statelink.pki import init as pki_init
 from statelink.processes import ProcessNetwork, free_port
-from statelink.records import RecordStore
 from statelink.records.generator import Spec
 
 ORI = "WA0340000"  # a Washington police department
@@ -318,11 +324,7 @@ def main() -> None:
             hub_db = _fresh_database(args.database)
             node_db["WA"] = _fresh_database(args.database)
             databases += [hub_db, node_db["WA"]]
-            source = RecordStore.open("WA", layout.records("WA"))
-            target = RecordStore.open("WA", node_db["WA"])
-            source.copy_into(target)
-            source.close()
-            target.close()
+            copy_node(layout, "WA", node_db["WA"])
         members = MemberStore.open("hub", hub_db or layout.hub_db)
         members.add("bench", states=["WA"], cert_sha256=fingerprint_of(pki.member("bench")))
         members.close()

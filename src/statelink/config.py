@@ -99,7 +99,8 @@ class HubConfig(_ServiceConfig):
     port: int = Field(8443, ge=1, le=65535, description="Port to listen on.")
     nodes: dict[str, str] = Field(
         default_factory=dict,
-        description="Each state's node URL, e.g. WA=https://wa-node:8443.",
+        description="Each state's node: STATE=https://host:port, one flag per state (in "
+        "the environment a JSON object, in the file a [nodes] table).",
     )
     node_ca: Path | None = Field(
         None, description="CA certificate(s) the nodes' certificates chain to (default: --ca)."

@@ -40,7 +40,7 @@ def open_node(
 ) -> StateNode:
     """One state's node over the nation's files, or with its stores in ``database`` (a URL:
     settings, review queue, notices and audit log) and its records in ``records``."""
-    node_db: Where = database or layout.node_db(state)
+    node_db: Where = database or layout.node_store(state)
     policy = DecisionPoint(
         state,
         PolicyStore(state, layout.state_dir(state)),
@@ -138,7 +138,7 @@ class EmbeddedNetwork:
         manifest = require_manifest(layout)
         directories = DirectorySource.open(layout.directory, every=every)
         audit = AuditService(
-            lambda state: (layout.audit(state), layout.keys(state)),
+            lambda state: (layout.audit_store(state), layout.keys(state)),
             checkpoint_every=checkpoint_every,
             checkpoint_seconds=checkpoint_seconds,
         )

@@ -41,7 +41,8 @@ from statelink.records import RecordStore
 from statelink.records.generator import Spec, generate
 from statelink.review import ReviewQueue
 from statelink.states import CODES, STATES
-from statelink.store import open_engine, sqlite_url
+from statelink.store import Where, engine_for, open_engine, sqlite_url
+from statelink.store.copy import Tables, copy_tables
 
 DEFAULT_SCALE = 0.0002
 DEFAULT_SEED = 2025
@@ -74,6 +75,20 @@ class Layout:
     def analytics(self, state: str) -> Path:
         """The Parquet copy of the state's audit log that reports read."""
         return self.state_dir(state) / "analytics"
+
+    def node_store(self, state: str) -> Where:
+        """Where the state's node keeps its settings, review queue and notices: node.sqlite,
+        or, on the state's own node machine, the database its ``serve node`` uses
+        (``STATELINK_NODE_DATABASE`` with ``STATELINK_NODE_STATE`` naming this state)."""
+        return _node_database(state) or self.node_db(state)
+
+    def audit_store(self, state: str) -> Where:
+        """Where the state's audit log is: audit.sqlite, or the node's database as above."""
+        return _node_database(state) or self.audit(state)
+
+    def has_audit(self, state: str) -> bool:
+        where = self.audit_store(state)
+        return not isinstance(where, Path) or where.exists()
 
     def keys(self, state: str) -> Path:
         """The node's audit keys (signing key, record-hash key), outside the audit store."""
@@ -226,27 +241,37 @@ def build_nation(
 
 
 def provision_state(layout: Layout, state: str, directory: Directory, today: dt.date) -> None:
-    """The state's demo policy and settings, unless it has its own already."""
+    """The state's demo policy and settings, unless it has its own already; the node's
+    review queue and notices are created (migrated) here too, not on its first message."""
     settings = StateSettings.open(state, layout.node_db(state))
     try:
         provision(state, PolicyStore(state, layout.state_dir(state)), settings, directory, today)
     finally:
         settings.close()
+    ReviewQueue.open(state, layout.node_db(state)).close()
+    NoticeStore.open(state, layout.node_db(state)).close()
+
+
+def _node_database(state: str) -> str | None:
+    """The node database the environment names for this state, if it names one."""
+    url = os.environ.get("STATELINK_NODE_DATABASE")
+    named = os.environ.get("STATELINK_NODE_STATE", "").strip().upper()
+    return url if url and named == state else None
 
 
 def open_settings(layout: Layout, state: str) -> StateSettings:
     code = known_state(layout, state)
-    return StateSettings.open(code, layout.node_db(code))
+    return StateSettings.open(code, layout.node_store(code))
 
 
 def open_review_queue(layout: Layout, state: str) -> ReviewQueue:
     code = known_state(layout, state)
-    return ReviewQueue.open(code, layout.node_db(code))
+    return ReviewQueue.open(code, layout.node_store(code))
 
 
 def open_notices(layout: Layout, state: str) -> NoticeStore:
     code = known_state(layout, state)
-    return NoticeStore.open(code, layout.node_db(code))
+    return NoticeStore.open(code, layout.node_store(code))
 
 
 def open_policy_store(layout: Layout, state: str) -> PolicyStore:
@@ -268,7 +293,7 @@ def open_decision_point(layout: Layout, state: str) -> DecisionPoint:
     return DecisionPoint(
         code,
         PolicyStore(code, layout.state_dir(code)),
-        StateSettings.open(code, layout.node_db(code)),
+        StateSettings.open(code, layout.node_store(code)),
         DirectorySource.open(layout.directory),
     )
 
@@ -276,7 +301,7 @@ def open_decision_point(layout: Layout, state: str) -> DecisionPoint:
 def open_audit(layout: Layout, state: str) -> tuple[AuditLog, NodeKeys]:
     """A state's audit log and its keys, for reading and verifying (not for appending)."""
     code = known_state(layout, state)
-    return AuditLog.open(code, layout.audit(code)), NodeKeys.load(code, layout.keys(code))
+    return AuditLog.open(code, layout.audit_store(code)), NodeKeys.load(code, layout.keys(code))
 
 
 def open_directory(layout: Layout) -> Directory:
@@ -287,3 +312,62 @@ def open_directory(layout: Layout) -> Directory:
 def open_records(layout: Layout, state: str) -> RecordStore:
     code = known_state(layout, state)
     return RecordStore.open(code, layout.records(code))
+
+
+def copy_node(
+    layout: Layout, state: str, to: str, *, on_rows: Callable[[str, int], None] | None = None
+) -> dict[str, int]:
+    """Copy a state's node (records, settings, review queue, notices, audit log) from the
+    data folder's SQLite files into the database ``to``, for ``serve node --database``."""
+    from statelink.audit.log import metadata as audit_tables
+    from statelink.notices.store import metadata as notice_tables
+    from statelink.policy.settings import metadata as settings_tables
+    from statelink.records.schema import metadata as record_tables
+    from statelink.review.queue import metadata as review_tables
+
+    code = known_state(layout, state)
+    sources = [
+        (layout.records(code), [Tables("records", record_tables)]),
+        (
+            layout.node_db(code),
+            [
+                Tables("settings", settings_tables),
+                Tables("review", review_tables),
+                Tables("notices", notice_tables),
+            ],
+        ),
+        (layout.audit(code), [Tables("audit", audit_tables)]),
+    ]
+    return _copy(sources, to, on_rows)
+
+
+def copy_hub(
+    layout: Layout, to: str, *, on_rows: Callable[[str, int], None] | None = None
+) -> dict[str, int]:
+    """Copy the hub's routing log and members into the database ``to``."""
+    from statelink.hub.members import metadata as member_tables
+    from statelink.hub.routing_log import metadata as routing_tables
+
+    tables = [Tables("routing", routing_tables), Tables("members", member_tables)]
+    return _copy([(layout.hub_db, tables)], to, on_rows)
+
+
+def _copy(
+    sources: list[tuple[Path, list[Tables]]],
+    to: str,
+    on_rows: Callable[[str, int], None] | None,
+) -> dict[str, int]:
+    if to.startswith(("sqlite", "/", ".")):
+        raise UsageError("--to must be a database URL such as postgresql://host/db")
+    target = engine_for(to)
+    copied: dict[str, int] = {}
+    try:
+        for path, tables in sources:
+            source = engine_for(path)
+            try:
+                copied |= copy_tables(tables, source, target, on_rows=on_rows)
+            finally:
+                source.dispose()
+    finally:
+        target.dispose()
+    return copied

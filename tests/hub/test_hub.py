@@ -115,6 +115,7 @@ async def test_a_failing_node_is_unavailable_for_its_state_only(
 async def test_a_stalled_node_times_out_while_the_others_answer(
     network: EmbeddedNetwork,
 ) -> None:
+    await network.hub.submit(decode("RQ.NY0303000.NL.LIC/ZZZ9999.PUR/C."))  # open every node
     troubled = Troubled(network.transport, stalled=frozenset({"ID"}))
     hub = Hub(network.directories, troubled, single_timeout=0.2, nationwide_timeout=0.3)
     reply = await hub.submit(decode("DNQ.NY0303000.WA,ID.NAM/SMITH, JAMES.PUR/C."))

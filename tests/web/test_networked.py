@@ -10,7 +10,7 @@ import asyncio
 import signal
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -19,13 +19,12 @@ import sqlalchemy as sa
 
 from statelink.audit import AuditLog
 from statelink.hub.members import MemberStore
-from statelink.nation import Layout
+from statelink.nation import Layout, copy_node
 from statelink.pki import Pki, fingerprint_of
 from statelink.pki import init as pki_init
 from statelink.processes import ProcessNetwork
-from statelink.records import RecordStore
 from statelink.store import Where
-from tests.conftest import BACKENDS, copy_nation
+from tests.conftest import BACKENDS, Run, copy_nation
 from tests.postgres import drop_database, fresh_database
 
 STATES = ("WA", "OR", "ID")
@@ -79,11 +78,7 @@ def net(
             url = fresh_database()
             databases.append(url)
             node_dbs[state] = audit[state] = url
-            source = RecordStore.open(state, own.records(state))
-            target = RecordStore.open(state, url)
-            source.copy_into(target)
-            source.close()
-            target.close()
+            copy_node(own, state, url)  # what `statelink database copy` does
     members = MemberStore.open("hub", hub_db)
     members.add("wa-switch", states=["WA"], cert_sha256=fingerprint_of(pki.member("wa-switch")))
     members.add("ice-line", components=["ICE", "HSI"])
@@ -236,6 +231,37 @@ def test_a_killed_node_is_unavailable_for_its_state_only(net: Net) -> None:
     with net.client(token=net.ice_token) as client:
         again = _send(client, f"DQ.WAICE0100.ID.OLN/{net.wa_oln}.PUR/C.")
     assert again.json()["summary"]["ID"] != "UNAVAILABLE"
+
+
+def test_a_held_message_is_reviewed_on_the_node_and_collected_through_the_hub(
+    net: Net, run: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if isinstance(net.audit["WA"], str):  # the node's own database, as its operator sets it
+        monkeypatch.setenv("STATELINK_NODE_STATE", "WA")
+        monkeypatch.setenv("STATELINK_NODE_DATABASE", net.audit["WA"])
+    data = str(net.layout.root)
+    with net.client(token=net.ice_token) as client:
+        held = _send(client, f"DQ.WAHSI0100.WA.OLN/{net.wa_oln}.PUR/C.OFF/6499.CAS/26-0042.")
+        assert held.json()["summary"] == {"WA": "HELD"}
+        message_id = held.json()["message_id"]
+        listed = run("review", "list", "--state", "WA", "--json", "--data", data)
+        assert message_id in listed.out, listed.err
+        approved = run(
+            "review", "approve", message_id, "--state", "WA", "--reviewer", "R. Lee",
+            "--note", "trafficking case", "--data", data,
+        )  # fmt: skip
+        assert approved.code == 0, approved.err
+        deadline = time.monotonic() + 15
+        while True:  # the node carries out decisions every second
+            collected = client.get(f"/v1/messages/{message_id}", params={"ori": "WAHSI0100"})
+            status = collected.json()["summary"]["WA"]
+            if status != "HELD" or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)
+    assert status == "HIT", collected.text
+    assert collected.json()["answers"][0]["drivers"][0]["oln"] == net.wa_oln
+    verified = run("audit", "verify", "--state", "WA", "--data", data)
+    assert verified.code == 0, verified.out + verified.err
 
 
 def test_every_error_has_the_one_problem_shape(net: Net) -> None:

@@ -15,6 +15,7 @@ from statelink.cli import (
     accounts,
     audit,
     certifications,
+    database,
     directory,
     members,
     notices,
@@ -54,6 +55,7 @@ app.add_typer(accounts.app, name="accounts")
 app.add_typer(serve.app, name="serve")
 app.add_typer(pki.app, name="pki")
 app.add_typer(members.app, name="members")
+app.add_typer(database.app, name="database")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -45,29 +45,3 @@ def list_(
                 render.vehicles(console, vehicles)
     finally:
         store.close()
-
-
-@app.command()
-def copy(
-    state: Annotated[str, typer.Option(help="The state (NCIC code), e.g. WA.")],
-    to: Annotated[str, typer.Option(help="Database URL to copy into, e.g. postgresql://host/wa.")],
-    data: DataDir = DEFAULT_DATA,
-    json_output: JsonOutput = False,
-) -> None:
-    """Copy a state's records from the data folder into an empty database (for
-    `serve node --records URL`)."""
-    from statelink.records import RecordStore
-
-    source = open_records(layout(data), state)
-    target = RecordStore.open(source.state, to)
-    try:
-        copied = source.copy_into(target)
-    finally:
-        source.close()
-        target.close()
-    if json_output:
-        print_json({"state": source.state, "copied": copied})
-    else:
-        console.print(
-            f"{source.state}: copied " + ", ".join(f"{n:,} {t} rows" for t, n in copied.items())
-        )

@@ -22,7 +22,7 @@ app = typer.Typer(
 def _help(config: type[HubConfig] | type[NodeConfig], name: str) -> str:
     field = config.model_fields[name]
     prefix = config.model_config.get("env_prefix", "")
-    return f"{field.description} [env: {prefix}{name.upper()}]"
+    return f"{field.description} \\[env: {prefix}{name.upper()}]"  # \\[: not Rich markup
 
 
 ConfigFile = Annotated[
@@ -86,7 +86,7 @@ def hub(
     node_ca: Annotated[Path | None, typer.Option(help=_help(HubConfig, "node_ca"))] = None,
     node: Annotated[
         list[str] | None,
-        typer.Option("--node", help=_help(HubConfig, "nodes") + " Repeat for each state."),
+        typer.Option("--node", help=_help(HubConfig, "nodes")),
     ] = None,
     single_timeout: Annotated[
         float | None, typer.Option(help=_help(HubConfig, "single_timeout"))

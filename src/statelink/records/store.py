@@ -174,20 +174,6 @@ class RecordStore:
         except sa.exc.SQLAlchemyError as e:
             raise StoreError(f"{self.state} records could not be opened: {type(e).__name__}") from e
 
-    def copy_into(self, target: RecordStore, *, batch: int = 5000) -> dict[str, int]:
-        """Copy every row into an empty store (e.g. a PostgreSQL database); row counts."""
-        if sum(target.counts().values()):
-            raise StoreError(f"{target.state} records: the target already holds records")
-        copied: dict[str, int] = {}
-        with self._engine.connect() as source, target._engine.begin() as conn:
-            for table in (driver, driver_event, vehicle):
-                result = source.execute(sa.select(table).order_by(*table.primary_key.columns))
-                copied[table.name] = 0
-                while rows := result.fetchmany(batch):
-                    conn.execute(table.insert(), [dict(r._mapping) for r in rows])
-                    copied[table.name] += len(rows)
-        return copied
-
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:

@@ -17,8 +17,8 @@ def refreshed(layout: Layout, state: str) -> AuditTable:
     """The state's Parquet copy, brought up to date with its audit log."""
     code = known_state(layout, state)
     table = AuditTable(layout.analytics(code))
-    if layout.audit(code).exists():
-        log = AuditLog.open(code, layout.audit(code))
+    if layout.has_audit(code):
+        log = AuditLog.open(code, layout.audit_store(code))
         try:
             table.refresh(log)
         finally:

@@ -31,17 +31,17 @@ class Desks:
 
     def queue(self, state: str) -> ReviewQueue:
         if state not in self._queues:
-            self._queues[state] = ReviewQueue.open(state, self.layout.node_db(state))
+            self._queues[state] = ReviewQueue.open(state, self.layout.node_store(state))
         return self._queues[state]
 
     def notices(self, state: str) -> NoticeStore:
         if state not in self._notices:
-            self._notices[state] = NoticeStore.open(state, self.layout.node_db(state))
+            self._notices[state] = NoticeStore.open(state, self.layout.node_store(state))
         return self._notices[state]
 
     def settings(self, state: str) -> StateSettings:
         if state not in self._settings:
-            self._settings[state] = StateSettings.open(state, self.layout.node_db(state))
+            self._settings[state] = StateSettings.open(state, self.layout.node_store(state))
         return self._settings[state]
 
     def summary(self, state: str, days: int = 30) -> Summary:

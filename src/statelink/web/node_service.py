@@ -75,7 +75,7 @@ def create_node_app(config: NodeConfig) -> Starlette:
     require_manifest(layout)
     hub = fingerprint_of(config.hub_cert)
     directories = DirectorySource.open(layout.directory)
-    audit = AuditService(lambda s: (config.database or layout.audit(s), layout.keys(s)))
+    audit = AuditService(lambda s: (config.database or layout.audit_store(s), layout.keys(s)))
     node = open_node(
         layout,
         config.state,

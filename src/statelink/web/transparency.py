@@ -46,8 +46,8 @@ class Reports:
 
     def table(self, state: str) -> AuditTable:
         table = AuditTable(self.layout.analytics(state))
-        if self.layout.audit(state).exists():
-            log = AuditLog.open(state, self.layout.audit(state))
+        if self.layout.has_audit(state):
+            log = AuditLog.open(state, self.layout.audit_store(state))
             try:
                 table.refresh(log)
             finally:
@@ -166,7 +166,7 @@ def install(router: APIRouter, site: Site, layout: Layout) -> Reports:
         if isinstance(who, Response):
             return who
         account, code = who
-        log = AuditLog.open(code, layout.audit(code))
+        log = AuditLog.open(code, layout.audit_store(code))
         try:
             content = log.record(seq)
         except StatelinkError as e:

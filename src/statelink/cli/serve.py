@@ -131,7 +131,6 @@ def hub(
         key=settings.key,
         ca=settings.ca,
         client_cert=ssl.CERT_OPTIONAL,
-        limit_concurrency=settings.max_requests,
     )
 
 

@@ -27,6 +27,7 @@ from statelink.nation import Layout
 from statelink.transport import HttpsTransport
 from statelink.transport.https import client_context
 from statelink.web import problems, v1
+from statelink.web.admission import Admission
 from statelink.web.peer import peer_fingerprint
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ def create_hub_app(config: HubConfig) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
+    app.add_middleware(Admission, limit=config.max_requests)
     v1.install(
         app,
         hub,

@@ -22,7 +22,6 @@ def serve_tls(
     key: Path,
     ca: Path,
     client_cert: ssl.VerifyMode,
-    limit_concurrency: int | None = None,
 ) -> None:
     """Serve ``app`` over HTTPS until stopped (SIGINT or SIGTERM).
 
@@ -43,7 +42,6 @@ def serve_tls(
         ssl_cert_reqs=client_cert,
         http=peer_cert_protocol(),
         loop="auto",  # uvloop where installed
-        limit_concurrency=limit_concurrency,
         log_level="warning",
         access_log=False,
         proxy_headers=False,  # clients connect directly: their address is the peer's

@@ -104,6 +104,19 @@ class Layout:
         served = self.running()
         return str(served["url"]) if served else None
 
+    def serving(self, state: str) -> Path:
+        """Written by a running ``statelink serve node``: its pid (it owns the audit log)."""
+        return self.state_dir(state) / "serving.json"
+
+    def running_node(self, state: str) -> bool:
+        """Whether a node service for the state runs on this machine right now."""
+        try:
+            served = json.loads(self.serving(state).read_text(encoding="utf-8"))
+            os.kill(int(served["pid"]), 0)
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        return True
+
     def running(self) -> dict[str, str] | None:
         """What a demo serving this folder right now wrote: its hub's URL, its pid and, for
         ``--processes``, the TLS files a client of its hub uses (ca, cert, key)."""

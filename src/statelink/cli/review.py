@@ -172,7 +172,7 @@ def _decide(
     queue = open_review_queue(where, state)
     try:
         item = queue.decide(message_id, approve=approve, reviewer=reviewer, note=note)
-        if where.running_hub():  # the running demo's node carries it out
+        if where.running_hub() or where.running_node(queue.state):  # its node carries it out
             deadline = time.monotonic() + WAIT_SECONDS
             while item.status in (q.APPROVED, q.DENIED) and time.monotonic() < deadline:
                 time.sleep(0.2)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import logging
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -89,7 +91,10 @@ def create_node_app(config: NodeConfig) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         audit.start()
         chores = asyncio.create_task(_housekeeping(node))
+        marker = layout.serving(config.state)
+        marker.write_text(json.dumps({"pid": os.getpid()}), encoding="utf-8")
         yield
+        marker.unlink(missing_ok=True)
         chores.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await chores

@@ -11,8 +11,10 @@ import sqlalchemy as sa
 
 from statelink.audit import AuditLog
 from statelink.nation import Layout
+from statelink.notices import Addressee, NoticeStore
 from statelink.store import engine_for
 from tests.conftest import Run, copy_nation
+from tests.notices.test_store import HOME, owe
 from tests.postgres import drop_database, fresh_database
 
 
@@ -56,6 +58,9 @@ def test_a_node_copied_into_postgresql_keeps_every_row_and_its_audit_log_verifie
     tmp_path: Path, layout: Layout, run: Callable[..., Run]
 ) -> None:
     own = copy_nation(layout, tmp_path / "nation", logs=True)
+    before = NoticeStore.open("WA", own.node_db("WA"))
+    owe(before, Addressee("driver", "DOE, JANE Q", HOME), message_id="BEFORE")
+    before.close()
     url = fresh_database()
     try:
         copied = run("database", "copy", "--state", "WA", "--to", url,
@@ -73,6 +78,10 @@ def test_a_node_copied_into_postgresql_keeps_every_row_and_its_audit_log_verifie
         log = AuditLog.open("WA", url)
         assert log.size() == counts["audit_record"]
         log.close()
+        after = NoticeStore.open("WA", url)  # serial keys go on after the copied ids
+        assert owe(after, Addressee("driver", "ROE, RICHARD", HOME), message_id="AFTER")
+        assert {n.message_id for n in after.find()} >= {"BEFORE", "AFTER"}
+        after.close()
         again = run("database", "copy", "--state", "WA", "--to", url, "--data", str(own.root))
         assert again.code == 1
         assert "not empty" in again.err

@@ -56,6 +56,25 @@ def copy_tables(
                         copied[table.name] += len(rows)
                         if on_rows is not None:
                             on_rows(table.name, len(rows))
+                    _advance_sequence(writer, table)
     except sa.exc.SQLAlchemyError as e:
         raise StoreError(f"copy failed: {type(e).__name__}: {e}") from e
     return copied
+
+
+def _advance_sequence(conn: sa.Connection, table: sa.Table) -> None:
+    """On PostgreSQL, move a serial key's sequence past the copied ids (they were given
+    explicitly, so the sequence did not move) or the next insert would reuse one."""
+    if conn.dialect.name != "postgresql":
+        return
+    key = list(table.primary_key.columns)
+    if len(key) != 1 or key[0].autoincrement is False or not isinstance(key[0].type, sa.Integer):
+        return
+    column = key[0].name
+    conn.execute(
+        sa.text(
+            f"SELECT setval(pg_get_serial_sequence(:table, :column), "
+            f"COALESCE(MAX({column}), 1), MAX({column}) IS NOT NULL) FROM {table.name}"
+        ),
+        {"table": table.name, "column": column},
+    )

@@ -294,7 +294,10 @@ class AuditService:
 
     def _fail(self, reason: str) -> None:
         """The service is gone: fail every waiting append; the next one starts a new one."""
-        log.error("%s; %d pending appends fail", reason, len(self._waiting))
+        if self._waiting:
+            log.error("%s; %d pending appends fail", reason, len(self._waiting))
+        else:  # e.g. Ctrl-C reached the whole process group: nothing was lost
+            log.info("%s; nothing was pending", reason)
         for _state, future in self._waiting.values():
             if not future.done():
                 future.set_exception(AuditUnavailable(reason))

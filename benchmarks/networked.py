@@ -196,7 +196,10 @@ async def _load(
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    wall = time.perf_counter() - started
+    return _summary(latencies, time.perf_counter() - started, failures)
+
+
+def _summary(latencies: list[float], wall: float, failures: int) -> dict[str, float]:
     ordered = sorted(latencies)
     return {
         "queries": len(latencies),
@@ -239,17 +242,7 @@ async def _at_rate(
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(due, rng.choice(olns))))
     await asyncio.gather(*tasks)
-    wall = time.perf_counter() - started
-    ordered = sorted(latencies)
-    return {
-        "rate": rate,
-        "queries": len(latencies),
-        "failures": failures,
-        "per_second": round(len(latencies) / wall, 1),
-        "p50_ms": round(statistics.median(ordered), 2),
-        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1], 2),
-        "max_ms": round(ordered[-1], 2),
-    }
+    return {"rate": rate, **_summary(latencies, time.perf_counter() - started, failures)}
 
 
 async def _measure(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -23,8 +25,13 @@ Database = Annotated[
 ]
 
 
-def _store(data: Path, database: str | None) -> MemberStore:
-    return MemberStore.open("hub", database or layout(data).hub_db)
+@contextmanager
+def _store(data: Path, database: str | None) -> Iterator[MemberStore]:
+    store = MemberStore.open("hub", database or layout(data).hub_db)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 @app.command()
@@ -52,8 +59,7 @@ def add(
     json_output: JsonOutput = False,
 ) -> None:
     """Add a member: what it owns and, optionally, its client certificate."""
-    store = _store(data, database)
-    try:
+    with _store(data, database) as store:
         found = store.add(
             name,
             states=state or [],
@@ -61,8 +67,6 @@ def add(
             oris=ori or [],
             cert_sha256=fingerprint_of(cert) if cert else None,
         )
-    finally:
-        store.close()
     if json_output:
         print_json(found.as_dict())
     else:
@@ -74,11 +78,8 @@ def list_(
     data: DataDir = DEFAULT_DATA, database: Database = None, json_output: JsonOutput = False
 ) -> None:
     """List members, what they own, and their tokens (ids only)."""
-    store = _store(data, database)
-    try:
+    with _store(data, database) as store:
         found = store.list()
-    finally:
-        store.close()
     if json_output:
         print_json([m.as_dict() for m in found])
         return
@@ -99,11 +100,8 @@ def list_(
 @app.command()
 def remove(name: str, data: DataDir = DEFAULT_DATA, database: Database = None) -> None:
     """Remove a member and all its tokens."""
-    store = _store(data, database)
-    try:
+    with _store(data, database) as store:
         store.remove(name)
-    finally:
-        store.close()
     console.print(f"member {name} removed")
 
 
@@ -115,11 +113,8 @@ def token(
     json_output: JsonOutput = False,
 ) -> None:
     """Issue a bearer token for a member. It is shown once; only its hash is kept."""
-    store = _store(data, database)
-    try:
+    with _store(data, database) as store:
         token_id, secret = store.issue_token(name)
-    finally:
-        store.close()
     if json_output:
         print_json({"member": name, "token_id": token_id, "token": secret})
     else:
@@ -130,9 +125,6 @@ def token(
 @app.command()
 def revoke(token_id: str, data: DataDir = DEFAULT_DATA, database: Database = None) -> None:
     """Revoke a token: it stops working at once."""
-    store = _store(data, database)
-    try:
+    with _store(data, database) as store:
         store.revoke_token(token_id)
-    finally:
-        store.close()
     console.print(f"token {token_id} revoked")

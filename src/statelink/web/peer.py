@@ -1,8 +1,8 @@
 """The client certificate of a TLS connection, handed to the ASGI app.
 
 uvicorn verifies client certificates (``ssl_cert_reqs``) but does not put them in the
-ASGI scope. :func:`peer_cert_protocol` gives uvicorn's HTTP protocol (httptools, else
-h11) that, once the TLS handshake is done, adds the ASGI TLS extension
+ASGI scope. :class:`PeerCertProtocol` is uvicorn's httptools protocol that, once the TLS
+handshake is done, adds the ASGI TLS extension
 (``scope["extensions"]["tls"]``, with ``client_cert_chain`` holding the verified leaf
 certificate in PEM) to every request of that connection. :func:`peer_fingerprint`
 reads it back as a SHA-256 fingerprint.
@@ -16,7 +16,7 @@ import ssl
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
 def _tls(transport: asyncio.Transport) -> dict[str, Any] | None:
@@ -35,29 +35,14 @@ def _tls(transport: asyncio.Transport) -> dict[str, Any] | None:
     }
 
 
-class PeerCertH11Protocol(H11Protocol):
+class PeerCertProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, handing each connection's client certificate on."""
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         tls = _tls(transport)
         if tls is not None:
             self.app = _WithTls(self.app, tls)
-
-
-def peer_cert_protocol() -> type[asyncio.Protocol]:
-    """uvicorn's fastest HTTP/1.1 protocol here, handing the client certificate on."""
-    try:
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-    except ImportError:  # httptools is not installed
-        return PeerCertH11Protocol
-
-    class PeerCertHttpToolsProtocol(HttpToolsProtocol):
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            tls = _tls(transport)
-            if tls is not None:
-                self.app = _WithTls(self.app, tls)
-
-    return PeerCertHttpToolsProtocol
 
 
 class _WithTls:

@@ -10,7 +10,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from statelink.errors import UsageError
-from statelink.web.peer import peer_cert_protocol
+from statelink.web.peer import PeerCertProtocol
 
 
 def serve_tls(
@@ -40,7 +40,7 @@ def serve_tls(
         ssl_keyfile=str(key),
         ssl_ca_certs=str(ca),
         ssl_cert_reqs=client_cert,
-        http=peer_cert_protocol(),
+        http=PeerCertProtocol,
         loop="auto",  # uvloop where installed
         log_level="warning",
         access_log=False,

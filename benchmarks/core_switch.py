@@ -15,8 +15,10 @@ that hands out receipts without writing. They are the baselines that show what t
 and audit steps cost. (statelink itself has no such switches: a node without a valid
 policy denies, and a node that cannot log answers UNAVAILABLE.)
 
-It uses the nation in --data (default ./statelink-data), building one at the default
-scale if there is none. Run it by hand; the tests never time anything.
+The process runs with statelink's garbage-collector policy (``statelink.collector``), as
+every ``statelink`` command does. It uses the nation in --data (default ./statelink-data),
+building one at the default scale if there is none. Run it by hand; the tests never time
+anything.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from statelink import collector
 from statelink.embedded import EmbeddedNetwork
 from statelink.messages import decode
 from statelink.messages.response import Receipt, Status
@@ -126,6 +129,7 @@ async def _run(
 
 
 def main() -> None:
+    collector.tune()  # as every statelink command does
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path("statelink-data"))
     parser.add_argument("--queries", type=int, default=20_000)

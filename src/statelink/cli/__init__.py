@@ -11,6 +11,7 @@ import sys
 
 import typer
 
+from statelink import collector
 from statelink.cli import (
     accounts,
     audit,
@@ -59,6 +60,7 @@ app.add_typer(database.app, name="database")
 
 
 def main(argv: list[str] | None = None) -> None:
+    collector.tune()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = legacy_json_file(list(sys.argv[1:] if argv is None else argv))
     try:

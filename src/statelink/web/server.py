@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import gc
 import ssl
 from pathlib import Path
 
 import uvicorn
 from starlette.types import ASGIApp
 
+from statelink import collector
 from statelink.errors import UsageError
 from statelink.web.peer import PeerCertProtocol
 
@@ -48,6 +48,5 @@ def serve_tls(
         server_header=False,
         timeout_graceful_shutdown=5,
     )
-    gc.freeze()  # what was loaded at start-up is never collected: shorter GC pauses
-    gc.set_threshold(50_000, 20, 20)  # requests make short-lived objects, few cycles
+    collector.settle()  # what was loaded at start-up is never walked again
     uvicorn.Server(config).run()

@@ -9,11 +9,11 @@ hub's checks and routing, the node's search of its SQLite records and the merged
     .venv/bin/python benchmarks/core_switch.py --policies off   # the switch without Cedar
     .venv/bin/python benchmarks/core_switch.py --audit off      # ... without the audit log
 
-With ``--policies off`` every node's decision point is replaced, in this script only, by
-one that permits without evaluating anything; with ``--audit off`` its audit writer by one
-that hands out receipts without writing. They are the baselines that show what the policy
-and audit steps cost. (statelink itself has no such switches: a node without a valid
-policy denies, and a node that cannot log answers UNAVAILABLE.)
+With ``--policies off`` every node's decision point is replaced by one that permits
+without evaluating anything; with ``--audit off`` its audit service by one that hands out
+receipts without writing (both in ``benchmarks/baselines.py``). They are the baselines
+that show what the policy and audit steps cost. (statelink itself has no such switches:
+a node without a valid policy denies, and a node that cannot log answers UNAVAILABLE.)
 
 The process runs with statelink's garbage-collector policy (``statelink.collector``), as
 every ``statelink`` command does. It uses the nation in --data (default ./statelink-data),
@@ -32,12 +32,12 @@ import random
 import statistics
 import time
 from pathlib import Path
-from typing import Any
 
+from baselines import NoAudit, PermitAll
 from statelink import collector
 from statelink.embedded import EmbeddedNetwork
 from statelink.messages import decode
-from statelink.messages.response import Receipt, Status
+from statelink.messages.response import Status
 from statelink.nation import (
     DEFAULT_AS_OF,
     DEFAULT_SCALE,
@@ -46,34 +46,7 @@ from statelink.nation import (
     build_nation,
     read_manifest,
 )
-from statelink.policy.engine import Decision, Outcome, Request
 from statelink.records.generator import Spec
-
-
-class _NoAudit:
-    """Benchmark baseline only: receipts without a log."""
-
-    def __init__(self) -> None:
-        self._seq = 0
-
-    async def append(self, _state: str, _entry: Any) -> Receipt:
-        self._seq += 1
-        return Receipt(log="none", seq=self._seq, leaf_hash="")
-
-
-class _PermitAll:
-    """Benchmark baseline only: a decision point that permits without evaluating."""
-
-    def __init__(self, real: Any) -> None:
-        self.settings = real.settings
-        self.snapshot = real.snapshot
-        self.digest = ""
-
-    def request(self, message: Any, agency: Any, **_: Any) -> Request:
-        return Request(agency.ori, message.mke, "", {})
-
-    def decide(self, _request: Any) -> Decision:
-        return Decision(Outcome.PERMIT, (), "")
 
 
 def _percentile(sorted_values: list[float], p: float) -> float:
@@ -86,9 +59,9 @@ async def _run(
     async with EmbeddedNetwork.open(layout) as network:
         node = network.nodes[state]
         if not policies:
-            node.policy = _PermitAll(node.policy)  # type: ignore[assignment]
+            node.policy = PermitAll(node.policy)  # type: ignore[assignment]
         if not audit:
-            node.audit = _NoAudit()  # type: ignore[assignment]
+            node.audit = NoAudit()  # type: ignore[assignment]
         olns = [d.oln for d in network.nodes[state].records.list_drivers(10_000)]
         rng = random.Random(1)
         texts = [f"DQ.NY0303000.{state}.OLN/{rng.choice(olns)}.PUR/C." for _ in range(queries)]

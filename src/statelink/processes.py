@@ -43,11 +43,13 @@ class Service:
     args: list[str]
     log: Path
     process: subprocess.Popen[bytes] | None = None
+    program: tuple[str, ...] = ("-m", "statelink")
+    """What Python runs with ``args`` (a benchmark may run its own baseline instead)."""
 
     def start(self, env: Mapping[str, str]) -> None:
         out = open(self.log, "ab")  # noqa: SIM115 (the child keeps it)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "statelink", *self.args],
+            [sys.executable, *self.program, *self.args],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=dict(env),

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from statelink.audit import AuditLog, NodeKeys, verifier
 from statelink.audit.merkle import leaf_hash
+from statelink.errors import StoreError
 from tests.audit.conftest import appender, entry, raw
 
 
@@ -76,7 +77,7 @@ def test_a_failed_batch_leaves_nothing_and_the_log_goes_on(folder: Path) -> None
             "CREATE TRIGGER no_more BEFORE INSERT ON audit_record "
             "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
         )
-    with pytest.raises(sa.exc.SQLAlchemyError):
+    with pytest.raises(StoreError, match="disk says no"):
         log.append([raw(entry(1)), raw(entry(2))])
     assert log.size == 1
     with sa.create_engine(f"sqlite:///{folder / 'audit.sqlite'}").begin() as conn:

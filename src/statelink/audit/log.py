@@ -26,6 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import PoolProxiedConnection
 
 from statelink.audit.merkle import CompactRange, TreeReader
 from statelink.errors import NotFound, StoreError
@@ -102,26 +103,6 @@ class Filters:
     limit: int | None = None
 
 
-class Staged:
-    """Writes in an open transaction; ``commit`` makes them durable (may run in a thread)."""
-
-    def __init__(self, conn: sa.Connection, transaction: sa.RootTransaction) -> None:
-        self._conn = conn
-        self._transaction = transaction
-
-    def commit(self) -> None:
-        try:
-            self._transaction.commit()
-        finally:
-            self._conn.close()
-
-    def rollback(self) -> None:
-        try:
-            self._transaction.rollback()
-        finally:
-            self._conn.close()
-
-
 class AdvisoryLock:
     """A held PostgreSQL advisory lock; ``close()`` releases it and its connection."""
 
@@ -147,6 +128,8 @@ class AuditLog:
         self._local = threading.local()
         self._insert_record = BulkInsert(record, engine.dialect)
         self._insert_node = BulkInsert(tree_node, engine.dialect)
+        self._insert_checkpoint = BulkInsert(checkpoint, engine.dialect)
+        self._writer: PoolProxiedConnection | None = None
 
     @classmethod
     def open(cls, state: str, where: Where) -> AuditLog:
@@ -178,6 +161,9 @@ class AuditLog:
         return AdvisoryLock(conn, key)
 
     def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
@@ -194,36 +180,53 @@ class AuditLog:
 
     # --- writing (the audit service only) ------------------------------------------
 
-    def stage(
-        self,
-        rows: list[tuple[Any, ...]],
-        nodes: list[tuple[int, int, bytes]],
-        signed: CheckpointRow | None,
-    ) -> Staged:
-        """Insert records, new tree nodes and maybe a checkpoint in one open transaction;
-        nothing is durable until :meth:`Staged.commit`. Rows are tuples in the tables'
-        column order (``RECORD_COLUMNS``; level, index, hash)."""
-        conn = self._engine.connect()
-        transaction = conn.begin()
-        try:
-            self._insert_record.run(conn, rows)
-            self._insert_node.run(conn, nodes)
-            if signed is not None:
-                conn.execute(checkpoint.insert(), [signed.__dict__])
-        except BaseException:
-            transaction.rollback()
-            conn.close()
-            raise
-        return Staged(conn, transaction)
-
     def write(
         self,
         rows: list[tuple[Any, ...]],
         nodes: list[tuple[int, int, bytes]],
         signed: CheckpointRow | None,
     ) -> None:
-        """Stage and commit at once."""
-        self.stage(rows, nodes, signed).commit()
+        """Insert records, new tree nodes and maybe a checkpoint in one transaction and
+        commit it durably; if anything fails, nothing of it stays. Rows are tuples in the
+        tables' column order (``RECORD_COLUMNS``; level, index, hash).
+
+        The audit service's appender is the only caller, once per batch: it goes straight
+        to the driver on one connection kept open for writing, because SQLAlchemy's
+        per-statement work cost more than the inserts themselves in a batch of a few
+        records (the statements are still compiled by SQLAlchemy, for either database).
+        """
+        writer = self._writer
+        if writer is None:
+            writer = self._writer = self._engine.raw_connection()
+        cursor = writer.cursor()
+        try:
+            self._insert_record.run_dbapi(cursor, rows)
+            self._insert_node.run_dbapi(cursor, nodes)
+            if signed is not None:
+                self._insert_checkpoint.run_dbapi(
+                    cursor, [(signed.size, signed.root, signed.time, signed.note)]
+                )
+            writer.commit()
+        except self._engine.dialect.loaded_dbapi.Error as e:
+            self._drop_writer()
+            raise StoreError(
+                f"the {self.state} audit log could not be written: {type(e).__name__}: {e}"
+            ) from e
+        except BaseException:
+            self._drop_writer()
+            raise
+        finally:
+            cursor.close()
+
+    def _drop_writer(self) -> None:
+        """Roll back and let go of the writing connection (the next write opens another)."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            try:
+                writer.rollback()
+            except Exception:
+                writer.invalidate()
+            writer.close()
 
     # --- the tree ------------------------------------------------------------------
 

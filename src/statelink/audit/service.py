@@ -82,10 +82,9 @@ def serve(sock: socket.socket, checkpoint_every: int, checkpoint_seconds: float)
                 continue
             frames: list[bytes] = []
             while True:  # everything that is there now: one batch, one commit per state
-                data = sock.recv(1 << 20)
-                if not data:
+                if not reader.receive(sock):
                     raise EOFError
-                frames.extend(reader.feed(data))
+                frames.extend(reader.frames())
                 if not select.select([sock], [], [], 0)[0]:
                     break
             closing = _CLOSE in frames
@@ -266,19 +265,19 @@ class AuditService:
         if sock is None:
             return
         try:
-            data = sock.recv(1 << 20)
+            received = self._reader.receive(sock)
         except BlockingIOError:
             return
         except OSError as error:
             self._fail(f"the audit service stopped: {error}")
             return
-        if not data:
+        if not received:
             if self._closing and not self._waiting:
                 self._detach()  # an orderly close
             else:
                 self._fail("the audit service stopped")
             return
-        for payload in self._reader.feed(data):
+        for payload in self._reader.frames():
             for request, seq, leaf, problem in orjson.loads(payload):
                 state, future = self._waiting.pop(request, ("", None))
                 if future is None or future.done():

@@ -25,9 +25,15 @@ class BulkInsert:
 
     def run(self, conn: sa.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
         """Insert rows given as tuples in ``self.columns`` order."""
-        if not rows:
-            return
+        if rows:
+            conn.exec_driver_sql(self.sql, self._parameters(rows))
+
+    def run_dbapi(self, cursor: Any, rows: Sequence[tuple[Any, ...]]) -> None:
+        """The same on a driver (DBAPI) cursor, inside the caller's transaction."""
+        if rows:
+            cursor.executemany(self.sql, self._parameters(rows))
+
+    def _parameters(self, rows: Sequence[tuple[Any, ...]]) -> list[Any]:
         if self._positional:
-            conn.exec_driver_sql(self.sql, list(rows))
-        else:
-            conn.exec_driver_sql(self.sql, [dict(zip(self.columns, r, strict=True)) for r in rows])
+            return list(rows)
+        return [dict(zip(self.columns, r, strict=True)) for r in rows]

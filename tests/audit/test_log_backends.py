@@ -8,7 +8,9 @@ import pytest
 
 from statelink.audit import AuditLog, NodeKeys, verifier
 from statelink.audit.appender import LogAppender
-from statelink.errors import AuditUnavailable
+from statelink.audit.log import tree_node
+from statelink.errors import AuditUnavailable, StoreError
+from statelink.store import engine_for
 from tests.audit.conftest import entry, raw
 
 
@@ -54,3 +56,35 @@ def test_a_second_writer_is_refused(node_db: Path | str, tmp_path: Path) -> None
     finally:
         first.close()
     _appender(node_db, tmp_path / "keys").close()  # free again once the first is closed
+
+
+def test_a_failed_batch_is_a_store_error_and_the_log_goes_on(
+    node_db: Path | str, tmp_path: Path
+) -> None:
+    """The writer's kept connection rolls back a failed batch, on either database, and
+    the next batch is written on a fresh one."""
+    log = _appender(node_db, tmp_path / "keys")
+    try:
+        log.append([raw(entry(0))])
+        engine = engine_for(node_db)
+        with engine.begin() as conn:  # someone else takes the next sequence number
+            conn.execute(tree_node.insert(), [{"level": 0, "idx": 1, "hash": b"\0" * 32}])
+        with pytest.raises(StoreError, match="WA audit log could not be written"):
+            log.append([raw(entry(1)), raw(entry(2))])
+        assert log.size == 1
+        with engine.begin() as conn:
+            conn.execute(tree_node.delete().where(tree_node.c.idx == 1, tree_node.c.level == 0))
+        engine.dispose()
+        assert [seq for seq, _ in log.append([raw(entry(3))])] == [1]
+    finally:
+        log.close()
+    reopened = AuditLog.open("WA", node_db)
+    key = verifier.VerifierKey.parse(NodeKeys.load("WA", tmp_path / "keys").signer.verifier_key())
+    try:
+        report = verifier.verify_log(
+            reopened.leaves(),
+            [verifier.open_checkpoint(c.note, key) for c in reopened.checkpoints()],
+        )
+        assert report.size == 2
+    finally:
+        reopened.close()

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import _thread
+import signal
+import threading
+import time
 from pathlib import Path
 
-from statelink.processes import Service
+import pytest
+
+from statelink.processes import Service, stop_services
 
 
 def test_a_service_runs_statelink_by_default(tmp_path: Path) -> None:
@@ -23,3 +29,40 @@ def test_a_service_runs_another_program_with_the_same_arguments(tmp_path: Path) 
     assert service.process is not None
     assert service.process.wait(60) == 0
     assert (tmp_path / "node.log").read_text().strip() == "baseline ['serve', 'node']"
+
+
+STUBBORN = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); time.sleep(120)"  # noqa: E501
+
+
+def _stubborn(tmp_path: Path, name: str) -> Service:
+    """A process that ignores SIGTERM, as a service stuck in its shutdown would."""
+    service = Service(name, "", [], tmp_path / f"{name}.log", program=("-c", STUBBORN))
+    service.start({})
+    deadline = time.monotonic() + 30
+    while "up" not in (tmp_path / f"{name}.log").read_text():
+        assert time.monotonic() < deadline, "the stubborn process did not start"
+        time.sleep(0.05)
+    return service
+
+
+def test_services_that_ignore_sigterm_are_killed_after_the_timeout(tmp_path: Path) -> None:
+    services = [_stubborn(tmp_path, "hub"), _stubborn(tmp_path, "node")]
+    processes = [s.process for s in services]
+    started = time.monotonic()
+    stop_services(services, timeout=1.0)
+    assert time.monotonic() - started < 10  # one timeout for all, not one each
+    assert all(p is not None and p.returncode == -signal.SIGKILL for p in processes)
+
+
+def test_a_second_interrupt_while_stopping_kills_the_rest_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    services = [_stubborn(tmp_path, "hub"), _stubborn(tmp_path, "node")]
+    processes = [s.process for s in services]
+    threading.Timer(0.5, _thread.interrupt_main).start()  # Ctrl-C again, while it waits
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        stop_services(services, timeout=60.0)
+    assert time.monotonic() - started < 30
+    assert all(p is not None and p.poll() == -signal.SIGKILL for p in processes)
+    assert all(not s.running() for s in services)

@@ -27,6 +27,7 @@ from statelink.pki import Pki
 from statelink.transport.https import client_context
 
 START_SECONDS = 60.0
+STOP_SECONDS = 10.0
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -64,18 +65,46 @@ class Service:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(sig)
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = STOP_SECONDS) -> None:
+        stop_services([self], timeout)
+
+    def _terminate(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(OSError):
+                self.process.send_signal(signal.SIGCONT)  # a paused one must be able to exit
+                self.process.terminate()
+
+    def _wait(self, deadline: float) -> None:
         if self.process is None:
             return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGCONT)  # a paused one must be able to exit
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        try:
+            self.process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self._kill()
         self.process = None
+
+    def _kill(self) -> None:
+        if self.process is not None:
+            with contextlib.suppress(OSError):
+                self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+def stop_services(services: Sequence[Service], timeout: float = STOP_SECONDS) -> None:
+    """Ask every service to stop (SIGTERM), give them ``timeout`` seconds together, then
+    kill those still running. An interrupt meanwhile (a second Ctrl-C) kills the rest at
+    once and is raised again: nothing is left running behind the caller."""
+    try:
+        for service in services:
+            service._terminate()
+        deadline = time.monotonic() + timeout
+        for service in services:
+            service._wait(deadline)
+    except BaseException:
+        for service in services:
+            service._kill()
+        raise
 
 
 @dataclass
@@ -164,9 +193,7 @@ class ProcessNetwork:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        for service in reversed(self.services):
-            with contextlib.suppress(OSError):
-                service.stop()
+        stop_services(list(reversed(self.services)))
 
     def __enter__(self) -> ProcessNetwork:
         try:

@@ -141,4 +141,6 @@ def serve_processes(
     finally:
         signal.signal(signal.SIGTERM, previous)
         where.served.unlink(missing_ok=True)
+        if any(service.running() for service in network.services):
+            console.print("stopping the hub and nodes… (Ctrl-C again stops them at once)")
         network.stop()

@@ -99,12 +99,19 @@ def _logged(layout: Layout) -> int:
         log.close()
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, help="a built nation (default: build one)")
-    parser.add_argument("--pairs", type=int, default=10, help="audit on/off pairs")
-    parser.add_argument("--queries", type=int, default=4000, help="queries per run")
-    parser.add_argument("--concurrency", type=int, default=16, help="queries in flight")
+    parser.add_argument("--pairs", type=_positive, default=10, help="audit on/off pairs")
+    parser.add_argument("--queries", type=_positive, default=4000, help="queries per run")
+    parser.add_argument("--concurrency", type=_positive, default=16, help="queries in flight")
     parser.add_argument("--warmup", type=int, default=500, help="queries per run first")
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args()

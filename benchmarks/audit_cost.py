@@ -39,6 +39,7 @@ import ssl
 import statistics
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,8 @@ BASELINE = Path(__file__).with_name("baselines.py")
 async def _sustained(url: str, context: ssl.SSLContext, olns: list[str], args: Any) -> Any:
     connector = aiohttp.TCPConnector(ssl=context, limit=args.concurrency)
     async with aiohttp.ClientSession(base_url=url, connector=connector) as client:
-        await _load(client, _through_hub, olns, args.warmup, args.concurrency, _hub_hit)
+        if args.warmup:
+            await _load(client, _through_hub, olns, args.warmup, args.concurrency, _hub_hit)
         return await _load(client, _through_hub, olns, args.queries, args.concurrency, _hub_hit)
 
 
@@ -99,20 +101,23 @@ def _logged(layout: Layout) -> int:
         log.close()
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
+def _at_least(least: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be {least} or more, not {value}")
+        return value
+
+    return parse
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, help="a built nation (default: build one)")
-    parser.add_argument("--pairs", type=_positive, default=10, help="audit on/off pairs")
-    parser.add_argument("--queries", type=_positive, default=4000, help="queries per run")
-    parser.add_argument("--concurrency", type=_positive, default=16, help="queries in flight")
-    parser.add_argument("--warmup", type=int, default=500, help="queries per run first")
+    parser.add_argument("--pairs", type=_at_least(1), default=10, help="audit on/off pairs")
+    parser.add_argument("--queries", type=_at_least(1), default=4000, help="queries per run")
+    parser.add_argument("--concurrency", type=_at_least(1), default=16, help="queries in flight")
+    parser.add_argument("--warmup", type=_at_least(0), default=500, help="queries per run first")
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from statelink.audit import AuditLog, NodeKeys, verifier
 from statelink.audit.appender import LogAppender
@@ -88,3 +89,56 @@ def test_a_failed_batch_is_a_store_error_and_the_log_goes_on(
         assert report.size == 2
     finally:
         reopened.close()
+
+
+def test_proofs_read_from_the_stored_tree_verify(node_db: Path | str, tmp_path: Path) -> None:
+    """Inclusion and consistency proofs built from the stored nodes (read on the driver)
+    check out with the independent verifier against the signed checkpoints."""
+    keys = tmp_path / "keys"
+    appender = _appender(node_db, keys)
+    for batch in (range(4), range(4, 8), range(8, 11)):  # a checkpoint after each
+        appender.append([raw(entry(n, oln=f"WDL{n:09d}")) for n in batch])
+    appender.close()
+    log = AuditLog.open("WA", node_db)
+    key = verifier.VerifierKey.parse(NodeKeys.load("WA", keys).signer.verifier_key())
+    try:
+        signed = [verifier.open_checkpoint(c.note, key) for c in log.checkpoints()]
+        assert [c.size for c in signed] == [4, 8, 11]
+        reader = log.reader()
+        for checkpoint in signed:
+            for seq in range(checkpoint.size):
+                path = reader.inclusion(seq, checkpoint.size)
+                verifier.verify_inclusion(
+                    log.leaf_hash(seq), seq, checkpoint.size, path, checkpoint.root
+                )
+        for first, second in [
+            (signed[0], signed[1]),
+            (signed[0], signed[2]),
+            (signed[1], signed[2]),
+        ]:
+            path = reader.consistency(first.size, second.size)
+            verifier.verify_consistency(first.size, second.size, first.root, second.root, path)
+    finally:
+        log.close()
+
+
+def test_a_tree_that_cannot_be_read_is_a_store_error(node_db: Path | str, tmp_path: Path) -> None:
+    appender = _appender(node_db, tmp_path / "keys")
+    appender.append([raw(entry(0))])
+    appender.close()
+    log = AuditLog.open("WA", node_db)
+    engine = engine_for(node_db)
+    try:
+        assert len(log.leaf_hash(0)) == 32
+        with engine.begin() as conn:
+            conn.execute(sa.text("ALTER TABLE tree_node RENAME TO tree_node_away"))
+        with pytest.raises(StoreError, match="WA audit log could not be read"):
+            log.leaf_hash(0)
+        with engine.begin() as conn:
+            conn.execute(sa.text("ALTER TABLE tree_node_away RENAME TO tree_node"))
+        assert len(log.leaf_hash(0)) == 32  # a new lookup connection, the same tree
+        with pytest.raises(StoreError, match="has no tree node"):
+            log.leaf_hash(1)
+    finally:
+        engine.dispose()
+        log.close()

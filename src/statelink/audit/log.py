@@ -31,7 +31,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 from statelink.audit.merkle import CompactRange, TreeReader
 from statelink.errors import NotFound, StoreError
 from statelink.store import Where, engine_for
-from statelink.store.bulk import BulkInsert
+from statelink.store.driver import BulkInsert, PointLookup
 from statelink.store.migration import migrate
 
 metadata = sa.MetaData()
@@ -129,6 +129,7 @@ class AuditLog:
         self._insert_record = BulkInsert(record, engine.dialect)
         self._insert_node = BulkInsert(tree_node, engine.dialect)
         self._insert_checkpoint = BulkInsert(checkpoint, engine.dialect)
+        self._node = PointLookup(_NODE, engine.dialect, ("level", "idx"))
         self._writer: PoolProxiedConnection | None = None
 
     @classmethod
@@ -164,19 +165,25 @@ class AuditLog:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._drop_reader()
         self._engine.dispose()
 
-    def _reader(self) -> sa.Connection:
-        """This thread's read connection for tree lookups (autocommit: no snapshot held)."""
-        conn: sa.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
+    def _reader(self) -> Any:
+        """This thread's driver cursor for tree lookups, on a connection kept open in
+        autocommit (each lookup sees the latest commit; no snapshot is held)."""
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
             conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            self._local.conn = conn
-        return conn
+            cursor = conn.connection.cursor()
+            self._local.conn, self._local.cursor = conn, cursor
+        return cursor
+
+    def _drop_reader(self) -> None:
+        """Close this thread's lookup cursor and connection (the next lookup opens new ones)."""
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = self._local.cursor = None
+        if conn is not None:
+            conn.close()  # closes the driver cursor with it
 
     # --- writing (the audit service only) ------------------------------------------
 
@@ -236,7 +243,13 @@ class AuditLog:
         return 0 if found is None else int(found) + 1
 
     def perfect(self, level: int, index: int) -> bytes:
-        found = self._reader().execute(_NODE, {"level": level, "idx": index}).scalar()
+        try:
+            found = self._node.one(self._reader(), level, index)
+        except self._engine.dialect.loaded_dbapi.Error as e:
+            self._drop_reader()
+            raise StoreError(
+                f"the {self.state} audit log could not be read: {type(e).__name__}: {e}"
+            ) from e
         if found is None:
             raise StoreError(f"{self.state} audit log has no tree node ({level}, {index})")
         return bytes(found)

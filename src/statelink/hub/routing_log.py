@@ -19,7 +19,7 @@ from statelink.audit.record import utc_now
 from statelink.messages.model import Message
 from statelink.messages.response import HubResponse
 from statelink.store import Where, engine_for
-from statelink.store.bulk import BulkInsert
+from statelink.store.driver import BulkInsert
 from statelink.store.migration import migrate
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,5 @@
-"""Dashboard accounts: who may look (``viewer``) and who may decide reviews (``reviewer``).
+"""Dashboard accounts: who may look (``viewer``), who may decide reviews (``reviewer``),
+and who may also adopt a policy set from the What-if page (``admin``).
 
 Accounts live in the data folder (``accounts.json``, readable by its owner only). A
 password is stored as an scrypt hash with its own salt; checking an unknown name costs
@@ -19,7 +20,7 @@ from pathlib import Path
 from statelink.errors import NotFound, UsageError
 from statelink.states import CODES
 
-ROLES = ("viewer", "reviewer")
+ROLES = ("viewer", "reviewer", "admin")
 ALL_STATES = "*"
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,39}")
 _N, _R, _P = 2**14, 8, 1
@@ -57,7 +58,11 @@ class Account:
         return ALL_STATES in self.states or state in self.states
 
     def reviews(self, state: str) -> bool:
-        return self.role == "reviewer" and self.sees(state)
+        return self.role in ("reviewer", "admin") and self.sees(state)
+
+    def administers(self, state: str) -> bool:
+        """May apply a policy set for the state (a state admin)."""
+        return self.role == "admin" and self.sees(state)
 
     def visible(self, states: list[str]) -> list[str]:
         return [s for s in states if self.sees(s)]
@@ -129,7 +134,7 @@ class Accounts:
         os.replace(temporary, self.path)
 
 
-DEMO_ACCOUNTS = (("reviewer", "reviewer"), ("viewer", "viewer"))
+DEMO_ACCOUNTS = (("reviewer", "reviewer"), ("viewer", "viewer"), ("admin", "admin"))
 
 
 def demo_accounts(accounts: Accounts, notes: Path) -> list[tuple[str, str, str]]:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from statelink.cli import impact
 from statelink.cli.options import (
     DEFAULT_DATA,
     DataDir,
@@ -30,9 +31,13 @@ from statelink.policy.schema import schema_version
 from statelink.policy.templates import TEMPLATES, write
 
 app = typer.Typer(
-    help="A state's Cedar policies: templates, validate, test, explain, apply.",
+    help="A state's Cedar policies: templates, validate, test, explain, apply; and what a "
+    "set would change: simulate, diff, coverage.",
     no_args_is_help=True,
 )
+app.command()(impact.simulate)
+app.command()(impact.diff)
+app.command()(impact.coverage)
 
 OUTCOME_STYLE = {
     Outcome.PERMIT: "bold green",

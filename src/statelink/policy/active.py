@@ -3,6 +3,7 @@
 Layout under the state's folder::
 
     policies/<digest>/*.cedar    every set ever applied, by content (never changed)
+    proposed/<digest>/*.cedar    sets proposed on the dashboard to see what they would do
     policy.json                  the active set: digest, when, from where (swapped atomically)
     policy-history.jsonl         one line per apply
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -27,6 +29,8 @@ from statelink.policy.policies import Policies
 POINTER = "policy.json"
 HISTORY = "policy-history.jsonl"
 SETS = "policies"
+PROPOSED = "proposed"
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,113}\.cedar")
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,16 @@ class PolicyStore:
 
     def load(self, digest: str) -> Policies:
         """A set applied at some time, by digest."""
-        folder = self.root / SETS / digest
+        return self._load(SETS, digest)
+
+    def proposed(self, digest: str) -> Policies:
+        """A set proposed (not applied), by digest."""
+        return self._load(PROPOSED, digest)
+
+    def _load(self, kind: str, digest: str) -> Policies:
+        folder = self.root / kind / digest
+        if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+            raise NotFound(f"{self.state} has no policy set with digest {digest[:80]!r}")
         if not folder.is_dir():
             raise NotFound(f"{self.state} has no policy set with digest {digest}")
         policies = Policies.load(folder)
@@ -89,19 +102,13 @@ class PolicyStore:
     def apply(self, source: Path) -> Policies:
         return self.apply_files(Policies.load(source).files, str(source))
 
+    def propose(self, files: dict[str, str]) -> Policies:
+        """Validate a set and keep it by digest, without making it active."""
+        return self._keep(files, PROPOSED)
+
     def apply_files(self, files: dict[str, str], source: str) -> Policies:
         """Validate a set, keep it by digest and make it active in one atomic step."""
-        policies = Policies.from_files(files)
-        folder = self.root / SETS / policies.digest
-        if not folder.is_dir():
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".staging-"))
-            for name, text in policies.files.items():
-                (staging / name).write_text(text, encoding="utf-8")
-            try:
-                staging.rename(folder)
-            except OSError:  # another apply of the same set won the race
-                shutil.rmtree(staging, ignore_errors=True)
+        policies = self._keep(files, SETS)
         applied = Applied(
             policies.digest,
             dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -111,6 +118,31 @@ class PolicyStore:
         self._write_pointer(applied)
         with (self.root / HISTORY).open("a", encoding="utf-8") as history:
             history.write(json.dumps(applied.as_dict()) + "\n")
+        return policies
+
+    def _keep(self, files: dict[str, str], kind: str) -> Policies:
+        """Validate a set and write it under ``kind/<digest>`` (once: it never changes)."""
+        bad = [name for name in files if not _FILE_NAME.fullmatch(name)]
+        if bad:
+            raise PolicyInvalid(
+                [
+                    PolicyProblem(
+                        name[:80], "", "a file name of 1-120 letters, digits, . _ - ending .cedar"
+                    )
+                    for name in bad
+                ]
+            )
+        policies = Policies.from_files(files)
+        folder = self.root / kind / policies.digest
+        if not folder.is_dir():
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".staging-"))
+            for name, text in policies.files.items():
+                (staging / name).write_text(text, encoding="utf-8")
+            try:
+                staging.rename(folder)
+            except OSError:  # another apply of the same set won the race
+                shutil.rmtree(staging, ignore_errors=True)
         return policies
 
     def history(self) -> list[Applied]:

@@ -26,31 +26,45 @@ Link = Callable[[dict[str, str]], str]
 
 
 def _a(href: str, body: str, title: str) -> str:
+    if not href:
+        return f"<g><title>{escape(title)}</title>{body}</g>"
     return f'<a href="{escape(href)}"><title>{escape(title)}</title>{body}</a>'
 
 
-def flow(rows: Sequence[dict[str, Any]], link: Link, width: int = 900, height: int = 420) -> str:
-    """Requester class → message key → decision, bands as wide as their counts."""
+def flow(
+    rows: Sequence[dict[str, Any]],
+    link: Link,
+    width: int = 900,
+    height: int = 420,
+    *,
+    columns: Sequence[str] = ("requester_class", "mke", "decision"),
+    colored: Sequence[str] = ("decision",),
+    label: str = "Where the data goes: requester class, message key, decision",
+) -> str:
+    """Bands from column to column as wide as their counts (a Sankey diagram); the
+    ``colored`` columns' nodes take the decision colours; a ``link`` of "" links nothing."""
     total = sum(int(r["n"]) for r in rows)
     if not total:
         return '<p class="hint">No requests in this period.</p>'
-    columns = ("requester_class", "mke", "decision")
-    sizes: list[dict[str, int]] = [{}, {}, {}]
+    last = len(columns) - 1
+    sizes: list[dict[str, int]] = [{} for _ in columns]
     for r in rows:
         for i, key in enumerate(columns):
             sizes[i][r[key]] = sizes[i].get(r[key], 0) + int(r["n"])
     gap, node_w, top, label_w = 14, 14, 10, 215
-    xs = (label_w, (width - node_w) // 2, width - label_w - node_w)
+    step = (width - 2 * label_w - node_w) / last
+    xs = [round(label_w + i * step) for i in range(len(columns))]
     usable = height - top * 2
     scale = min((usable - gap * (len(s) - 1)) / total for s in sizes)
-    spans: list[dict[str, tuple[float, float]]] = [{}, {}, {}]
+    spans: list[dict[str, tuple[float, float]]] = [{} for _ in columns]
     marks: list[str] = []
     for i, column in enumerate(sizes):
         y = float(top)
         for name, n in sorted(column.items(), key=lambda kv: -kv[1]):
             h = max(n * scale, 1.0)
             spans[i][name] = (y, h)
-            color = COLORS.get(name, COLUMN_COLORS[i % 2]) if i == 2 else COLUMN_COLORS[i % 2]
+            plain = COLUMN_COLORS[i % 2]
+            color = COLORS.get(str(name).split(" ")[0], plain) if columns[i] in colored else plain
             rect = (
                 f'<rect x="{xs[i]}" y="{y:.1f}" width="{node_w}" height="{h:.1f}" fill="{color}"/>'
             )
@@ -66,7 +80,7 @@ def flow(rows: Sequence[dict[str, Any]], link: Link, width: int = 900, height: i
     ins: list[dict[str, float]] = [{k: v[0] for k, v in s.items()} for s in spans]
     pairs: dict[tuple[int, str, str], int] = {}
     for r in rows:
-        for i in (0, 1):
+        for i in range(last):
             pair = (i, str(r[columns[i]]), str(r[columns[i + 1]]))
             pairs[pair] = pairs.get(pair, 0) + int(r["n"])
     for (i, left, right), n in sorted(pairs.items(), key=lambda kv: (kv[0][0], -kv[1])):
@@ -90,10 +104,7 @@ def flow(rows: Sequence[dict[str, Any]], link: Link, width: int = 900, height: i
         )
     return (
         f'<svg class="chart flow" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="Where the data goes: requester class, message key, decision">'
-        + "".join(bands)
-        + "".join(marks)
-        + "</svg>"
+        f'aria-label="{escape(label)}">' + "".join(bands) + "".join(marks) + "</svg>"
     )
 
 

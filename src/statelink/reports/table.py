@@ -1,7 +1,7 @@
 """A state's audit records as Parquet, for DuckDB: the analytics side of the audit log.
 
 The log itself (SQLite, a Merkle tree) is the record of truth; reports read a copy of it
-in columns, kept in ``states/XX/analytics/v3/`` as Parquet parts named by the sequence
+in columns, kept in ``states/XX/analytics/v4/`` as Parquet parts named by the sequence
 numbers they hold (``part-000000000000-000000041999.parquet``). A refresh appends a part
 with the records written since the last one, so the copy never falls behind by more
 than the records of the moment, and no record is converted twice. DuckDB does the
@@ -33,7 +33,8 @@ _JSON_COLUMNS = {
     "owner": "VARCHAR",
     "dataset": "VARCHAR",
     "context": (
-        "STRUCT(purpose VARCHAR, has_warrant BOOLEAN, warrant STRUCT(kind VARCHAR), "
+        "STRUCT(purpose VARCHAR, reason VARCHAR, has_warrant BOOLEAN, "
+        "warrant STRUCT(kind VARCHAR, id VARCHAR, court VARCHAR), case_number VARCHAR, "
         "offense VARCHAR, serious_crime BOOLEAN, certified BOOLEAN, in_state BOOLEAN, "
         "multi_state BOOLEAN, review_approved BOOLEAN)"
     ),
@@ -56,8 +57,12 @@ SELECT = """
     requester.component AS component, coalesce(requester.groups, []) AS groups,
     owner, dataset,
     coalesce(context.purpose, '') AS purpose,
+    coalesce(context.reason, '') AS reason,
     coalesce(context.has_warrant, false) AS has_warrant,
     coalesce(context.warrant.kind, '') AS warrant_kind,
+    coalesce(context.warrant.id, '') AS warrant_id,
+    coalesce(context.warrant.court, '') AS warrant_court,
+    coalesce(context.case_number, '') AS case_number,
     coalesce(context.offense, '') AS offense,
     coalesce(context.serious_crime, false) AS serious_crime,
     coalesce(context.certified, false) AS certified,
@@ -67,8 +72,9 @@ SELECT = """
     decision, coalesce(policies, []) AS policies, policy_digest, status, released,
     coalesce(records, []) AS records, latency_us, detail
 """
-"""The columns of the Parquet copy: facts only, personal values as keyed hashes; times
-are UTC (``received_at``: when the hub took the message; ``time``: when it was logged)."""
+"""The columns of the Parquet copy: facts only, personal values as keyed hashes, and the
+whole decision context (so that a replay re-decides from the copy alone); times are UTC
+(``received_at``: when the hub took the message; ``time``: when it was logged)."""
 
 IMMIGRATION = "immigration-enforcement"
 DERIVED = f"""
@@ -87,7 +93,7 @@ DERIVED = f"""
 """
 """Columns worked out once, when records are copied, so that reports only group and count
 (what a 10-million-record report needs to take well under 2 s)."""
-FORMAT = 3  # the copy's layout: a change of columns starts a new copy in analytics/v<N>
+FORMAT = 4  # the copy's layout: a change of columns starts a new copy in analytics/v<N>
 
 
 def write_parquet(source: str, target: Path) -> None:

@@ -25,7 +25,7 @@ from statelink.nation import Layout
 from statelink.notices.store import today
 from statelink.review import queue as q
 from statelink.states import STATES
-from statelink.web import transparency
+from statelink.web import transparency, whatif
 from statelink.web.desks import Desks
 from statelink.web.site import HERE, Site, csrf_ok, local
 from statelink.web.throttle import LoginThrottle
@@ -221,6 +221,7 @@ def install(app: FastAPI, network: EmbeddedNetwork) -> Desks:
         return RedirectResponse("/dashboard/", status_code=307)
 
     transparency.install(router, site, layout)
+    whatif.install(router, site, layout)
     app.include_router(router)
     app.mount("/dashboard/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(

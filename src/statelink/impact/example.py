@@ -1,0 +1,111 @@
+"""One request of a domain as something a person can try: a one-line message and the
+context the owner's node would derive for it, with how each policy set decides it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from statelink.directory import Agency
+from statelink.impact.domain import Domain, Point
+from statelink.messages.model import Message
+from statelink.messages.text import encode
+from statelink.policy.engine import PolicyEngine
+
+SEARCH = {
+    "DQ": {"OLN": "A1234567"},
+    "KQ": {"OLN": "A1234567"},
+    "DNQ": {"NAM": "DOE, JANE"},
+    "RQ": {"LIC": "ABC1234"},
+    "RNQ": {"NAM": "DOE, JANE"},
+    "RPQ": {"LIC": "ABC*"},
+}
+SERIOUS_EXAMPLE = "0911"  # homicide: on every state's default serious-crime list
+
+
+@dataclass(frozen=True)
+class Side:
+    """How one policy set decides the example."""
+
+    outcome: str
+    policies: tuple[str, ...]
+    digest: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"decision": self.outcome, "policies": list(self.policies), "digest": self.digest}
+
+
+@dataclass(frozen=True)
+class Example:
+    ori: str
+    name: str
+    mke: str
+    state: str
+    context: dict[str, Any]
+    message: str
+    decisions: tuple[Side, ...]  # one per policy set, in the order given
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ori": self.ori,
+            "name": self.name,
+            "mke": self.mke,
+            "state": self.state,
+            "context": self.context,
+            "message": self.message,
+            "decisions": [side.as_dict() for side in self.decisions],
+        }
+
+
+def example(
+    domain: Domain,
+    point: Point,
+    engines: tuple[PolicyEngine, ...],
+    agency: Agency | None = None,
+) -> Example:
+    """The point through ``agency`` (default: its class's representative)."""
+    agency = agency or domain.classes[point.agency_class].representative
+    request = domain.request(point, agency)
+    context = dict(request.context)
+    owner = request.dataset.split("/")[0]
+    sides = []
+    for engine in engines:
+        decision = engine.decide(request, cached=False)
+        sides.append(Side(decision.outcome.value, decision.policy_ids, decision.digest))
+    return Example(
+        ori=agency.ori,
+        name=agency.name,
+        mke=point.mke,
+        state=owner,
+        context=context,
+        message=message_text(point.mke, agency.ori, owner, context, domain),
+        decisions=tuple(sides),
+    )
+
+
+def message_text(mke: str, ori: str, owner: str, context: dict[str, Any], domain: Domain) -> str:
+    """The one-line message whose derived context is ``context`` (as near as a message
+    can say it: ``certified`` and ``serious_crime`` come from the state's settings)."""
+    dest = [owner]
+    if context.get("multi_state"):
+        dest.append(next(s for s in ("OR", "WA", "ID") if s != owner))
+    offense = context.get("offense", "")
+    if not offense and context.get("serious_crime") and domain.dim_index("offense") is None:
+        offense = SERIOUS_EXAMPLE
+    data: dict[str, Any] = {
+        "mke": mke,
+        "ori": ori,
+        "dest": dest,
+        "purpose": context["purpose"],
+        "fields": SEARCH[mke],
+    }
+    optional = {
+        "reason": context.get("reason", ""),
+        "offense": offense,
+        "case_number": context.get("case_number", ""),
+    }
+    data.update({name: value for name, value in optional.items() if value})
+    if context.get("has_warrant"):
+        warrant = context["warrant"]
+        data["warrant"] = {k: v for k, v in warrant.items() if v}
+    return encode(Message.parse(data))

@@ -1,0 +1,214 @@
+"""A state's decided audit records, grouped by DuckDB into distinct decision inputs.
+
+A replay must not cost a policy evaluation per record. DuckDB reads the Parquet copy of
+the audit log once and groups the decided records (decision ``permit``, ``deny`` or
+``hold``; review steps are not decisions) by everything a decision can depend on: the
+requester snapshot, the message key and dataset, and each context attribute a policy
+set reads. An unbounded attribute compared only with literals is grouped by which
+literal it equals (its values are otherwise alike to the policies); one used any other
+way is grouped by value. The logged decision, deciding policies and policy-set digest
+are part of the group, and so is the week, kept in a temporary table for the weekly
+counts; Python receives one row per input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from statelink.policy.partition import Partition, Pattern
+from statelink.reports.report import Period, connect
+from statelink.reports.table import AuditTable, quoted
+
+DECIDED = ("permit", "deny", "hold")
+ALWAYS = (
+    "ori",
+    "kind",
+    "department",
+    "component",
+    "groups",
+    "mke",
+    "dataset",
+    "purpose",
+    "has_warrant",
+    "warrant_kind",
+    "offense",
+    "serious_crime",
+    "certified",
+    "in_state",
+    "multi_state",
+    "review_approved",
+    "decision",
+    "policies_key",
+    "policy_digest",
+)
+"""Columns every input is grouped by: the snapshot, the key, the bounded context, the log."""
+UNBOUNDED = {
+    "reason": "reason",
+    "case_number": "case_number",
+    "warrant.id": "warrant_id",
+    "warrant.court": "warrant_court",
+}
+"""Unbounded context attributes and their columns, grouped by only when a set reads them."""
+
+
+@dataclass(frozen=True)
+class Input:
+    """Records that share every decision input (and their logged decision)."""
+
+    id: int
+    values: dict[str, Any]  # the ALWAYS columns, and each read unbounded attribute
+    records: int
+    first_seq: int
+    last_seq: int
+
+    def context(self) -> dict[str, Any]:
+        """The Cedar context these records were decided in, as logged."""
+        v = self.values
+        return {
+            "purpose": v["purpose"],
+            "reason": v.get("reason", ""),
+            "has_warrant": v["has_warrant"],
+            "warrant": {
+                "kind": v["warrant_kind"],
+                "id": v.get("warrant_id", ""),
+                "court": v.get("warrant_court", ""),
+            },
+            "case_number": v.get("case_number", ""),
+            "offense": v["offense"],
+            "serious_crime": v["serious_crime"],
+            "certified": v["certified"],
+            "review_approved": v["review_approved"],
+            "in_state": v["in_state"],
+            "multi_state": v["multi_state"],
+        }
+
+
+def _like(pattern: Pattern) -> str:
+    """A Cedar ``like`` pattern as a DuckDB LIKE pattern (escape ``\\``)."""
+    out = []
+    for part in pattern:
+        if part is None:
+            out.append("%")
+        else:
+            out.append("".join("\\" + c if c in "%_\\" else c for c in part))
+    return quoted("".join(out))
+
+
+def _grouping(partition: Partition) -> list[tuple[str, str, str]]:
+    """(name, group expression, representative expression) of each unbounded column read."""
+    found = []
+    for path, column in UNBOUNDED.items():
+        if not partition.reads(path):
+            continue
+        use = partition.use(path)
+        if use.raw:
+            found.append((column, column, column))
+            continue
+        literals = [quoted(v) for v in sorted(use.literals, key=repr) if isinstance(v, str)]
+        known = f"{column} IN ({', '.join(literals)}) OR " if literals else ""
+        group = f"CASE WHEN {known}{column} = '' THEN {column} END"
+        found.append((f"class_{column}", group, column))
+        for n, pattern in enumerate(sorted(use.patterns, key=repr)):
+            found.append((f"like_{column}_{n}", f"{column} LIKE {_like(pattern)} ESCAPE '\\'", ""))
+    return found
+
+
+class Inputs:
+    """The distinct decision inputs of a state's records in a period (a DuckDB session)."""
+
+    def __init__(self, table: AuditTable, period: Period) -> None:
+        self._con = connect(table, period)
+        decided = ", ".join(quoted(d) for d in DECIDED)
+        self._con.execute(
+            f"CREATE VIEW decided AS SELECT * FROM requests WHERE decision IN ({decided})"
+        )
+        self._keys: list[str] = []
+        self._groups = ""
+
+    def close(self) -> None:
+        self._con.close()
+
+    def digests(self) -> dict[str, int]:
+        """Each policy-set digest the period's decided records name, with their count."""
+        rows = self._con.execute(
+            "SELECT policy_digest, count(*) FROM decided GROUP BY ALL ORDER BY 2 DESC"
+        ).fetchall()
+        return {str(digest): int(n) for digest, n in rows}
+
+    def group(self, partition: Partition) -> list[Input]:
+        """Group the records (one scan) and return one row per distinct input."""
+        extra = _grouping(partition)
+        keys = [*ALWAYS, *(name for name, _, _ in extra)]
+        groups = ", ".join([*ALWAYS, *(f"{expr} AS {name}" for name, expr, _ in extra)])
+        samples = "".join(f", min({rep}) AS sample_{name}" for name, _, rep in extra if rep)
+        self._con.execute(
+            f"""CREATE TEMP TABLE g AS
+                SELECT {groups}, week, count(*) AS n, min(seq) AS lo, max(seq) AS hi{samples}
+                FROM decided GROUP BY ALL"""
+        )
+        kept = ", ".join(keys)
+        sampled = "".join(f", min(sample_{name}) AS sample_{name}" for name, _, rep in extra if rep)
+        self._con.execute(
+            f"""CREATE TEMP TABLE inputs AS
+                SELECT row_number() OVER () AS id, *
+                FROM (SELECT {kept}, sum(n) AS n, min(lo) AS lo, max(hi) AS hi{sampled}
+                      FROM g GROUP BY ALL)"""
+        )
+        self._keys, self._groups = keys, groups
+        cursor = self._con.execute("SELECT * FROM inputs ORDER BY id")
+        names = [d[0] for d in cursor.description or ()]
+        found = []
+        for row in cursor.fetchall():
+            data = dict(zip(names, row, strict=True))
+            values = {k: data[k] for k in ALWAYS}
+            for name, _, rep in extra:
+                if rep:
+                    values[rep] = data[f"sample_{name}"]
+            found.append(
+                Input(int(data["id"]), values, int(data["n"]), int(data["lo"]), int(data["hi"]))
+            )
+        return found
+
+    def weekly(self, ids: dict[str, Sequence[int]]) -> list[dict[str, Any]]:
+        """Per week, the records of each named set of inputs (``{"before": [ids]}``)."""
+        if not self._keys:
+            return []
+        self._con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE gw AS
+                SELECT inputs.id, g.week, g.n FROM g JOIN inputs ON {self._same("g", "inputs")}"""
+        )
+        sums = ", ".join(
+            f"coalesce(sum(n) FILTER (WHERE id IN (SELECT unnest(${n + 1}::BIGINT[]))), 0) "
+            f"AS {quoted_name(name)}"
+            for n, name in enumerate(ids)
+        )
+        cursor = self._con.execute(
+            f"SELECT week, {sums} FROM gw GROUP BY week ORDER BY week",
+            [list(v) for v in ids.values()],
+        )
+        names = [d[0] for d in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def seqs(self, ids: Sequence[int], limit: int) -> list[tuple[int, int]]:
+        """(seq, input id) of the records of these inputs, at most ``limit``, by seq."""
+        if not ids or not self._keys:
+            return []
+        rows = self._con.execute(
+            f"""SELECT d.seq, i.id FROM (SELECT seq, {self._groups} FROM decided) d
+                JOIN inputs i ON {self._same("d", "i")}
+                WHERE i.id IN (SELECT unnest($1::BIGINT[])) ORDER BY d.seq LIMIT {int(limit)}""",
+            [list(ids)],
+        ).fetchall()
+        return [(int(seq), int(i)) for seq, i in rows]
+
+    def _same(self, left: str, right: str) -> str:
+        """Rows of two relations with the same input (a NULL class equals a NULL class)."""
+        return " AND ".join(
+            f"{left}.{key} IS NOT DISTINCT FROM {right}.{key}" for key in self._keys
+        )
+
+
+def quoted_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

@@ -119,12 +119,16 @@ def coverage(
     if not chosen:
         raise UsageError(f"no agency of the directory matches {who.describe()}")
     obtains: dict[int, dict[Outcome, list[Point]]] = {n: {} for n in chosen}
+    decided: dict[tuple[int, str, tuple[int, ...]], Outcome] = {}
     points = 0
     for point in domain.points():
         if point.agency_class not in chosen:
             continue
         points += 1
-        outcome = engine.decide(domain.request(point)).outcome
+        key = domain.decided_as(point)
+        if key not in decided:
+            decided[key] = engine.decide(domain.request(Point(*key))).outcome
+        outcome = decided[key]
         if outcome in OBTAINS:
             obtains[point.agency_class].setdefault(outcome, []).append(point)
     classes = []

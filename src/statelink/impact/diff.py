@@ -94,7 +94,7 @@ class Diff:
     exact: bool
     inexact: tuple[str, ...]
     unreachable: tuple[str, ...]
-    evaluated: int  # decisions made (points × 2 sets)
+    evaluated: int  # decisions made (2 per point, or per point of the keys that stand for it)
     points: int
     classes: int
     agencies: int
@@ -136,12 +136,16 @@ def diff(
     domain = Domain.build(partition, agencies, state, review=True)
     pair = engines((old, new), entities)
     changed: dict[tuple[Outcome, Outcome], list[Point]] = {}
-    points = 0
+    decided: dict[tuple[int, str, tuple[int, ...]], tuple[Outcome, Outcome]] = {}
+    points = evaluated = 0
     for point in domain.points():
         points += 1
-        request = domain.request(point)
-        before = pair[0].decide(request).outcome
-        after = pair[1].decide(request).outcome
+        key = domain.decided_as(point)
+        if key not in decided:
+            request = domain.request(Point(*key))
+            decided[key] = (pair[0].decide(request).outcome, pair[1].decide(request).outcome)
+            evaluated += 2
+        before, after = decided[key]
         if before is not after:
             changed.setdefault((before, after), []).append(point)
     regions = [
@@ -165,7 +169,7 @@ def diff(
         exact=domain.exact,
         inexact=domain.inexact,
         unreachable=domain.unreachable,
-        evaluated=points * 2,
+        evaluated=evaluated,
         points=points,
         classes=len(domain.classes),
         agencies=sum(len(c.agencies) for c in domain.classes),

@@ -8,6 +8,8 @@ module makes that space finite without losing anything the policies can see:
   with a principal attribute, the same ORI where a policy names one, and, for a state,
   the same ``in_state``; each class is evaluated once, through one of its agencies;
 - **message keys**: every key, with the dataset it reads (a DQ never reads vehicles);
+  keys the policies cannot tell apart (neither named, nor in a named group, nor on
+  another dataset where the dataset matters) are decided once for all of them;
 - **context**: the cells of :mod:`statelink.impact.space`, for each attribute a policy
   reads; attributes nobody reads keep one value.
 
@@ -54,6 +56,23 @@ def agency_key(partition: Partition, agency: Agency, in_state: bool | None) -> t
     )
     key.append(in_state)
     return tuple(key)
+
+
+def action_key(partition: Partition, mke: str) -> tuple[Any, ...]:
+    """What the policies can know of a message key (and the dataset it reads)."""
+    if partition.action_raw:
+        return (mke,)
+    key = MESSAGE_KEYS[mke]
+    named = tuple(
+        (name == mke, name == f"{key.dataset}-data") for name in sorted(partition.actions)
+    )
+    return (named, key.dataset if partition.resource_read else None, key.single_state)
+
+
+def representatives(partition: Partition) -> dict[str, str]:
+    """Each message key, and the first key the policies cannot tell it from."""
+    first: dict[tuple[Any, ...], str] = {}
+    return {mke: first.setdefault(action_key(partition, mke), mke) for mke in MESSAGE_KEYS}
 
 
 @dataclass(frozen=True)
@@ -144,6 +163,7 @@ class Domain:
     inexact: tuple[str, ...]
     unreachable: tuple[str, ...]
     contexts: dict[tuple[int, ...], dict[str, Any]]  # by cells: the context they set
+    acts_as: dict[str, str]  # each message key, and the key decided in its place
 
     @classmethod
     def build(
@@ -168,6 +188,7 @@ class Domain:
             tuple(dict.fromkeys(context.inexact)),
             tuple(dict.fromkeys(context.unreachable)),
             {cells: apply(base, context.dims, cells) for cells in combinations(context.dims)},
+            representatives(partition),
         )
 
     @property
@@ -215,6 +236,10 @@ class Domain:
         if context.get("in_state") and home in CODES:
             return home
         return next(s for s in FALLBACK_STATES if s != home)
+
+    def decided_as(self, point: Point) -> tuple[int, str, tuple[int, ...]]:
+        """The point that decides this one: same class and cells, the key's representative."""
+        return (point.agency_class, self.acts_as[point.mke], point.cells)
 
     def request(self, point: Point, agency: Agency | None = None) -> Request:
         """The point as a request, through the class's representative or ``agency`` (any

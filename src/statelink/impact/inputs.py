@@ -189,7 +189,13 @@ class Inputs:
             [list(v) for v in ids.values()],
         )
         names = [d[0] for d in cursor.description or ()]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return [
+            {
+                name: value.isoformat() if name == "week" else int(value)
+                for name, value in zip(names, row, strict=True)
+            }
+            for row in cursor.fetchall()
+        ]
 
     def seqs(self, ids: Sequence[int], limit: int) -> list[tuple[int, int]]:
         """(seq, input id) of the records of these inputs, at most ``limit``, by seq."""

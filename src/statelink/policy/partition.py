@@ -78,6 +78,9 @@ class Partition:
     agencies: set[str] = field(default_factory=set)  # Agency ids (ORIs) named
     principal_raw: bool = False  # the principal used as a value some other way
     resource_specific: bool = False  # reads resource.state or names a dataset
+    resource_read: bool = False  # looks at the resource at all (its kind, say)
+    actions: set[str] = field(default_factory=set)  # Action ids named (keys and groups)
+    action_raw: bool = False  # the action used as a value some other way
     whole_context: bool = False  # the context used as one value
 
     @classmethod
@@ -102,6 +105,9 @@ class Partition:
             merged.agencies |= part.agencies
             merged.principal_raw |= part.principal_raw
             merged.resource_specific |= part.resource_specific
+            merged.resource_read |= part.resource_read
+            merged.actions |= part.actions
+            merged.action_raw |= part.action_raw
             merged.whole_context |= part.whole_context
         return merged
 
@@ -156,7 +162,16 @@ def _entity(node: Any) -> tuple[str, str] | None:
 
 
 def _pattern(parts: list[Any]) -> Pattern:
-    return tuple(None if p == "Wildcard" else str(p["Literal"]) for p in parts)
+    """Cedar's pattern parts (one literal character each) as runs of text and wildcards."""
+    found: list[str | None] = []
+    for part in parts:
+        if part == "Wildcard":
+            found.append(None)
+        elif found and found[-1] is not None:
+            found[-1] = f"{found[-1]}{part['Literal']}"
+        else:
+            found.append(str(part["Literal"]))
+    return tuple(found)
 
 
 class _Walker:
@@ -166,26 +181,31 @@ class _Walker:
     def policy(self, policy: Mapping[str, Any]) -> None:
         self.scope(policy.get("principal", {}), principal=True)
         self.scope(policy.get("resource", {}), principal=False)
+        self.scope(policy.get("action", {}), principal=False, action=True)
         for condition in policy.get("conditions", []):
             self.walk(condition.get("body"))
 
-    def scope(self, constraint: Mapping[str, Any], *, principal: bool) -> None:
+    def scope(
+        self, constraint: Mapping[str, Any], *, principal: bool, action: bool = False
+    ) -> None:
         entities = [constraint["entity"]] if "entity" in constraint else []
         entities += constraint.get("entities", [])
         if constraint.get("in"):
             entities.append(constraint["in"]["entity"])
         for uid in entities:
             self.named(str(uid.get("type", "")), str(uid.get("id", "")))
-        if not principal and constraint.get("op") not in (None, "All", "is"):
-            self.into.resource_specific = True
+        if not (principal or action) and constraint.get("op") not in (None, "All", "is"):
+            self.into.resource_specific = self.into.resource_read = True
 
     def named(self, kind: str, ident: str) -> None:
         if kind.endswith("::AgencyGroup"):
             self.into.groups.add(ident)
         elif kind.endswith("::Agency"):
             self.into.agencies.add(ident)
+        elif kind.endswith("::Action"):
+            self.into.actions.add(ident)
         elif kind.endswith("::Dataset"):
-            self.into.resource_specific = True
+            self.into.resource_specific = self.into.resource_read = True
 
     def attribute(self, root: str, attrs: tuple[str, ...]) -> Use | None:
         """The Use record of an attribute path (None for action and bare variables)."""
@@ -194,8 +214,10 @@ class _Walker:
             return self.into.context.setdefault(name, Use())
         if root == "principal" and attrs:
             return self.into.principal.setdefault(name, Use())
-        if root == "resource" and attrs and attrs[0] != "kind":
-            self.into.resource_specific = True
+        if root == "resource":
+            self.into.resource_read = True
+            if attrs[:1] != ("kind",):
+                self.into.resource_specific = True
         return None
 
     def raw(self, root: str, attrs: tuple[str, ...]) -> None:
@@ -207,8 +229,8 @@ class _Walker:
             self.into.principal_raw = True
         elif root == "context":
             self.into.whole_context = True
-        elif root == "resource":
-            self.into.resource_specific = True
+        elif root == "action":
+            self.into.action_raw = True
 
     def walk(self, node: Any) -> None:
         if isinstance(node, list):
@@ -248,11 +270,13 @@ class _Walker:
                 if use is not None:
                     use.literals.add(literal)
                     return True
-            if entity is not None and path == ("principal", ()):
+                if path == ("resource", ("kind",)):
+                    return True
+            if entity is not None and path in (("principal", ()), ("action", ())):
                 self.named(*entity)
                 return True
             if entity is not None and path == ("resource", ()):
-                self.into.resource_specific = True
+                self.into.resource_specific = self.into.resource_read = True
                 return True
         return False
 
@@ -277,8 +301,8 @@ class _Walker:
         return True
 
     def member(self, body: dict[str, Any]) -> bool:
-        """``principal in Group`` or ``principal in [A, B]``: the named entities."""
-        if _path(body.get("left")) != ("principal", ()):
+        """``principal in Group``, ``action in [A, B]``: the named entities."""
+        if _path(body.get("left")) not in (("principal", ()), ("action", ())):
             return False
         right = body.get("right")
         items = right["Set"] if isinstance(right, dict) and set(right) == {"Set"} else [right]

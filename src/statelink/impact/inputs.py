@@ -7,8 +7,8 @@ requester snapshot, the message key and dataset, and each context attribute a po
 set reads. An unbounded attribute compared only with literals is grouped by which
 literal it equals (its values are otherwise alike to the policies); one used any other
 way is grouped by value. The logged decision, deciding policies and policy-set digest
-are part of the group, and so is the week, kept in a temporary table for the weekly
-counts; Python receives one row per input.
+are part of the group. Python receives one row per input; the weekly counts of held
+requests read again only the records of the inputs that were or would be held.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ ALWAYS = (
     "kind",
     "department",
     "component",
-    "groups",
+    "groups_key",
     "mke",
     "dataset",
     "purpose",
@@ -62,11 +62,12 @@ class Input:
     records: int
     first_seq: int
     last_seq: int
+    groups: tuple[str, ...]  # the requester's groups (``groups_key`` split)
 
     def context(self) -> dict[str, Any]:
         """The Cedar context these records were decided in, as logged."""
         v = self.values
-        return {
+        return {  # the schema's attributes, as the record logged them
             "purpose": v["purpose"],
             "reason": v.get("reason", ""),
             "has_warrant": v["has_warrant"],
@@ -144,49 +145,56 @@ class Inputs:
         groups = ", ".join([*ALWAYS, *(f"{expr} AS {name}" for name, expr, _ in extra)])
         samples = "".join(f", min({rep}) AS sample_{name}" for name, _, rep in extra if rep)
         self._con.execute(
-            f"""CREATE TEMP TABLE g AS
-                SELECT {groups}, week, count(*) AS n, min(seq) AS lo, max(seq) AS hi{samples}
-                FROM decided GROUP BY ALL"""
-        )
-        kept = ", ".join(keys)
-        sampled = "".join(f", min(sample_{name}) AS sample_{name}" for name, _, rep in extra if rep)
-        self._con.execute(
             f"""CREATE TEMP TABLE inputs AS
                 SELECT row_number() OVER () AS id, *
-                FROM (SELECT {kept}, sum(n) AS n, min(lo) AS lo, max(hi) AS hi{sampled}
-                      FROM g GROUP BY ALL)"""
+                FROM (SELECT {groups}, count(*) AS n, min(seq) AS lo, max(seq) AS hi{samples}
+                      FROM decided GROUP BY ALL)"""
         )
         self._keys, self._groups = keys, groups
         cursor = self._con.execute("SELECT * FROM inputs ORDER BY id")
         names = [d[0] for d in cursor.description or ()]
         found = []
+        split: dict[str, tuple[str, ...]] = {}
         for row in cursor.fetchall():
             data = dict(zip(names, row, strict=True))
             values = {k: data[k] for k in ALWAYS}
             for name, _, rep in extra:
                 if rep:
                     values[rep] = data[f"sample_{name}"]
+            key = str(data["groups_key"] or "")
+            if key not in split:
+                split[key] = tuple(key.split(";")) if key else ()
             found.append(
-                Input(int(data["id"]), values, int(data["n"]), int(data["lo"]), int(data["hi"]))
+                Input(
+                    int(data["id"]),
+                    values,
+                    int(data["n"]),
+                    int(data["lo"]),
+                    int(data["hi"]),
+                    split[key],
+                )
             )
         return found
 
     def weekly(self, ids: dict[str, Sequence[int]]) -> list[dict[str, Any]]:
-        """Per week, the records of each named set of inputs (``{"before": [ids]}``)."""
-        if not self._keys:
+        """Per week, the records of each named set of inputs (``{"before": [ids]}``); only
+        the records of those inputs are read again."""
+        wanted = sorted({i for chosen in ids.values() for i in chosen})
+        if not wanted:
             return []
-        self._con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE gw AS
-                SELECT inputs.id, g.week, g.n FROM g JOIN inputs ON {self._same("g", "inputs")}"""
-        )
         sums = ", ".join(
-            f"coalesce(sum(n) FILTER (WHERE id IN (SELECT unnest(${n + 1}::BIGINT[]))), 0) "
+            f"count(*) FILTER (WHERE i.id IN (SELECT unnest(${n + 2}::BIGINT[]))) "
             f"AS {quoted_name(name)}"
             for n, name in enumerate(ids)
         )
         cursor = self._con.execute(
-            f"SELECT week, {sums} FROM gw GROUP BY week ORDER BY week",
-            [list(v) for v in ids.values()],
+            f"""WITH chosen AS (SELECT * FROM inputs WHERE id IN (SELECT unnest($1::BIGINT[])))
+                SELECT d.week, {sums}
+                FROM (SELECT week, {self._groups} FROM decided
+                      WHERE ori IN (SELECT ori FROM chosen)) d
+                JOIN chosen i ON {self._same("d", "i")}
+                GROUP BY d.week ORDER BY d.week""",
+            [wanted, *(list(v) for v in ids.values())],
         )
         names = [d[0] for d in cursor.description or ()]
         return [

@@ -29,6 +29,8 @@ class Row(Protocol):
     def first_seq(self) -> int: ...
     @property
     def last_seq(self) -> int: ...
+    @property
+    def groups(self) -> tuple[str, ...]: ...
 
 
 def transition(before: str, after: str) -> str:
@@ -85,21 +87,23 @@ class Tally:
     immigration: dict[str, Counter[str]] = field(default_factory=dict)
 
     def add(self, row: Row, key: str) -> None:
-        v, n = row.values, row.records
+        v, n, by = row.values, row.records, self.by
         component = str(v["component"]) or STATE_AND_LOCAL
-        groups = list(v["groups"] or ())
+        groups = row.groups
         self.matrix[key] += n
         before, after = split(key)
-        values = {
-            "component": [component],
-            "kind": [str(v["kind"])],
-            "group": groups,
-            "purpose": [str(v["purpose"])],
-            "mke": [str(v["mke"])],
-        }
-        for dim, keys in values.items():
-            for value in keys:
-                self.by[dim].setdefault(value, Counter())[key] += n
+        for dim, value in (
+            ("component", component),
+            ("kind", v["kind"]),
+            ("purpose", v["purpose"]),
+            ("mke", v["mke"]),
+        ):
+            found = by[dim].get(value)
+            if found is None:
+                found = by[dim][value] = Counter()
+            found[key] += n
+        for group in groups:
+            by["group"].setdefault(group, Counter())[key] += n
         agency = self.agencies.setdefault(str(v["ori"]), Agency(component, str(v["kind"])))
         agency.records += n
         agency.transitions[key] += n

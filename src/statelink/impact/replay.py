@@ -22,13 +22,15 @@ from typing import Any
 
 import cedarpy
 
-from statelink.directory import Agency, Directory
+from statelink.directory import Agency
 from statelink.errors import StatelinkError
 from statelink.impact.domain import agency_key
 from statelink.impact.inputs import Input, Inputs
 from statelink.impact.outcomes import Tally, transition
-from statelink.policy.engine import Decision, PolicyEngine, Request
-from statelink.policy.entities import entity_documents
+from statelink.impact.space import BOOLEANS
+from statelink.messages.keys import DATASET_KINDS
+from statelink.policy.engine import Decision, Outcome, PolicyEngine, Request
+from statelink.policy.entities import AGENCY, DATASET, GROUP
 from statelink.policy.partition import Partition
 from statelink.policy.policies import Policies
 from statelink.policy.schema import schema
@@ -51,6 +53,15 @@ READ_FIELDS = (
     "in_state",
     "multi_state",
 )
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """One input's decision under the candidate, and under the set that logged it."""
+
+    after: Decision
+    then: Decision | str  # the logged set's decision, or why there is none
+    reproduced: bool
 
 
 @dataclass(frozen=True)
@@ -112,47 +123,82 @@ class Snapshots:
         return len(self._generations) - 1
 
     def entities(self) -> list[cedarpy.Entities]:
+        datasets = [
+            {
+                "uid": {"type": DATASET, "id": f"{self.state}/{kind}"},
+                "attrs": {"state": self.state, "kind": kind},
+                "parents": [],
+            }
+            for kind in DATASET_KINDS
+        ]
         found = []
         for generation in self._generations:
+            groups = sorted({g for a in generation.values() for g in a.groups})
             documents = [
-                d
-                for d in entity_documents(Directory(generation.values()))
-                if not d["uid"]["id"].endswith(("/driver", "/vehicle"))
-                or d["uid"]["id"].startswith(self.state + "/")
+                *({"uid": {"type": GROUP, "id": g}, "attrs": {}, "parents": []} for g in groups),
+                *(_agency_document(a) for a in generation.values()),
+                *datasets,
             ]
             found.append(cedarpy.Entities.from_json_str(json.dumps(documents), schema()))
         return found
 
 
-def snapshot(values: dict[str, Any]) -> Agency:
-    ori = str(values["ori"])
+def _agency_document(agency: Agency) -> dict[str, Any]:
+    return {
+        "uid": {"type": AGENCY, "id": agency.ori},
+        "attrs": {
+            "ori": agency.ori,
+            "state": agency.state,
+            "kind": agency.kind,
+            "department": agency.department,
+            "component": agency.component,
+        },
+        "parents": [{"type": GROUP, "id": g} for g in agency.groups],
+    }
+
+
+def snapshot(row: Input) -> Agency:
+    """The requester as the record saw it."""
+    v = row.values
+    ori = str(v["ori"])
     return Agency(
-        ori,
-        "",
-        ori[:2],
-        str(values["kind"]),
-        str(values["department"]),
-        str(values["component"]),
-        tuple(values["groups"] or ()),
+        ori, "", ori[:2], str(v["kind"]), str(v["department"]), str(v["component"]), row.groups
     )
 
 
-def decision_key(partition: Partition, row: Input, agency: Agency) -> tuple[Any, ...]:
-    """What a decision of the sets can depend on, for one input."""
-    context = row.context()
-    parts: list[Any] = [agency_key(partition, agency, None), row.values["mke"]]
-    parts.append(row.values["dataset"])
-    for path in READ_FIELDS:
-        if not partition.reads(path):
-            continue
-        value = context
-        for part in path.split("."):
-            value = value[part]
-        if isinstance(value, str):
-            parts.append(partition.use(path).signature(value))
-        else:
+class DecisionKeys:
+    """What a decision of the sets can depend on, for each input: the agency's class, the
+    key and dataset, and the signature of each context attribute the sets read."""
+
+    def __init__(self, partition: Partition) -> None:
+        self.partition = partition
+        self._fields = [
+            (path.replace(".", "_"), partition.use(path) if _is_string(path) else None)
+            for path in READ_FIELDS
+            if partition.reads(path)
+        ]
+        self._agencies: dict[Agency, tuple[Any, ...]] = {}
+        self._signatures: dict[tuple[str, Any], Any] = {}
+
+    def of(self, row: Input, agency: Agency) -> tuple[Any, ...]:
+        known = self._agencies.get(agency)
+        if known is None:
+            known = self._agencies[agency] = agency_key(self.partition, agency, None)
+        values = row.values
+        parts: list[Any] = [known, values["mke"], values["dataset"]]
+        for column, use in self._fields:
+            value = values.get(column, "")
+            if use is not None:
+                found = self._signatures.get((column, value))
+                if found is None:
+                    found = self._signatures[(column, value)] = use.signature(value)
+                value = found
             parts.append(value)
-    return tuple(parts)
+        return tuple(parts)
+
+
+def _is_string(path: str) -> bool:
+    return path not in ("has_warrant", *BOOLEANS)
 
 
 def logged(row: Input) -> tuple[str, tuple[str, ...]]:
@@ -168,7 +214,6 @@ def simulate(
     *,
     period: Period,
     label: str = "",
-    on_progress: Callable[[int, int], None] | None = None,
 ) -> Replay:
     """Replay the period's decided records under ``candidate`` (``history(digest)`` gives
     the set a digest names, or raises :class:`StatelinkError` saying why it cannot)."""
@@ -184,12 +229,14 @@ def simulate(
         loaded = [p for p in sets.values() if isinstance(p, Policies)]
         partition = Partition.union(Partition.of(p.est.values()) for p in [candidate, *loaded])
         rows = inputs.group(partition)
-        outcomes = _decide_all(state, rows, partition, candidate, sets, replay, on_progress)
+        decider = Decider(state, candidate, sets, partition)
+        outcomes, replay.inputs = decider.decide(rows)
+        replay.evaluations = decider.evaluations
         _tally(replay, rows, outcomes)
         replay.held_weekly = inputs.weekly(
             {
                 "before": [r.id for r in rows if r.values["decision"] == "hold"],
-                "after": [r.id for r in rows if outcomes[r.id][0].outcome.value == "hold"],
+                "after": [r.id for r in rows if outcomes[r.id].after.outcome is Outcome.HOLD],
             }
         )
         _mismatches(replay, inputs, rows, outcomes)
@@ -198,79 +245,81 @@ def simulate(
     return replay
 
 
-def _decide_all(
-    state: str,
-    rows: list[Input],
-    partition: Partition,
-    candidate: Policies,
-    sets: dict[str, Policies | str],
-    replay: Replay,
-    on_progress: Callable[[int, int], None] | None,
-) -> dict[int, tuple[Decision, Decision | str]]:
-    """For each input: the candidate's decision, and the logged set's (or why none)."""
-    snapshots = Snapshots(state)
-    keyed: dict[tuple[Any, ...], tuple[Input, Agency, int]] = {}
-    keys = {}
-    for row in rows:
-        agency = snapshot(row.values)
-        key = decision_key(partition, row, agency)
-        keys[row.id] = key
-        if key not in keyed:
-            keyed[key] = (row, agency, snapshots.place(agency))
-    entities = snapshots.entities()
-    engines: dict[tuple[str, int], PolicyEngine] = {}
+class Decider:
+    """Decides each input under the candidate and under the set that logged it, once per
+    distinct decision key (and logged set)."""
 
-    def engine(policies: Policies, generation: int) -> PolicyEngine:
-        found = engines.get((policies.digest, generation))
-        if found is None:
-            found = engines[(policies.digest, generation)] = PolicyEngine(
-                policies, entities[generation]
-            )
-        return found
+    def __init__(
+        self, state: str, candidate: Policies, sets: dict[str, Policies | str], partition: Partition
+    ) -> None:
+        self.state = state
+        self.candidate = candidate
+        self.sets = sets
+        self.keys = DecisionKeys(partition)
+        self.evaluations = 0
+        self._engines: dict[tuple[str, int], PolicyEngine] = {}
+        self._entities: list[cedarpy.Entities] = []
 
-    decided: dict[tuple[Any, ...], Decision] = {}
-    logged_decided: dict[tuple[str, tuple[Any, ...]], Decision | str] = {}
-    result = {}
-    for n, row in enumerate(rows):
-        key = keys[row.id]
-        first, agency, generation = keyed[key]
-        request = Request(agency.ori, first.values["mke"], first.values["dataset"], first.context())
-        if key not in decided:
-            decided[key] = engine(candidate, generation).decide(request, cached=False)
-            replay.evaluations += 1
-        digest = str(row.values["policy_digest"])
-        if (digest, key) not in logged_decided:
-            then = sets.get(digest)
-            if isinstance(then, Policies):
-                logged_decided[(digest, key)] = engine(then, generation).decide(
-                    request, cached=False
+    def decide(self, rows: list[Input]) -> tuple[dict[int, Outcomes], int]:
+        """Each input's outcomes, and how many distinct decision keys there were."""
+        snapshots = Snapshots(self.state)
+        first: dict[tuple[Any, ...], tuple[Request, int]] = {}
+        keys = {}
+        agencies: dict[tuple[Any, ...], Agency] = {}
+        for row in rows:
+            v = row.values
+            seen = (v["ori"], v["kind"], v["department"], v["component"], row.groups)
+            agency = agencies.get(seen) or agencies.setdefault(seen, snapshot(row))
+            key = keys[row.id] = self.keys.of(row, agency)
+            if key not in first:
+                request = Request(
+                    agency.ori, row.values["mke"], row.values["dataset"], row.context()
                 )
-                replay.evaluations += 1
-            else:
-                logged_decided[(digest, key)] = _no_set(state, digest, then)
-        result[row.id] = (decided[key], logged_decided[(digest, key)])
-        if on_progress is not None and n % 5000 == 0:
-            on_progress(n, len(rows))
-    replay.inputs = len(keyed)
-    return result
+                first[key] = (request, snapshots.place(agency))
+        self._entities = snapshots.entities()
+        after: dict[tuple[Any, ...], Decision] = {}
+        then: dict[tuple[str, tuple[Any, ...]], Decision | str] = {}
+        reproduced: dict[tuple[Any, ...], bool] = {}
+        found = {}
+        for row in rows:
+            key, digest = keys[row.id], str(row.values["policy_digest"])
+            if key not in after:
+                after[key] = self._decide(self.candidate, *first[key])
+            if (digest, key) not in then:
+                logged_set = self.sets.get(digest)
+                then[(digest, key)] = (
+                    self._decide(logged_set, *first[key])
+                    if isinstance(logged_set, Policies)
+                    else _no_set(digest, logged_set)
+                )
+            same = (digest, key, row.values["decision"], row.values["policies_key"])
+            if same not in reproduced:
+                reproduced[same] = _reproduces(row, then[(digest, key)])
+            found[row.id] = Outcomes(after[key], then[(digest, key)], reproduced[same])
+        return found, len(first)
+
+    def _decide(self, policies: Policies, request: Request, generation: int) -> Decision:
+        engine = self._engines.get((policies.digest, generation))
+        if engine is None:
+            engine = PolicyEngine(policies, self._entities[generation])
+            self._engines[(policies.digest, generation)] = engine
+        self.evaluations += 1
+        return engine.decide(request, cached=False)
 
 
-def _no_set(state: str, digest: str, why: str | None) -> str:
+def _no_set(digest: str, why: str | None) -> str:
     if not digest:
         return "no policy set was in force"
     return f"the policy set {digest[:12]} that decided it cannot be used: {why}"
 
 
-def _tally(
-    replay: Replay, rows: Iterable[Input], outcomes: dict[int, tuple[Decision, Decision | str]]
-) -> None:
+def _tally(replay: Replay, rows: Iterable[Input], outcomes: dict[int, Outcomes]) -> None:
     for row in rows:
-        after, then = outcomes[row.id]
-        before = str(row.values["decision"])
+        found = outcomes[row.id]
         replay.records += row.records
-        if _reproduces(row, then):
+        if found.reproduced:
             replay.reproduced += row.records
-        replay.tally.add(row, transition(before, after.outcome.value))
+        replay.tally.add(row, transition(str(row.values["decision"]), found.after.outcome.value))
 
 
 def _reproduces(row: Input, then: Decision | str) -> bool:
@@ -297,9 +346,9 @@ def _mismatches(
     replay: Replay,
     inputs: Inputs,
     rows: list[Input],
-    outcomes: dict[int, tuple[Decision, Decision | str]],
+    outcomes: dict[int, Outcomes],
 ) -> None:
-    bad = {r.id: r for r in rows if not _reproduces(r, outcomes[r.id][1])}
+    bad = {r.id: r for r in rows if not outcomes[r.id].reproduced}
     replay.not_reproduced_total = sum(r.records for r in bad.values())
     for seq, row_id in inputs.seqs(list(bad), MISMATCHES_LISTED):
-        replay.not_reproduced.append(Mismatch(seq, _why(bad[row_id], outcomes[row_id][1])))
+        replay.not_reproduced.append(Mismatch(seq, _why(bad[row_id], outcomes[row_id].then)))

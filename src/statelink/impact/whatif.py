@@ -6,7 +6,6 @@ Used by ``statelink policy simulate|diff|coverage`` and the dashboard's What-if 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from statelink.directory import Directory, seed_directory
@@ -53,7 +52,6 @@ class WhatIf:
         state: str,
         candidate: Candidate,
         period: Period,
-        on_progress: Callable[[int, int], None] | None = None,
     ) -> Replay:
         code = known_state(self.layout, state)
         store = open_policy_store(self.layout, code)
@@ -64,7 +62,6 @@ class WhatIf:
             store.load,
             period=period,
             label=candidate.label,
-            on_progress=on_progress,
         )
 
     def diff(self, state: str | None, old: Candidate, new: Candidate) -> Diff:

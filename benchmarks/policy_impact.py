@@ -53,7 +53,9 @@ def template(name: str) -> Policies:
     return Policies.from_files({POLICY_FILE: render(name, STATE)[POLICY_FILE]})
 
 
-def base_rows(directory: Directory, policies: Policies, seed: int) -> list[dict[str, Any]]:
+def base_rows(
+    directory: Directory, policies: Policies, seed: int, size: int = BASE
+) -> list[dict[str, Any]]:
     """Queries to WA drawn from the calibrated mix, decided by WA's set as a node would."""
     rng = random.Random(seed)
     mix = RequesterMix(directory)
@@ -62,7 +64,7 @@ def base_rows(directory: Directory, policies: Policies, seed: int) -> list[dict[
     rows: list[dict[str, Any]] = []
     one = Sample([("A1234567", "DOE, JANE", "19800101")], [("ABC1234", "1" * 17, "DOE, JANE")])
     samples = dict.fromkeys(CODES, one)  # search values only: nothing is searched
-    while len(rows) < BASE:
+    while len(rows) < size:
         query = mix.draw(rng)
         agency = directory.require(query.ori)
         if agency.state == STATE:
@@ -173,14 +175,21 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--diff-runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument(
+        "--base", type=int, default=BASE, help="distinct queries drawn from the mix"
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args()
-    if args.records < 1 or args.runs < 1 or args.diff_runs < 0:
-        parser.error("--records and --runs must be 1 or more, --diff-runs 0 or more")
+    if args.records < 1 or args.runs < 1 or args.base < 1 or args.diff_runs < 0:
+        parser.error("--records, --runs and --base must be 1 or more, --diff-runs 0 or more")
     directory = seed_directory()
     wa, ny = template("wa"), template("ny")
-    base = base_rows(directory, wa, args.seed)
-    result: dict[str, Any] = {"benchmark": "policy impact", "records": args.records}
+    base = base_rows(directory, wa, args.seed, args.base)
+    result: dict[str, Any] = {
+        "benchmark": "policy impact",
+        "records": args.records,
+        "base_queries": args.base,
+    }
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         table = write_copy(Path(tmp) / "analytics", base, args.records)

@@ -138,7 +138,8 @@ def test_coverage_lists_the_paths_of_a_component(run: Invoke, year: Layout) -> N
     )
     assert result.code == 0, result.err
     assert "HSI" in result.out
-    assert "hold" in result.out and "permit" in result.out
+    assert "hold" in result.out
+    assert "permit" in result.out
     made = json.loads(
         run(
             "policy",

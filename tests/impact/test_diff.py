@@ -27,7 +27,8 @@ WA_REWRITTEN = {
     "access.cedar": """
 @id("warrant-access")
 permit (principal, action, resource)
-when { context.has_warrant && (context.warrant.kind == "court-order" || context.warrant.kind == "judicial") };
+when { context.has_warrant &&
+       (context.warrant.kind == "court-order" || context.warrant.kind == "judicial") };
 
 @id("cj-access")
 permit (principal, action, resource)
@@ -41,11 +42,16 @@ when { action == Statelink::Action::"RPQ" && context.multi_state };
 
 @id("certification-required")
 forbid (principal, action, resource)
-when { !((context.in_state && !(principal in Statelink::AgencyGroup::"federal")) || context.certified) };
+when {
+  !((context.in_state && !(principal in Statelink::AgencyGroup::"federal")) || context.certified)
+};
 
 @id("no-civil-immigration-purpose")
 forbid (principal, action, resource)
-when { context.purpose == "I" && !(context.has_warrant && ["judicial", "court-order"].contains(context.warrant.kind)) };
+when {
+  context.purpose == "I" &&
+  !(context.has_warrant && ["judicial", "court-order"].contains(context.warrant.kind))
+};
 
 @id("no-civil-immigration")
 forbid (principal, action, resource)
@@ -91,7 +97,8 @@ CASES = [
     Case("written differently, same meaning", WA, WA_REWRITTEN, Verdict.EQUIVALENT, count=0),
     Case(
         "purposes named by what they are not (the purpose codes are finite)",
-        '@id("a") permit (principal, action, resource) when { ["C", "T"].contains(context.purpose) };',
+        '@id("a") permit (principal, action, resource) '
+        'when { ["C", "T"].contains(context.purpose) };',
         '@id("a") permit (principal, action, resource) '
         'when { !["W", "M", "I", "A", "J"].contains(context.purpose) };',
         Verdict.EQUIVALENT,
@@ -101,7 +108,8 @@ CASES = [
         "a warrant kind is empty without a warrant",
         '@id("a") permit (principal, action, resource) '
         'when { context.has_warrant && context.warrant.kind == "judicial" };',
-        '@id("a") permit (principal, action, resource) when { context.warrant.kind == "judicial" };',
+        '@id("a") permit (principal, action, resource) '
+        'when { context.warrant.kind == "judicial" };',
         Verdict.EQUIVALENT,
         count=0,
     ),

@@ -47,7 +47,7 @@ def independent(records: list[dict[str, Any]], text: str, state: str) -> Counter
         if record["status"] not in ANSWERS:
             continue
         who = record["requester"]
-        documents = [
+        documents: list[dict[str, Any]] = [
             {"uid": {"type": "Statelink::AgencyGroup", "id": g}, "attrs": {}, "parents": []}
             for g in who["groups"]
         ]
@@ -72,7 +72,11 @@ def independent(records: list[dict[str, Any]], text: str, state: str) -> Counter
             }
         )
 
-        def allowed(context: dict[str, Any], record: dict[str, Any] = record) -> bool:
+        def allowed(
+            context: dict[str, Any],
+            record: dict[str, Any] = record,
+            documents: list[dict[str, Any]] = documents,
+        ) -> bool:
             request = {
                 "principal": {"type": "Statelink::Agency", "id": record["requester"]["ori"]},
                 "action": {"type": "Statelink::Action", "id": record["mke"]},
@@ -164,7 +168,8 @@ def test_a_period_counts_only_its_records(year: Layout) -> None:
     whole = whatif.simulate("WA", candidate, Period())
     first = whatif.simulate("WA", candidate, Period(until=middle))
     second = whatif.simulate("WA", candidate, Period(since=middle))
-    assert first.records and second.records
+    assert first.records
+    assert second.records
     assert first.records + second.records == whole.records
     for key, n in whole.as_dict()["outcomes"].items():
         assert first.as_dict()["outcomes"][key] + second.as_dict()["outcomes"][key] == n

@@ -124,12 +124,20 @@ def _lines(made: dict[str, Any]) -> None:
         + (f" ({parts})" if parts else "")
     )
     weeks = made["held_per_week"]
-    before = sum(w["before"] for w in weeks)
-    after = sum(w["after"] for w in weeks)
-    busiest = max((w["after"] for w in weeks), default=0)
+    held = {
+        side: (
+            sum(w[side] for w in weeks),
+            sum(1 for w in weeks if w[side]),
+            max((w[side] for w in weeks), default=0),
+        )
+        for side in ("before", "after")
+    }
     console.print(
-        f"held for review: {_n(before)} before, {_n(after)} after over {len(weeks)} weeks "
-        f"(busiest week after: {_n(busiest)})"
+        "held for case-by-case review: "
+        + ", ".join(
+            f"{_n(total)} {side}" + (f" (in {n} weeks, at most {_n(most)} a week)" if total else "")
+            for side, (total, n, most) in held.items()
+        )
     )
     for dim in ("component", "purpose", "mke"):
         rows = [r for r in made["breakdowns"][dim] if r["changed"]]
@@ -151,6 +159,10 @@ def _agencies(rows: list[dict[str, Any]]) -> None:
     console.print(table)
 
 
+def _agencies_n(n: int) -> str:
+    return f"{n:,} agenc{'y' if n == 1 else 'ies'}"
+
+
 def _oris(oris: tuple[str, ...]) -> str:
     shown = ", ".join(oris[:ORIS_SHOWN])
     return shown + (f" and {len(oris) - ORIS_SHOWN:,} more" if len(oris) > ORIS_SHOWN else "")
@@ -170,7 +182,7 @@ def _region(n: int, region: Region) -> None:
     console.print(f"   when: {_conditions(region.conditions)}", soft_wrap=True)
     who = "; ".join(c["label"] for c in region.classes)
     console.print(
-        f"   who: {who}: {len(region.oris):,} agencies ({_oris(region.oris)})", soft_wrap=True
+        f"   who: {who}: {_agencies_n(len(region.oris))} ({_oris(region.oris)})", soft_wrap=True
     )
     e = region.example
     facts = " ".join(f"{k}={str(v).lower()}" for k, v in e.context.items() if isinstance(v, bool))
@@ -203,15 +215,15 @@ def show_diff(found: Diff, old: str, new: str) -> None:
 
 def show_coverage(found: Coverage, label: str) -> None:
     how = "exact" if found.exact else "[red]not exact[/]"
+    named = label if found.digest[:12] in label else f"{label} (set {found.digest[:12]})"
     console.print(
-        f"[bold]{found.state}[/] under {label} [dim](set {found.digest[:12]}, {how})[/]: "
-        f"who can obtain {found.state} data ({found.who})"
+        f"who can obtain [bold]{found.state}[/] data under {named} ({found.who}) [dim]{how}[/]"
     )
     for note in (*found.inexact, *found.unreachable):
         console.print(f"[yellow]note[/]: {note}", soft_wrap=True)
     for cls in found.classes:
         console.print(
-            f"\n[bold]{cls.agency_class['label']}[/]: {len(cls.oris):,} agencies "
+            f"\n[bold]{cls.agency_class['label']}[/]: {_agencies_n(len(cls.oris))} "
             f"({_oris(cls.oris)})",
             soft_wrap=True,
         )

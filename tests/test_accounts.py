@@ -36,7 +36,7 @@ def test_passwords_are_hashed_and_checked(tmp_path: Path) -> None:
     ("name", "role", "states", "password", "problem"),
     [
         ("bad name!", "viewer", ["WA"], PASSWORD, "account name"),
-        ("ok", "admin", ["WA"], PASSWORD, "role: expected one of viewer, reviewer"),
+        ("ok", "root", ["WA"], PASSWORD, "role: expected one of viewer, reviewer, admin"),
         ("ok", "viewer", [], PASSWORD, "give the states"),
         ("ok", "viewer", ["XX"], PASSWORD, "unknown state"),
         ("ok", "viewer", ["WA"], "short", "at least 10 characters"),
@@ -53,12 +53,30 @@ def test_demo_accounts_are_made_once_and_only_where_there_are_none(tmp_path: Pat
     accounts = Accounts(tmp_path / "accounts.json")
     notes = tmp_path / "demo-accounts.txt"
     first = demo_accounts(accounts, notes)
-    assert [(n, r) for n, r, _ in first] == [("reviewer", "reviewer"), ("viewer", "viewer")]
+    assert [(n, r) for n, r, _ in first] == [
+        ("reviewer", "reviewer"),
+        ("viewer", "viewer"),
+        ("admin", "admin"),
+    ]
     assert all(accounts.verify(n, p) for n, _, p in first)
     assert demo_accounts(accounts, notes) == first
     own = Accounts(tmp_path / "own.json")
     own.add("r.lee", "reviewer", ["WA"], PASSWORD)
     assert demo_accounts(own, tmp_path / "other.txt") == []
+
+
+@pytest.mark.parametrize(
+    ("role", "reviews", "administers"),
+    [("viewer", False, False), ("reviewer", True, False), ("admin", True, True)],
+)
+def test_what_each_role_may_do(tmp_path: Path, role: str, reviews: bool, administers: bool) -> None:
+    made = Accounts(tmp_path / "a.json").add("someone", role, ["WA"], PASSWORD)
+    assert (made.sees("WA"), made.reviews("WA"), made.administers("WA")) == (
+        True,
+        reviews,
+        administers,
+    )
+    assert (made.reviews("NY"), made.administers("NY")) == (False, False)
 
 
 def test_the_session_key_is_made_once(tmp_path: Path) -> None:

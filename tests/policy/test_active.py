@@ -52,3 +52,24 @@ def test_apply_from_a_folder(tmp_path: Path) -> None:
     store = PolicyStore("WA", tmp_path / "state")
     assert list(store.apply(source).files) == ["x.cedar"]
     assert store.applied() is not None
+
+
+def test_a_proposed_set_is_kept_but_not_applied(tmp_path: Path) -> None:
+    store = PolicyStore("WA", tmp_path)
+    applied = store.apply_files({"a.cedar": GOOD}, "good")
+    proposed = store.propose({"b.cedar": OTHER})
+    assert store.active().digest == applied.digest
+    assert store.proposed(proposed.digest).digest == proposed.digest
+    assert len(store.history()) == 1
+    with pytest.raises(NotFound):
+        store.load(proposed.digest)  # a proposal is not in the history
+    with pytest.raises(NotFound):
+        store.proposed("../../etc")
+
+
+@pytest.mark.parametrize("name", ["../a.cedar", "a/b.cedar", ".hidden.cedar", "a.txt", "a;b.cedar"])
+def test_file_names_that_could_escape_the_folder_are_refused(tmp_path: Path, name: str) -> None:
+    store = PolicyStore("WA", tmp_path)
+    with pytest.raises(PolicyInvalid, match="file name"):
+        store.propose({name: GOOD})
+    assert not (tmp_path / "proposed").exists()

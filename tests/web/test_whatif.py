@@ -98,6 +98,13 @@ def test_uploads_are_checked(base_url: str) -> None:
     assert empty.status_code == 400
     forged = client.post(url, data={"csrf": "forged"}, files=[("files", ("a.cedar", b"x"))])
     assert forged.status_code == 400
+    many = [("files", (f"f{n}.cedar", b"x")) for n in range(60)]
+    too_many = client.post(url, data={"csrf": token}, files=many)
+    assert too_many.status_code == 400
+    assert "Too many files" in too_many.text
+    big = client.post(url, data={"csrf": token}, files=[("files", ("big.cedar", b"/" * 300_000))])
+    assert big.status_code == 400
+    assert "at most 256 KiB" in big.text
 
 
 def test_another_state_s_page_is_refused(base_url: str) -> None:

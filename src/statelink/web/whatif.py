@@ -25,7 +25,7 @@ from collections import OrderedDict
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from starlette.datastructures import UploadFile
@@ -99,7 +99,10 @@ def _day(value: str, name: str) -> dt.datetime | None:
 
 async def _files(request: Request) -> dict[str, str]:
     """The uploaded ``.cedar`` files by name (other files of the folder are left out)."""
-    form = await request.form(max_files=MAX_FILES, max_fields=10)
+    try:
+        form = await request.form(max_files=MAX_FILES, max_fields=10)
+    except HTTPException as e:  # too many files or fields, a malformed body
+        raise UsageError(f"the upload was refused: {e.detail}") from None
     if not csrf_ok(request, str(form.get("csrf", ""))):
         raise UsageError("the form expired: reload the page and try again")
     files: dict[str, str] = {}

@@ -119,6 +119,13 @@ class PolicyInvalid(StatelinkError):
 # --- refusals and missing things: exit code 1 --------------------------------
 
 
+class DomainTooLarge(StatelinkError):
+    """Comparing policy sets exactly would mean deciding too many requests."""
+
+    code = "domain-too-large"
+    http_status = 422
+
+
 class NotFound(StatelinkError):
     code = "not-found"
     http_status = 404

@@ -10,7 +10,7 @@ import cedarpy
 import pytest
 
 from statelink.directory import Directory, seed_directory
-from statelink.errors import UsageError
+from statelink.errors import DomainTooLarge, UsageError
 from statelink.impact import Diff, Verdict, diff
 from statelink.messages.text import decode
 from statelink.policy.entities import entities
@@ -205,6 +205,14 @@ CASES = [
         unreachable=True,
     ),
     Case(
+        "no offense is never serious crime",
+        '@id("a") permit (principal, action, resource) when { context.serious_crime };',
+        '@id("a") permit (principal, action, resource) '
+        'when { context.serious_crime && context.offense != "" };',
+        Verdict.EQUIVALENT,
+        count=0,
+    ),
+    Case(
         "a finite attribute matched with a pattern is still exact",
         PERMISSIVE,
         with_policy(
@@ -373,6 +381,14 @@ def test_the_one_class_change_is_a_sliver_of_the_domain(directory: Directory) ->
     assert region.points == 2  # multi-state or not
     assert len(region.oris) / found.agencies < 0.005
     assert region.oris == tuple(sorted(a.ori for a in directory if "dea" in a.groups))
+
+
+def test_a_comparison_too_large_to_decide_is_refused(directory: Directory) -> None:
+    wide = (
+        '@id("a") permit (principal, action, resource) when { principal.ori == context.offense };'
+    )
+    with pytest.raises(DomainTooLarge, match="more than 1,000,000"):
+        diff(sets(PERMISSIVE), sets(wide), list(directory), entities(directory), state="WA")
 
 
 def test_a_set_that_looks_at_the_dataset_s_state_needs_a_state(directory: Directory) -> None:

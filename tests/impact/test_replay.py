@@ -241,3 +241,32 @@ def test_a_set_changed_after_it_was_applied_is_not_trusted(
     result = run("policy", "simulate", "--state", "WA", "active", "--data", str(own.root))
     assert result.code == 1
     assert "reproduce" in result.out
+
+
+def test_policy_ids_with_a_semicolon_and_an_empty_log(
+    layout: Layout, tmp_path_factory: pytest.TempPathFactory, run: Invoke
+) -> None:
+    own = copy_nation(layout, tmp_path_factory.mktemp("semicolon"))
+    empty = WhatIf(own).simulate("WA", resolve("template:ny", state="WA", layout=own), Period())
+    assert (empty.records, empty.reproduced, empty.not_reproduced_total) == (0, 0, 0)
+    result = run("policy", "simulate", "--state", "WA", "template:ny", "--data", str(own.root))
+    assert result.code == 0, result.err
+    assert "0 decided requests" in result.out
+
+    odd = {
+        "p.cedar": '@id("cj;access") permit (principal, action, resource) '
+        'when { context.purpose == "C" };\n'
+        '@id("no;ice") forbid (principal in Statelink::AgencyGroup::"ice", action, resource);'
+    }
+    open_policy_store(own, "WA").apply_files(odd, "test")
+
+    async def send() -> None:
+        async with EmbeddedNetwork.open(own) as network:
+            oln = network.nodes["WA"].records.list_drivers(1)[0].oln
+            for ori in ("NY0303000", "WAICE0100", "TX0140700"):
+                await network.hub.submit(decode(f"DQ.{ori}.WA.OLN/{oln}.PUR/C."))
+
+    asyncio.run(send())
+    replay = WhatIf(own).simulate("WA", resolve("active", state="WA", layout=own), Period())
+    assert replay.records == 3
+    assert replay.reproduced == 3

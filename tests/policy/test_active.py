@@ -73,3 +73,24 @@ def test_file_names_that_could_escape_the_folder_are_refused(tmp_path: Path, nam
     with pytest.raises(PolicyInvalid, match="file name"):
         store.propose({name: GOOD})
     assert not (tmp_path / "proposed").exists()
+
+
+def test_windows_line_endings_keep_their_digest(tmp_path: Path) -> None:
+    store = PolicyStore("WA", tmp_path)
+    proposed = store.propose({"a.cedar": GOOD.replace("\n", "\r\n")})
+    assert store.proposed(proposed.digest).digest == proposed.digest
+    applied = store.apply_files({"a.cedar": OTHER.replace("\n", "\r\n")}, "crlf")
+    assert store.active().digest == applied.digest
+
+
+def test_only_the_newest_proposals_are_kept(tmp_path: Path) -> None:
+    store = PolicyStore("WA", tmp_path)
+    first = store.propose({"a.cedar": GOOD}, keep=2)
+    second = store.propose({"a.cedar": OTHER}, keep=2)
+    store.propose({"a.cedar": GOOD}, keep=2)  # the first again: now the newest
+    third = store.propose({"b.cedar": OTHER}, keep=2)
+    assert sorted(p.name for p in (tmp_path / "proposed").iterdir()) == sorted(
+        [first.digest, third.digest]
+    )
+    with pytest.raises(NotFound):
+        store.proposed(second.digest)

@@ -94,6 +94,8 @@ def test_uploads_are_checked(base_url: str) -> None:
     assert "nope" in invalid.text
     named = client.post(url, data={"csrf": token}, files=[("files", ("a;b.cedar", b"x"))])
     assert named.status_code == 400
+    twice = [("files", ("a/x.cedar", b"x")), ("files", ("b/x.cedar", b"x"))]
+    assert client.post(url, data={"csrf": token}, files=twice).status_code == 400
     empty = client.post(url, data={"csrf": token}, files=[("files", ("notes.txt", b"x"))])
     assert empty.status_code == 400
     forged = client.post(url, data={"csrf": "forged"}, files=[("files", ("a.cedar", b"x"))])

@@ -28,7 +28,9 @@ class Component:
     offices: tuple[tuple[str, str], ...]  # (state, city)
 
 
-_IMMIGRATION = ("immigration-enforcement",)
+IMMIGRATION = "immigration-enforcement"
+"""The group of agencies that primarily enforce immigration law."""
+_IMMIGRATION = (IMMIGRATION,)
 
 COMPONENTS: tuple[Component, ...] = (
     Component(

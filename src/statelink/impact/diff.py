@@ -15,6 +15,7 @@ directions were found: no equivalence is claimed that was not proven.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -25,13 +26,12 @@ import cedarpy
 from statelink.directory import Agency
 from statelink.impact.domain import Domain, Point
 from statelink.impact.example import Example, example
+from statelink.impact.outcomes import RANK
 from statelink.impact.regions import Box, first_real, merge, points_of
 from statelink.messages.keys import MESSAGE_KEYS
 from statelink.policy.engine import Outcome, PolicyEngine
 from statelink.policy.partition import Partition
 from statelink.policy.policies import Policies
-
-RANK = {Outcome.DENY: 0, Outcome.HOLD: 1, Outcome.PERMIT: 2}
 
 
 class Verdict(StrEnum):
@@ -43,7 +43,7 @@ class Verdict(StrEnum):
 
 
 def direction(before: Outcome, after: Outcome) -> Verdict:
-    return Verdict.STRICTER if RANK[after] < RANK[before] else Verdict.MORE_PERMISSIVE
+    return Verdict.STRICTER if RANK[after.value] < RANK[before.value] else Verdict.MORE_PERMISSIVE
 
 
 def verdict(found: set[Verdict], *, exact: bool) -> Verdict:
@@ -180,7 +180,7 @@ def diff(
 
 def _order(item: tuple[tuple[Outcome, Outcome], list[Point]]) -> tuple[int, int, int]:
     (before, after), points = item
-    return (-len(points), RANK[before], RANK[after])
+    return (-len(points), RANK[before.value], RANK[after.value])
 
 
 def regions_of(
@@ -244,18 +244,32 @@ def _point(domain: Domain, coordinates: tuple[int, ...]) -> Point:
 
 
 def _dont_care(domain: Domain, points: list[Point]) -> list[tuple[int, ...]]:
-    """Unreachable points beside these points' classes (partial plates to several states)."""
-    multi = domain.dim_index("multi_state")
-    if multi is None:
-        return []
-    single = [i for i, mke in enumerate(domain.mkes) if MESSAGE_KEYS[mke].single_state]
-    seen: set[tuple[int, ...]] = set()
+    """Unreachable neighbours of these points, merged in as "don't care": each point as a
+    partial plate to several states, or as a serious-crime request with no offense."""
+    edits: list[list[tuple[int, int]]] = []  # (coordinate, value) changes that make one
+    multi, serious, offense = (
+        domain.dim_index(n) for n in ("multi_state", "serious_crime", "offense")
+    )
+    if multi is not None:
+        single = [i for i, mke in enumerate(domain.mkes) if MESSAGE_KEYS[mke].single_state]
+        edits += [[(1, i), (2 + multi, 1)] for i in single]
+    if serious is not None and offense is not None:
+        empty = [
+            n for n, cell in enumerate(domain.dims[offense].cells) if not cell.values["offense"]
+        ]
+        edits += [[(2 + offense, n), (2 + serious, 1)] for n in empty]
+    found: set[tuple[int, ...]] = set()
     for point in points:
-        for i in single:
-            cells = list(point.cells)
-            cells[multi] = 1  # multi_state true
-            seen.add((point.agency_class, i, *cells))
-    return sorted(seen)
+        base = _coordinates(domain, point)
+        for chosen in itertools.chain.from_iterable(
+            itertools.combinations(edits, k) for k in (1, 2)
+        ):
+            moved = list(base)
+            for at, value in itertools.chain.from_iterable(chosen):
+                moved[at] = value
+            if not domain.reachable(_point(domain, tuple(moved))):
+                found.add(tuple(moved))
+    return sorted(found)
 
 
 def _real_points(domain: Domain, box: Box) -> set[Point]:

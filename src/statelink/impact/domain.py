@@ -19,21 +19,24 @@ the domain.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from statelink.directory import Agency
-from statelink.errors import UsageError
+from statelink.errors import DomainTooLarge, UsageError
 from statelink.impact.space import Dim, apply, base_context, combinations, context_dims
 from statelink.messages.keys import MESSAGE_KEYS
 from statelink.policy.engine import Request
 from statelink.policy.partition import Partition
 from statelink.states import CODES
 
-ATTRIBUTES = ("ori", "state", "kind", "department", "component")
 FALLBACK_STATES = ("WA", "OR")
+MAX_POINTS = 1_000_000
+"""The most requests a comparison decides: beyond it, it is refused rather than left to run
+for hours (a set that compares the ORI with the offense code, say)."""
 
 
 def agency_key(partition: Partition, agency: Agency, in_state: bool | None) -> tuple[Any, ...]:
@@ -145,6 +148,15 @@ def agency_classes(
     return found
 
 
+def _biggest(classes: tuple[AgencyClass, ...], dims: list[Dim]) -> str:
+    """What makes a domain large, in words."""
+    widest = max(dims, key=lambda d: len(d.cells), default=None)
+    parts = [f"the agencies fall into {len(classes):,} classes"]
+    if widest is not None:
+        parts.append(f"context.{widest.name} into {len(widest.cells):,} cells")
+    return " and ".join(parts) + "; compare them on fewer values"
+
+
 @dataclass(frozen=True)
 class Point:
     """One request of the domain: a class, a message key and a cell of every dimension."""
@@ -179,10 +191,20 @@ class Domain:
                 "these policies look at the dataset's state: pass --state to compare them"
             )
         context = context_dims(partition, in_state_free=state is None, review=review)
+        classes = tuple(agency_classes(partition, agencies, state))
+        combos = math.prod(len(d.cells) for d in context.dims)
+        size = len(classes) * len(MESSAGE_KEYS) * combos
+        if size > MAX_POINTS:
+            raise DomainTooLarge(
+                f"comparing these sets exactly means deciding {size:,} requests "
+                f"({len(classes):,} agency classes × {len(MESSAGE_KEYS)} message keys × "
+                f"{combos:,} contexts), more than {MAX_POINTS:,}: "
+                + _biggest(classes, context.dims)
+            )
         base = base_context()
         return cls(
             state,
-            tuple(agency_classes(partition, agencies, state)),
+            classes,
             tuple(MESSAGE_KEYS),
             tuple(context.dims),
             tuple(dict.fromkeys(context.inexact)),
@@ -210,14 +232,14 @@ class Domain:
                     if self.reachable(point):
                         yield point
 
-    def size(self) -> int:
-        return sum(1 for _ in self.points())
-
     def reachable(self, point: Point) -> bool:
-        """A single-state key (RPQ) never goes to several states."""
-        if not MESSAGE_KEYS[point.mke].single_state:
-            return True
-        return not self.contexts[point.cells]["multi_state"]
+        """A single-state key (RPQ) never goes to several states, and a message with no
+        offense is never a serious-crime request."""
+        context = self.contexts[point.cells]
+        if MESSAGE_KEYS[point.mke].single_state and context["multi_state"]:
+            return False
+        offense_read = self.dim_index("offense") is not None
+        return not (offense_read and context["serious_crime"] and not context["offense"])
 
     def context(self, point: Point) -> dict[str, Any]:
         context = dict(self.contexts[point.cells])

@@ -13,6 +13,7 @@ requests read again only the records of the inputs that were or would be held.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +64,7 @@ class Input:
     first_seq: int
     last_seq: int
     groups: tuple[str, ...]  # the requester's groups (``groups_key`` split)
+    policies: tuple[str, ...]  # the deciding policies logged
 
     def context(self) -> dict[str, Any]:
         """The Cedar context these records were decided in, as logged."""
@@ -138,11 +140,18 @@ class Inputs:
         ).fetchall()
         return {str(digest): int(n) for digest, n in rows}
 
-    def group(self, partition: Partition) -> list[Input]:
-        """Group the records (one scan) and return one row per distinct input."""
+    def group(self, partition: Partition, *, plain_ids: bool = True) -> list[Input]:
+        """Group the records (one scan) and return one row per distinct input.
+
+        The logged deciding policies are grouped by their ``;``-joined ids, or, where an
+        ``@id`` of the sets holds a ``;`` (``plain_ids`` false), by their JSON list.
+        """
         extra = _grouping(partition)
         keys = [*ALWAYS, *(name for name, _, _ in extra)]
-        groups = ", ".join([*ALWAYS, *(f"{expr} AS {name}" for name, expr, _ in extra)])
+        always = [
+            c if c != "policies_key" or plain_ids else f"to_json(policies) AS {c}" for c in ALWAYS
+        ]
+        groups = ", ".join([*always, *(f"{expr} AS {name}" for name, expr, _ in extra)])
         samples = "".join(f", min({rep}) AS sample_{name}" for name, _, rep in extra if rep)
         self._con.execute(
             f"""CREATE TEMP TABLE inputs AS
@@ -164,6 +173,8 @@ class Inputs:
             key = str(data["groups_key"] or "")
             if key not in split:
                 split[key] = tuple(key.split(";")) if key else ()
+            ids = str(data["policies_key"] or "")
+            policies = tuple(json.loads(ids) if not plain_ids else (p for p in ids.split(";") if p))
             found.append(
                 Input(
                     int(data["id"]),
@@ -172,6 +183,7 @@ class Inputs:
                     int(data["lo"]),
                     int(data["hi"]),
                     split[key],
+                    policies,
                 )
             )
         return found

@@ -12,9 +12,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from statelink.directory.federal import IMMIGRATION
+
 OUTCOMES = ("permit", "deny", "hold")
 RANK = {"deny": 0, "hold": 1, "permit": 2}
-IMMIGRATION = "immigration-enforcement"
 STATE_AND_LOCAL = "state and local"
 EXAMPLES = 3
 DIMENSIONS = ("component", "kind", "group", "purpose", "mke")

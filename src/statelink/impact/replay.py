@@ -30,7 +30,7 @@ from statelink.impact.outcomes import Tally, transition
 from statelink.impact.space import BOOLEANS
 from statelink.messages.keys import DATASET_KINDS
 from statelink.policy.engine import Decision, Outcome, PolicyEngine, Request
-from statelink.policy.entities import AGENCY, DATASET, GROUP
+from statelink.policy.entities import DATASET, GROUP, agency_document
 from statelink.policy.partition import Partition
 from statelink.policy.policies import Policies
 from statelink.policy.schema import schema
@@ -136,25 +136,11 @@ class Snapshots:
             groups = sorted({g for a in generation.values() for g in a.groups})
             documents = [
                 *({"uid": {"type": GROUP, "id": g}, "attrs": {}, "parents": []} for g in groups),
-                *(_agency_document(a) for a in generation.values()),
+                *(agency_document(a) for a in generation.values()),
                 *datasets,
             ]
             found.append(cedarpy.Entities.from_json_str(json.dumps(documents), schema()))
         return found
-
-
-def _agency_document(agency: Agency) -> dict[str, Any]:
-    return {
-        "uid": {"type": AGENCY, "id": agency.ori},
-        "attrs": {
-            "ori": agency.ori,
-            "state": agency.state,
-            "kind": agency.kind,
-            "department": agency.department,
-            "component": agency.component,
-        },
-        "parents": [{"type": GROUP, "id": g} for g in agency.groups],
-    }
 
 
 def snapshot(row: Input) -> Agency:
@@ -202,8 +188,7 @@ def _is_string(path: str) -> bool:
 
 
 def logged(row: Input) -> tuple[str, tuple[str, ...]]:
-    policies = str(row.values["policies_key"] or "")
-    return str(row.values["decision"]), tuple(p for p in policies.split(";") if p)
+    return str(row.values["decision"]), row.policies
 
 
 def simulate(
@@ -218,6 +203,8 @@ def simulate(
     """Replay the period's decided records under ``candidate`` (``history(digest)`` gives
     the set a digest names, or raises :class:`StatelinkError` saying why it cannot)."""
     replay = Replay(state, candidate.digest, label, period)
+    if not table.parts():
+        return replay  # nothing logged yet
     inputs = Inputs(table, period)
     try:
         sets: dict[str, Policies | str] = {}
@@ -228,7 +215,8 @@ def simulate(
                 sets[digest] = e.message
         loaded = [p for p in sets.values() if isinstance(p, Policies)]
         partition = Partition.union(Partition.of(p.est.values()) for p in [candidate, *loaded])
-        rows = inputs.group(partition)
+        ids = {i for p in [candidate, *loaded] for i in p.infos}
+        rows = inputs.group(partition, plain_ids=not any(";" in i for i in ids))
         decider = Decider(state, candidate, sets, partition)
         outcomes, replay.inputs = decider.decide(rows)
         replay.evaluations = decider.evaluations
@@ -269,7 +257,9 @@ class Decider:
         for row in rows:
             v = row.values
             seen = (v["ori"], v["kind"], v["department"], v["component"], row.groups)
-            agency = agencies.get(seen) or agencies.setdefault(seen, snapshot(row))
+            if seen not in agencies:
+                agencies[seen] = snapshot(row)
+            agency = agencies[seen]
             key = keys[row.id] = self.keys.of(row, agency)
             if key not in first:
                 request = Request(
@@ -292,7 +282,7 @@ class Decider:
                     if isinstance(logged_set, Policies)
                     else _no_set(digest, logged_set)
                 )
-            same = (digest, key, row.values["decision"], row.values["policies_key"])
+            same = (digest, key, row.values["decision"], row.policies)
             if same not in reproduced:
                 reproduced[same] = _reproduces(row, then[(digest, key)])
             found[row.id] = Outcomes(after[key], then[(digest, key)], reproduced[same])

@@ -30,7 +30,8 @@ POINTER = "policy.json"
 HISTORY = "policy-history.jsonl"
 SETS = "policies"
 PROPOSED = "proposed"
-_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,113}\.cedar")
+KEEP_PROPOSED = 100
+FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,113}\.cedar")
 
 
 @dataclass(frozen=True)
@@ -102,9 +103,20 @@ class PolicyStore:
     def apply(self, source: Path) -> Policies:
         return self.apply_files(Policies.load(source).files, str(source))
 
-    def propose(self, files: dict[str, str]) -> Policies:
-        """Validate a set and keep it by digest, without making it active."""
-        return self._keep(files, PROPOSED)
+    def propose(self, files: dict[str, str], *, keep: int = KEEP_PROPOSED) -> Policies:
+        """Validate a set and keep it by digest, without making it active; only the
+        ``keep`` most recent proposals are kept."""
+        policies = self._keep(files, PROPOSED)
+        folder = self.root / PROPOSED
+        os.utime(folder / policies.digest)  # the newest, even if proposed before
+        kept = sorted(
+            (p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
+            key=lambda p: p.stat().st_mtime,
+            reverse=True,
+        )
+        for old in kept[keep:]:
+            shutil.rmtree(old, ignore_errors=True)
+        return policies
 
     def apply_files(self, files: dict[str, str], source: str) -> Policies:
         """Validate a set, keep it by digest and make it active in one atomic step."""
@@ -122,7 +134,7 @@ class PolicyStore:
 
     def _keep(self, files: dict[str, str], kind: str) -> Policies:
         """Validate a set and write it under ``kind/<digest>`` (once: it never changes)."""
-        bad = [name for name in files if not _FILE_NAME.fullmatch(name)]
+        bad = [name for name in files if not FILE_NAME.fullmatch(name)]
         if bad:
             raise PolicyInvalid(
                 [
@@ -132,6 +144,8 @@ class PolicyStore:
                     for name in bad
                 ]
             )
+        # as Policies.load reads files back (universal newlines), so the digest holds
+        files = {n: t.replace("\r\n", "\n").replace("\r", "\n") for n, t in files.items()}
         policies = Policies.from_files(files)
         folder = self.root / kind / policies.digest
         if not folder.is_dir():

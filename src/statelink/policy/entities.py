@@ -15,7 +15,7 @@ from typing import Any
 
 import cedarpy
 
-from statelink.directory import Directory
+from statelink.directory import Agency, Directory
 from statelink.messages.keys import DATASET_KINDS
 from statelink.policy.schema import NAMESPACE, schema
 from statelink.states import CODES
@@ -35,20 +35,7 @@ def entity_documents(directory: Directory) -> list[dict[str, Any]]:
         {"uid": {"type": GROUP, "id": group}, "attrs": {}, "parents": []}
         for group in directory.groups()
     ]
-    documents.extend(
-        {
-            "uid": {"type": AGENCY, "id": agency.ori},
-            "attrs": {
-                "ori": agency.ori,
-                "state": agency.state,
-                "kind": agency.kind,
-                "department": agency.department,
-                "component": agency.component,
-            },
-            "parents": [{"type": GROUP, "id": group} for group in agency.groups],
-        }
-        for agency in directory
-    )
+    documents.extend(agency_document(agency) for agency in directory)
     documents.extend(
         {
             "uid": {"type": DATASET, "id": f"{state}/{kind}"},
@@ -59,6 +46,21 @@ def entity_documents(directory: Directory) -> list[dict[str, Any]]:
         for kind in DATASET_KINDS
     )
     return documents
+
+
+def agency_document(agency: Agency) -> dict[str, Any]:
+    """One agency as a Cedar entity: its attributes, and a member of each of its groups."""
+    return {
+        "uid": {"type": AGENCY, "id": agency.ori},
+        "attrs": {
+            "ori": agency.ori,
+            "state": agency.state,
+            "kind": agency.kind,
+            "department": agency.department,
+            "component": agency.component,
+        },
+        "parents": [{"type": GROUP, "id": group} for group in agency.groups],
+    }
 
 
 def entities(directory: Directory) -> cedarpy.Entities:

@@ -31,6 +31,10 @@ def _a(href: str, body: str, title: str) -> str:
     return f'<a href="{escape(href)}"><title>{escape(title)}</title>{body}</a>'
 
 
+NODE_W, GAP, TOP, LABEL_W = 14, 14, 10, 215
+Spans = list[dict[str, tuple[float, float]]]
+
+
 def flow(
     rows: Sequence[dict[str, Any]],
     link: Link,
@@ -46,66 +50,84 @@ def flow(
     total = sum(int(r["n"]) for r in rows)
     if not total:
         return '<p class="hint">No requests in this period.</p>'
-    last = len(columns) - 1
     sizes: list[dict[str, int]] = [{} for _ in columns]
     for r in rows:
         for i, key in enumerate(columns):
             sizes[i][r[key]] = sizes[i].get(r[key], 0) + int(r["n"])
-    gap, node_w, top, label_w = 14, 14, 10, 215
-    step = (width - 2 * label_w - node_w) / last
-    xs = [round(label_w + i * step) for i in range(len(columns))]
-    usable = height - top * 2
-    scale = min((usable - gap * (len(s) - 1)) / total for s in sizes)
-    spans: list[dict[str, tuple[float, float]]] = [{} for _ in columns]
+    step = (width - 2 * LABEL_W - NODE_W) / (len(columns) - 1)
+    xs = [round(LABEL_W + i * step) for i in range(len(columns))]
+    scale = min((height - TOP * 2 - GAP * (len(s) - 1)) / total for s in sizes)
+    spans, marks = _nodes(sizes, columns, colored, xs, scale, link)
+    bands = _bands(rows, columns, spans, xs, scale, link)
+    return (
+        f'<svg class="chart flow" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(label)}">' + "".join(bands) + "".join(marks) + "</svg>"
+    )
+
+
+def _nodes(
+    sizes: list[dict[str, int]],
+    columns: Sequence[str],
+    colored: Sequence[str],
+    xs: list[int],
+    scale: float,
+    link: Link,
+) -> tuple[Spans, list[str]]:
+    """Each column's nodes, largest first, with their labels; and where each one sits."""
+    spans: Spans = [{} for _ in columns]
     marks: list[str] = []
     for i, column in enumerate(sizes):
-        y = float(top)
+        y = float(TOP)
         for name, n in sorted(column.items(), key=lambda kv: -kv[1]):
             h = max(n * scale, 1.0)
             spans[i][name] = (y, h)
             plain = COLUMN_COLORS[i % 2]
             color = COLORS.get(str(name).split(" ")[0], plain) if columns[i] in colored else plain
             rect = (
-                f'<rect x="{xs[i]}" y="{y:.1f}" width="{node_w}" height="{h:.1f}" fill="{color}"/>'
+                f'<rect x="{xs[i]}" y="{y:.1f}" width="{NODE_W}" height="{h:.1f}" fill="{color}"/>'
             )
             marks.append(_a(link({columns[i]: name}), rect, f"{name}: {n:,}"))
-            anchor, lx = ("end", xs[i] - 6) if i == 0 else ("start", xs[i] + node_w + 6)
+            anchor, lx = ("end", xs[i] - 6) if i == 0 else ("start", xs[i] + NODE_W + 6)
             marks.append(
                 f'<text x="{lx}" y="{y + h / 2 + 4:.1f}" text-anchor="{anchor}" '
                 f'class="label">{escape(str(name))} · {n:,}</text>'
             )
-            y += h + gap
-    bands: list[str] = []
-    offsets: list[dict[str, float]] = [{k: v[0] for k, v in s.items()} for s in spans]
-    ins: list[dict[str, float]] = [{k: v[0] for k, v in s.items()} for s in spans]
+            y += h + GAP
+    return spans, marks
+
+
+def _bands(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    spans: Spans,
+    xs: list[int],
+    scale: float,
+    link: Link,
+) -> list[str]:
+    """A band for each pair of neighbouring nodes, as wide as the rows they share."""
+    offsets = [{k: v[0] for k, v in s.items()} for s in spans]
+    ins = [{k: v[0] for k, v in s.items()} for s in spans]
     pairs: dict[tuple[int, str, str], int] = {}
     for r in rows:
-        for i in range(last):
+        for i in range(len(columns) - 1):
             pair = (i, str(r[columns[i]]), str(r[columns[i + 1]]))
             pairs[pair] = pairs.get(pair, 0) + int(r["n"])
+    bands: list[str] = []
     for (i, left, right), n in sorted(pairs.items(), key=lambda kv: (kv[0][0], -kv[1])):
         h = n * scale
         y0, y1 = offsets[i][left], ins[i + 1][right]
         offsets[i][left] += h
         ins[i + 1][right] += h
-        x0, x1 = xs[i] + node_w, xs[i + 1]
+        x0, x1 = xs[i] + NODE_W, xs[i + 1]
         mid = (x0 + x1) / 2
         path = (
             f'<path d="M{x0},{y0:.1f} C{mid},{y0:.1f} {mid},{y1:.1f} {x1},{y1:.1f} '
             f"L{x1},{y1 + h:.1f} C{mid},{y1 + h:.1f} {mid},{y0 + h:.1f} {x0},{y0 + h:.1f} Z"
             f'" class="band"/>'
         )
-        bands.append(
-            _a(
-                link({columns[i]: left, columns[i + 1]: right}),
-                path,
-                f"{left} → {right}: {n:,}",
-            )
-        )
-    return (
-        f'<svg class="chart flow" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(label)}">' + "".join(bands) + "".join(marks) + "</svg>"
-    )
+        target = link({columns[i]: left, columns[i + 1]: right})
+        bands.append(_a(target, path, f"{left} → {right}: {n:,}"))
+    return bands
 
 
 def bars(

@@ -10,6 +10,7 @@ conversion from the records' canonical JSON; no Python loop touches the rows.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import tempfile
@@ -18,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from statelink.audit.log import AuditLog
+from statelink.directory.federal import IMMIGRATION
 
 PART = re.compile(r"part-(\d{12})-(\d{12})\.parquet")
 
@@ -76,7 +78,6 @@ SELECT = """
 whole decision context (so that a replay re-decides from the copy alone); times are UTC
 (``received_at``: when the hub took the message; ``time``: when it was logged)."""
 
-IMMIGRATION = "immigration-enforcement"
 DERIVED = f"""
     CASE WHEN list_contains(groups, '{IMMIGRATION}') THEN 'immigration agencies'
          WHEN list_contains(groups, 'federal') THEN 'other federal agencies'
@@ -135,13 +136,27 @@ class AuditTable:
         parts = self.parts()
         return parts[-1][1] + 1 if parts else 0
 
+    @property
+    def lock_path(self) -> Path:
+        return self.folder / ".refresh.lock"
+
     def refresh(self, log: AuditLog) -> int:
-        """Add the records written since the last refresh; return how many were added."""
-        first = self.size()
-        total = log.size()
-        if total <= first:
+        """Add the records written since the last refresh; return how many were added.
+
+        One refresh at a time per copy, across threads and processes (a file lock): two
+        that both saw the same size would otherwise each write the same records.
+        """
+        if log.size() <= self.size():
             return 0
         self.folder.mkdir(parents=True, exist_ok=True)
+        with self.lock_path.open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            first, total = self.size(), log.size()
+            if total <= first:
+                return 0
+            return self._append(log, first, total)
+
+    def _append(self, log: AuditLog, first: int, total: int) -> int:
         with tempfile.TemporaryDirectory(dir=self.folder) as tmp:
             staged = Path(tmp) / "records.jsonl"
             count = 0

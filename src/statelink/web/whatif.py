@@ -7,21 +7,23 @@ adopts it.
   immigration lines, example records linked to the audit log), the exact difference
   from the set in force, and who could still obtain the state's data;
 - ``POST .../what-if/upload``: the ``.cedar`` files of a folder, validated and kept by
-  digest (not applied), then shown as ``?set=upload:DIGEST``;
+  digest (not applied; the newest 100 proposals are kept), then shown as
+  ``?set=upload:DIGEST``;
 - ``POST .../what-if/apply``: a state admin makes the set active, through the same
   validated, atomic apply as ``statelink policy apply``.
 
-Every viewer of the state may run it. The work runs in a worker thread, so the switch
-keeps answering meanwhile; results are kept until the log, the set in force or the
-period changes.
+Every viewer of the state may run it. Validation and the work itself run in a worker
+thread, one study per state at a time, so the switch keeps answering meanwhile; results
+are kept until the log, the set in force, the directory or the period changes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import re
+import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,20 +32,30 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from starlette.datastructures import UploadFile
 
+from statelink.accounts import Account
 from statelink.errors import PolicyInvalid, StatelinkError, UsageError
-from statelink.impact import Candidate, Coverage, Diff, Replay, WhatIf, Who, resolve
+from statelink.impact import Candidate, Coverage, Diff, WhatIf, Who, resolve
 from statelink.nation import Layout, open_policy_store
+from statelink.policy.active import FILE_NAME
 from statelink.policy.templates import TEMPLATES
 from statelink.reports import charts
 from statelink.reports.report import Period
-from statelink.reports.table import AuditTable
+from statelink.reports.sources import refreshed
 from statelink.web.site import Site, csrf_ok
 
 UPLOAD = "upload:"
 MAX_FILES = 50
 MAX_FILE_BYTES = 256 * 1024
+MAX_UPLOAD = MAX_FILES * MAX_FILE_BYTES + 64 * 1024
 KEPT = 8
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,113}\.cedar")
+
+
+@dataclass(frozen=True)
+class Study:
+    candidate: Candidate
+    replay: dict[str, Any]
+    diff: Diff
+    coverage: Coverage
 
 
 class Studies:
@@ -51,14 +63,9 @@ class Studies:
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
-        self._whatif: WhatIf | None = None
-        self._kept: OrderedDict[tuple[Any, ...], tuple[Replay, Diff, Coverage]] = OrderedDict()
-
-    @property
-    def whatif(self) -> WhatIf:
-        if self._whatif is None:
-            self._whatif = WhatIf(self.layout)
-        return self._whatif
+        self._kept: OrderedDict[tuple[Any, ...], Study] = OrderedDict()
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
 
     def candidate(self, state: str, spec: str) -> Candidate:
         if spec.startswith(UPLOAD):
@@ -68,24 +75,43 @@ class Studies:
             raise UsageError(f"choose a template, a set from the history or an upload: {spec!r}")
         return resolve(spec, state=state, layout=self.layout)
 
-    def study(
-        self, state: str, candidate: Candidate, period: Period
-    ) -> tuple[Replay, Diff, Coverage]:
-        active = resolve("active", state=state, layout=self.layout)
-        size = AuditTable(self.layout.analytics(state)).size()
-        key = (state, candidate.policies.digest, active.policies.digest, size, period)
-        found = self._kept.get(key)
-        if found is None:
-            whatif = self.whatif
-            found = (
-                whatif.simulate(state, candidate, period),
-                whatif.diff(state, active, candidate),
-                whatif.coverage(state, candidate, Who()),
+    def study(self, state: str, spec: str, period: Period) -> Study:
+        """The replay, diff and coverage of a set (in a worker thread, one per state)."""
+        with self._guard:
+            lock = self._locks.setdefault(state, threading.Lock())
+        with lock:
+            candidate = self.candidate(state, spec)
+            whatif = WhatIf(self.layout)  # today's directory
+            active = resolve("active", state=state, layout=self.layout)
+            size = refreshed(self.layout, state).size()
+            key = (
+                state,
+                candidate.policies.digest,
+                active.policies.digest,
+                whatif.directory.digest,
+                size,
+                period,
             )
-            self._kept[key] = found
-            if len(self._kept) > KEPT:
-                self._kept.popitem(last=False)
-        return found
+            found = self._kept.get(key)
+            if found is None:
+                replay = whatif.simulate(state, candidate, period)
+                found = Study(
+                    candidate,
+                    replay.as_dict(whatif.names(), 10),
+                    whatif.diff(state, active, candidate),
+                    whatif.coverage(state, candidate, Who()),
+                )
+                self._kept[key] = found
+                if len(self._kept) > KEPT:
+                    self._kept.popitem(last=False)
+            return found
+
+    def apply(self, state: str, spec: str, account: Account) -> str:
+        candidate = self.candidate(state, spec)
+        policies = open_policy_store(self.layout, state).apply_files(
+            candidate.policies.files, f"dashboard:{account.name}:{candidate.label}"
+        )
+        return policies.digest
 
 
 def _day(value: str, name: str) -> dt.datetime | None:
@@ -99,6 +125,9 @@ def _day(value: str, name: str) -> dt.datetime | None:
 
 async def _files(request: Request) -> dict[str, str]:
     """The uploaded ``.cedar`` files by name (other files of the folder are left out)."""
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > MAX_UPLOAD:
+        raise UsageError(f"an upload may be at most {MAX_UPLOAD // (1024 * 1024)} MiB")
     try:
         form = await request.form(max_files=MAX_FILES, max_fields=10)
     except HTTPException as e:  # too many files or fields, a malformed body
@@ -112,8 +141,10 @@ async def _files(request: Request) -> dict[str, str]:
         name = item.filename.replace("\\", "/").rsplit("/", 1)[-1]
         if not name.endswith(".cedar"):
             continue
-        if not _NAME.fullmatch(name):
-            raise UsageError(f"{name[:80]!r}: name .cedar files with letters, digits, . _ -")
+        if not FILE_NAME.fullmatch(name) or name in files:
+            raise UsageError(
+                f"{name[:80]!r}: name each .cedar file once, with letters, digits, . _ -"
+            )
         body = await item.read(MAX_FILE_BYTES + 1)
         if len(body) > MAX_FILE_BYTES:
             raise UsageError(f"{name}: a policy file may be at most {MAX_FILE_BYTES // 1024} KiB")
@@ -126,103 +157,102 @@ async def _files(request: Request) -> dict[str, str]:
     return files
 
 
-def install(router: APIRouter, site: Site, layout: Layout) -> Studies:
-    studies = Studies(layout)
+class WhatIfPages:
+    """The page and its two forms."""
 
-    @router.get("/states/{state}/what-if")
-    async def what_if(request: Request, state: str) -> Response:
-        who = site.state_page(request, state)
-        if isinstance(who, Response):
-            return who
-        account, code = who
-        params = {k: request.query_params.get(k, "")[:200] for k in ("set", "since", "until")}
-        store = open_policy_store(layout, code)
-        values: dict[str, Any] = {
+    def __init__(self, site: Site, layout: Layout) -> None:
+        self.site = site
+        self.layout = layout
+        self.studies = Studies(layout)
+
+    def _form(self, account: Account, code: str, chosen: dict[str, str]) -> dict[str, Any]:
+        store = open_policy_store(self.layout, code)
+        return {
             "account": account,
             "state": code,
             "templates": TEMPLATES,
             "history": list(reversed(store.history())),
             "applied": store.applied(),
-            "chosen": params,
+            "chosen": chosen,
             "can_apply": account.administers(code),
-            "flash": request.session.pop("flash", ""),
         }
-        if not params["set"]:
-            return site.page(request, "whatif.html", **values)
+
+    async def page(self, request: Request, state: str) -> Response:
+        who = self.site.state_page(request, state)
+        if isinstance(who, Response):
+            return who
+        account, code = who
+        chosen = {k: request.query_params.get(k, "")[:200] for k in ("set", "since", "until")}
+        values = self._form(account, code, chosen)
+        values["flash"] = request.session.pop("flash", "")
+        if not chosen["set"]:
+            return self.site.page(request, "whatif.html", **values)
         try:
-            candidate = studies.candidate(code, params["set"])
-            period = Period(_day(params["since"], "since"), _day(params["until"], "until"))
-            replay, diff, coverage = await asyncio.to_thread(studies.study, code, candidate, period)
+            period = Period(_day(chosen["since"], "since"), _day(chosen["until"], "until"))
+            study = await asyncio.to_thread(self.studies.study, code, chosen["set"], period)
         except PolicyInvalid as e:
-            return site.page(request, "whatif.html", 400, problems=e.problems, **values)
+            return self.site.page(request, "whatif.html", 400, problems=e.problems, **values)
         except StatelinkError as e:
-            return site.page(request, "whatif.html", 400, error=e.message, **values)
-        made = replay.as_dict(studies.whatif.names(), 10)
-        return site.page(
+            return self.site.page(request, "whatif.html", 400, error=e.message, **values)
+        return self.site.page(
             request,
             "whatif.html",
-            candidate=candidate,
-            replay=made,
-            diff=diff,
-            coverage=coverage,
-            flow=Markup(_flow(made["outcomes"], code)),
+            candidate=study.candidate,
+            replay=study.replay,
+            diff=study.diff,
+            coverage=study.coverage,
+            flow=Markup(_flow(study.replay["outcomes"], code)),
             **values,
         )
 
-    @router.post("/states/{state}/what-if/upload")
-    async def upload(request: Request, state: str) -> Response:
-        who = site.state_page(request, state)
+    async def upload(self, request: Request, state: str) -> Response:
+        who = self.site.state_page(request, state)
         if isinstance(who, Response):
             return who
         account, code = who
         try:
-            policies = open_policy_store(layout, code).propose(await _files(request))
+            files = await _files(request)
+            store = open_policy_store(self.layout, code)
+            policies = await asyncio.to_thread(store.propose, files)
         except PolicyInvalid as e:
-            return site.page(
-                request,
-                "whatif.html",
-                400,
-                account=account,
-                state=code,
-                templates=TEMPLATES,
-                history=[],
-                chosen={},
-                problems=e.problems,
-            )
+            values = self._form(account, code, {})
+            return self.site.page(request, "whatif.html", 400, problems=e.problems, **values)
         except StatelinkError as e:
-            return site.refused(request, account, e.message, 400)
+            return self.site.refused(request, account, e.message, 400)
         target = urlencode({"set": f"{UPLOAD}{policies.digest}"})
         return RedirectResponse(f"/dashboard/states/{code}/what-if?{target}", status_code=303)
 
-    @router.post("/states/{state}/what-if/apply")
-    async def apply(request: Request, state: str) -> Response:
-        who = site.state_page(request, state)
+    async def apply(self, request: Request, state: str) -> Response:
+        who = self.site.state_page(request, state)
         if isinstance(who, Response):
             return who
         account, code = who
         form = await request.form(max_files=0, max_fields=5)
         if not csrf_ok(request, str(form.get("csrf", ""))):
-            return site.refused(
-                request, account, "the form expired: reload the page and try again", 400
-            )
+            message = "the form expired: reload the page and try again"
+            return self.site.refused(request, account, message, 400)
         if not account.administers(code):
-            return site.refused(request, account, f"only an admin of {code} can apply a set", 403)
+            return self.site.refused(
+                request, account, f"only an admin of {code} can apply a set", 403
+            )
         spec = str(form.get("set", ""))[:200]
         try:
-            candidate = studies.candidate(code, spec)
-            store = open_policy_store(layout, code)
-            policies = store.apply_files(
-                candidate.policies.files, f"dashboard:{account.name}:{candidate.label}"
-            )
+            digest = await asyncio.to_thread(self.studies.apply, code, spec, account)
         except StatelinkError as e:
-            return site.refused(request, account, e.message, 400)
+            return self.site.refused(request, account, e.message, 400)
         request.session["flash"] = (
-            f"{code}: policy set {policies.digest[:12]} is active (applied by {account.name})"
+            f"{code}: policy set {digest[:12]} is active (applied by {account.name})"
         )
         target = urlencode({"set": spec})
         return RedirectResponse(f"/dashboard/states/{code}/what-if?{target}", status_code=303)
 
-    return studies
+
+def install(router: APIRouter, site: Site, layout: Layout) -> Studies:
+    pages = WhatIfPages(site, layout)
+    router.add_api_route("/states/{state}/what-if", pages.page, methods=["GET"])
+    router.add_api_route("/states/{state}/what-if/upload", pages.upload, methods=["POST"])
+    router.add_api_route("/states/{state}/what-if/apply", pages.apply, methods=["POST"])
+    return pages.studies
 
 
 def _flow(outcomes: dict[str, int], state: str) -> str:

@@ -33,6 +33,7 @@ import duckdb
 
 from statelink.directory import Directory, seed_directory
 from statelink.impact import diff, simulate
+from statelink.impact.columns import FLAGS
 from statelink.impact.inputs import ALWAYS
 from statelink.policy.engine import PolicyEngine, Request, derive_context
 from statelink.policy.entities import entities
@@ -135,18 +136,22 @@ def write_copy(folder: Path, base: list[dict[str, Any]], n: int) -> AuditTable:
     return table
 
 
+PLAIN = (*ALWAYS, "decision", "policy_digest", *FLAGS, "warrant_kind", "offense")
+"""The baseline's columns: the requester, the key and every bounded context column."""
+
+
 def group_by(table: AuditTable) -> float:
-    """DuckDB's plain GROUP BY over the copy, by the columns a replay groups by."""
+    """DuckDB's plain GROUP BY over the copy, by the columns a decision can depend on."""
     started = time.perf_counter()
     with duckdb.connect() as con:
         con.execute(
-            f"SELECT {', '.join(ALWAYS)}, count(*) FROM read_parquet({quoted(table.glob)}) "
+            f"SELECT {', '.join(PLAIN)}, count(*) FROM read_parquet({quoted(table.glob)}) "
             "GROUP BY ALL"
         ).fetchall()
     return time.perf_counter() - started
 
 
-def replay(table: AuditTable, candidate: Policies, logged: Policies) -> tuple[float, int, int]:
+def replay(table: AuditTable, candidate: Policies, logged: Policies) -> tuple[float, int, int, int]:
     started = time.perf_counter()
     done = simulate(
         STATE,
@@ -158,7 +163,7 @@ def replay(table: AuditTable, candidate: Policies, logged: Policies) -> tuple[fl
     )
     seconds = time.perf_counter() - started
     assert done.reproduced == done.records, "the replay must reproduce the logged decisions"
-    return seconds, done.records, done.inputs
+    return seconds, done.records, done.inputs, done.evaluations
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -196,10 +201,10 @@ def main() -> None:
         result["write_copy_s"] = round(time.perf_counter() - started, 1)
         result["parquet_mb"] = round(sum(p.stat().st_size for *_, p in table.parts()) / 1e6, 1)
         grouped, replayed, ratios = [], [], []
-        inputs = 0
+        inputs = evaluations = 0
         for _ in range(args.runs):  # side by side: the baseline, then the replay
             g = group_by(table)
-            seconds, records, inputs = replay(table, ny, wa)
+            seconds, records, inputs, evaluations = replay(table, ny, wa)
             assert records == args.records
             grouped.append(g)
             replayed.append(seconds)
@@ -208,6 +213,7 @@ def main() -> None:
     result["replay_s"] = summary(replayed)
     result["replay_over_group_by"] = summary(ratios)
     result["distinct_inputs"] = inputs
+    result["evaluations"] = evaluations
     timings = []
     for _ in range(args.diff_runs):
         started = time.perf_counter()

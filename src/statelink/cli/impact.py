@@ -72,11 +72,11 @@ def simulate(
     whatif = _whatif(data)
     candidate = resolve(path, state=state.upper(), layout=whatif.layout)
     with working(f"replaying {state.upper()}'s audit log under {candidate.label}"):
-        replay = whatif.simulate(state, candidate, Period(since, until))
+        replay = whatif.simulate(state, candidate, Period(since, until), top=top)
     if json_output:
-        print_json(replay.as_dict(whatif.names(), top))
+        print_json(replay.as_dict(whatif.names()))
     else:
-        show_replay(replay, whatif.names(), top)
+        show_replay(replay, whatif.names())
     if replay.not_reproduced_total:
         raise typer.Exit(1)
 

@@ -30,8 +30,8 @@ def _arrow(key: str) -> str:
     return f"[{STYLE[before]}]{before}[/] → [{STYLE[after]}]{after}[/]"
 
 
-def show_replay(replay: Replay, names: dict[str, str], top: int) -> None:
-    made = replay.as_dict(names, top)
+def show_replay(replay: Replay, names: dict[str, str]) -> None:
+    made = replay.as_dict(names)
     period = " ".join(
         part
         for part in (

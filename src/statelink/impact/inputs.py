@@ -1,14 +1,18 @@
 """A state's decided audit records, grouped by DuckDB into distinct decision inputs.
 
-A replay must not cost a policy evaluation per record. DuckDB reads the Parquet copy of
-the audit log once and groups the decided records (decision ``permit``, ``deny`` or
-``hold``; review steps are not decisions) by everything a decision can depend on: the
-requester snapshot, the message key and dataset, and each context attribute a policy
-set reads. An unbounded attribute compared only with literals is grouped by which
-literal it equals (its values are otherwise alike to the policies); one used any other
-way is grouped by value. The logged decision, deciding policies and policy-set digest
-are part of the group. Python receives one row per input; the weekly counts of held
-requests read again only the records of the inputs that were or would be held.
+A replay must not cost Python work per record. DuckDB reads the Parquet copy of the
+audit log once and groups the decided records (decision ``permit``, ``deny`` or
+``hold``; review steps are not decisions) twice over, in temporary tables:
+
+- ``g``: by the requester snapshot, message key, purpose, serious crime and logged
+  decision (what the report breaks down by), and the columns of
+  :mod:`statelink.impact.columns` (what the policies can tell apart);
+- ``d``: ``g``'s rows by those columns alone with the logged set, decision and deciding
+  policies: the **distinct decision inputs**. Python decides each once (with a requester
+  of the class as it was logged), and DuckDB counts the outcomes over ``g``.
+
+The weekly counts of held requests and the list of records that do not reproduce read
+the records again, only those of the inputs concerned.
 """
 
 from __future__ import annotations
@@ -18,223 +22,187 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from statelink.policy.partition import Partition, Pattern
+from statelink.directory import Agency
+from statelink.impact.columns import STRINGS, Column, agency_columns, context_columns
+from statelink.policy.partition import Partition
 from statelink.reports.report import Period, connect
 from statelink.reports.table import AuditTable, quoted
 
 DECIDED = ("permit", "deny", "hold")
-ALWAYS = (
-    "ori",
-    "kind",
-    "department",
-    "component",
-    "groups_key",
-    "mke",
-    "dataset",
-    "purpose",
-    "has_warrant",
-    "warrant_kind",
-    "offense",
-    "serious_crime",
-    "certified",
-    "in_state",
-    "multi_state",
-    "review_approved",
-    "decision",
-    "policies_key",
-    "policy_digest",
-)
-"""Columns every input is grouped by: the snapshot, the key, the bounded context, the log."""
-UNBOUNDED = {
-    "reason": "reason",
-    "case_number": "case_number",
-    "warrant.id": "warrant_id",
-    "warrant.court": "warrant_court",
-}
-"""Unbounded context attributes and their columns, grouped by only when a set reads them."""
+SNAPSHOT = ("ori", "kind", "department", "component", "groups_key")
+ALWAYS = (*SNAPSHOT, "mke", "dataset", "purpose", "serious_crime")
+LOGGED = ("policy_digest", "decision", "policies_key")
 
 
 @dataclass(frozen=True)
-class Input:
-    """Records that share every decision input (and their logged decision)."""
+class DecisionInput:
+    """Records the sets cannot tell apart, logged with one set, decision and policies."""
 
     id: int
-    values: dict[str, Any]  # the ALWAYS columns, and each read unbounded attribute
+    requester: Agency  # one of them, as the record logged it
+    mke: str
+    dataset: str
+    context: dict[str, Any]  # as logged; an attribute no set reads has a placeholder
+    key: tuple[Any, ...]  # what the candidate's decision depends on
+    digest: str
+    decision: str
+    policies: tuple[str, ...]
     records: int
-    first_seq: int
-    last_seq: int
-    groups: tuple[str, ...]  # the requester's groups (``groups_key`` split)
-    policies: tuple[str, ...]  # the deciding policies logged
-
-    def context(self) -> dict[str, Any]:
-        """The Cedar context these records were decided in, as logged."""
-        v = self.values
-        return {  # the schema's attributes, as the record logged them
-            "purpose": v["purpose"],
-            "reason": v.get("reason", ""),
-            "has_warrant": v["has_warrant"],
-            "warrant": {
-                "kind": v["warrant_kind"],
-                "id": v.get("warrant_id", ""),
-                "court": v.get("warrant_court", ""),
-            },
-            "case_number": v.get("case_number", ""),
-            "offense": v["offense"],
-            "serious_crime": v["serious_crime"],
-            "certified": v["certified"],
-            "review_approved": v["review_approved"],
-            "in_state": v["in_state"],
-            "multi_state": v["multi_state"],
-        }
 
 
-def _like(pattern: Pattern) -> str:
-    """A Cedar ``like`` pattern as a DuckDB LIKE pattern (escape ``\\``)."""
-    out = []
-    for part in pattern:
-        if part is None:
-            out.append("%")
-        else:
-            out.append("".join("\\" + c if c in "%_\\" else c for c in part))
-    return quoted("".join(out))
-
-
-def _grouping(partition: Partition) -> list[tuple[str, str, str]]:
-    """(name, group expression, representative expression) of each unbounded column read."""
-    found = []
-    for path, column in UNBOUNDED.items():
-        if not partition.reads(path):
-            continue
-        use = partition.use(path)
-        if use.raw:
-            found.append((column, column, column))
-            continue
-        literals = [quoted(v) for v in sorted(use.literals, key=repr) if isinstance(v, str)]
-        known = f"{column} IN ({', '.join(literals)}) OR " if literals else ""
-        group = f"CASE WHEN {known}{column} = '' THEN {column} END"
-        found.append((f"class_{column}", group, column))
-        for n, pattern in enumerate(sorted(use.patterns, key=repr)):
-            found.append((f"like_{column}_{n}", f"{column} LIKE {_like(pattern)} ESCAPE '\\'", ""))
-    return found
+def _context(row: dict[str, Any]) -> dict[str, Any]:
+    sample = {column: row.get(f"s_{column}") or "" for column in STRINGS.values()}
+    return {
+        "purpose": row.get("c_purpose") or "C",
+        "reason": sample["reason"],
+        "has_warrant": bool(row.get("has_warrant", False)),
+        "warrant": {
+            "kind": sample["warrant_kind"],
+            "id": sample["warrant_id"],
+            "court": sample["warrant_court"],
+        },
+        "case_number": sample["case_number"],
+        "offense": sample["offense"],
+        "serious_crime": bool(row.get("c_serious_crime", False)),
+        "certified": bool(row.get("certified", False)),
+        "review_approved": bool(row.get("review_approved", False)),
+        "in_state": bool(row.get("in_state", False)),
+        "multi_state": bool(row.get("multi_state", False)),
+    }
 
 
 class Inputs:
     """The distinct decision inputs of a state's records in a period (a DuckDB session)."""
 
     def __init__(self, table: AuditTable, period: Period) -> None:
-        self._con = connect(table, period)
+        self.con = connect(table, period)
         decided = ", ".join(quoted(d) for d in DECIDED)
-        self._con.execute(
+        self.con.execute(
             f"CREATE VIEW decided AS SELECT * FROM requests WHERE decision IN ({decided})"
         )
-        self._keys: list[str] = []
-        self._groups = ""
+        self._fine: list[str] = []  # g's grouping columns
+        self._projection = ""  # their expressions over the copy
 
     def close(self) -> None:
-        self._con.close()
+        self.con.close()
 
     def digests(self) -> dict[str, int]:
         """Each policy-set digest the period's decided records name, with their count."""
-        rows = self._con.execute(
+        rows = self.con.execute(
             "SELECT policy_digest, count(*) FROM decided GROUP BY ALL ORDER BY 2 DESC"
         ).fetchall()
         return {str(digest): int(n) for digest, n in rows}
 
-    def group(self, partition: Partition, *, plain_ids: bool = True) -> list[Input]:
-        """Group the records (one scan) and return one row per distinct input.
+    def group(self, partition: Partition, *, plain_ids: bool = True) -> list[DecisionInput]:
+        """Group the records (one scan) and return the distinct decision inputs.
 
         The logged deciding policies are grouped by their ``;``-joined ids, or, where an
         ``@id`` of the sets holds a ``;`` (``plain_ids`` false), by their JSON list.
         """
-        extra = _grouping(partition)
-        keys = [*ALWAYS, *(name for name, _, _ in extra)]
-        always = [
-            c if c != "policies_key" or plain_ids else f"to_json(policies) AS {c}" for c in ALWAYS
-        ]
-        groups = ", ".join([*always, *(f"{expr} AS {name}" for name, expr, _ in extra)])
-        samples = "".join(f", min({rep}) AS sample_{name}" for name, _, rep in extra if rep)
-        self._con.execute(
-            f"""CREATE TEMP TABLE inputs AS
-                SELECT row_number() OVER () AS id, *
-                FROM (SELECT {groups}, count(*) AS n, min(seq) AS lo, max(seq) AS hi{samples}
-                      FROM decided GROUP BY ALL)"""
+        columns = [*context_columns(partition), *agency_columns(partition)]
+        ids = "policies_key" if plain_ids else "to_json(policies) AS policies_key"
+        projection = [*ALWAYS, "policy_digest", "decision", ids]
+        projection += [f"{c.expression} AS {c.name}" for c in columns]
+        samples = {c.sample for c in columns if c.sample}
+        picked = "".join(f", min({s}) AS s_{s}" for s in sorted(samples))
+        self.con.execute(
+            f"""CREATE TEMP TABLE g AS
+                SELECT {", ".join(projection)}, count(*) AS n, min(seq) AS lo, max(seq) AS hi
+                       {picked}
+                FROM decided GROUP BY ALL"""
         )
-        self._keys, self._groups = keys, groups
-        cursor = self._con.execute("SELECT * FROM inputs ORDER BY id")
-        names = [d[0] for d in cursor.description or ()]
+        self._fine = [*ALWAYS, *LOGGED, *(c.name for c in columns)]
+        self._projection = ", ".join(projection)
+        return self._inputs(columns, samples, plain_ids)
+
+    def _inputs(
+        self, columns: list[Column], samples: set[str], plain_ids: bool
+    ) -> list[DecisionInput]:
+        deciding = ["mke", "dataset", *(c.name for c in columns)]
+        keys = ", ".join([*deciding, *LOGGED])
+        who = "struct_pack(" + ", ".join(f"{c} := {c}" for c in SNAPSHOT) + ")"
+        picked = "".join(f", min(s_{s}) AS s_{s}" for s in sorted(samples))
+        self.con.execute(
+            f"""CREATE TEMP TABLE d AS
+                SELECT row_number() OVER () AS did, *
+                FROM (SELECT {keys}, sum(n) AS n, arg_min({who}, lo) AS who{picked}
+                      FROM g GROUP BY ALL)"""
+        )
+        same = " AND ".join(f"g.{k} IS NOT DISTINCT FROM d.{k}" for k in [*deciding, *LOGGED])
+        self.con.execute(f"CREATE TEMP TABLE gd AS SELECT g.*, d.did FROM g JOIN d ON {same}")
+        cursor = self.con.execute("SELECT * FROM d ORDER BY did")
+        names = [c[0] for c in cursor.description or ()]
         found = []
-        split: dict[str, tuple[str, ...]] = {}
-        for row in cursor.fetchall():
-            data = dict(zip(names, row, strict=True))
-            values = {k: data[k] for k in ALWAYS}
-            for name, _, rep in extra:
-                if rep:
-                    values[rep] = data[f"sample_{name}"]
-            key = str(data["groups_key"] or "")
-            if key not in split:
-                split[key] = tuple(key.split(";")) if key else ()
-            ids = str(data["policies_key"] or "")
-            policies = tuple(json.loads(ids) if not plain_ids else (p for p in ids.split(";") if p))
+        for values in cursor.fetchall():
+            row = dict(zip(names, values, strict=True))
+            who = row["who"]
+            groups = str(who["groups_key"] or "")
+            ori = str(who["ori"])
+            ids = str(row["policies_key"] or "")
             found.append(
-                Input(
-                    int(data["id"]),
-                    values,
-                    int(data["n"]),
-                    int(data["lo"]),
-                    int(data["hi"]),
-                    split[key],
-                    policies,
+                DecisionInput(
+                    id=int(row["did"]),
+                    requester=Agency(
+                        ori,
+                        "",
+                        ori[:2],
+                        str(who["kind"]),
+                        str(who["department"]),
+                        str(who["component"]),
+                        tuple(groups.split(";")) if groups else (),
+                    ),
+                    mke=str(row["mke"]),
+                    dataset=str(row["dataset"]),
+                    context=_context(row),
+                    key=tuple(row[k] for k in deciding),
+                    digest=str(row["policy_digest"] or ""),
+                    decision=str(row["decision"]),
+                    policies=tuple(
+                        json.loads(ids) if not plain_ids else (p for p in ids.split(";") if p)
+                    ),
+                    records=int(row["n"]),
                 )
             )
         return found
 
-    def weekly(self, ids: dict[str, Sequence[int]]) -> list[dict[str, Any]]:
-        """Per week, the records of each named set of inputs (``{"before": [ids]}``); only
-        the records of those inputs are read again."""
-        wanted = sorted({i for chosen in ids.values() for i in chosen})
-        if not wanted:
-            return []
-        sums = ", ".join(
-            f"count(*) FILTER (WHERE i.id IN (SELECT unnest(${n + 2}::BIGINT[]))) "
-            f"AS {quoted_name(name)}"
-            for n, name in enumerate(ids)
+    def settle(self, after: dict[int, str]) -> None:
+        """Record each input's outcome under the candidate (view ``t``: ``g`` with it)."""
+        self.con.execute(
+            "CREATE TEMP TABLE r AS SELECT unnest($1::BIGINT[]) AS did, "
+            "unnest($2::VARCHAR[]) AS after",
+            [list(after), list(after.values())],
         )
-        cursor = self._con.execute(
-            f"""WITH chosen AS (SELECT * FROM inputs WHERE id IN (SELECT unnest($1::BIGINT[])))
-                SELECT d.week, {sums}
-                FROM (SELECT week, {self._groups} FROM decided
-                      WHERE ori IN (SELECT ori FROM chosen)) d
-                JOIN chosen i ON {self._same("d", "i")}
-                GROUP BY d.week ORDER BY d.week""",
-            [wanted, *(list(v) for v in ids.values())],
-        )
-        names = [d[0] for d in cursor.description or ()]
+        self.con.execute("CREATE VIEW t AS SELECT gd.*, r.after FROM gd JOIN r USING (did)")
+
+    def weekly(self) -> list[dict[str, Any]]:
+        """Per week, the requests held before (as logged) and after (by the candidate)."""
+        chosen = "SELECT * FROM t WHERE decision = 'hold' OR after = 'hold'"
+        same = " AND ".join(f"x.{k} IS NOT DISTINCT FROM c.{k}" for k in self._fine)
+        rows = self.con.execute(
+            f"""WITH c AS ({chosen})
+                SELECT x.week, count(*) FILTER (WHERE c.decision = 'hold') AS before,
+                       count(*) FILTER (WHERE c.after = 'hold') AS after
+                FROM (SELECT week, {self._projection} FROM decided
+                      WHERE ori IN (SELECT ori FROM c)) x
+                JOIN c ON {same}
+                GROUP BY x.week ORDER BY x.week"""
+        ).fetchall()
         return [
-            {
-                name: value.isoformat() if name == "week" else int(value)
-                for name, value in zip(names, row, strict=True)
-            }
-            for row in cursor.fetchall()
+            {"week": week.isoformat(), "before": int(before), "after": int(after)}
+            for week, before, after in rows
         ]
 
     def seqs(self, ids: Sequence[int], limit: int) -> list[tuple[int, int]]:
         """(seq, input id) of the records of these inputs, at most ``limit``, by seq."""
-        if not ids or not self._keys:
+        if not ids:
             return []
-        rows = self._con.execute(
-            f"""SELECT d.seq, i.id FROM (SELECT seq, {self._groups} FROM decided) d
-                JOIN inputs i ON {self._same("d", "i")}
-                WHERE i.id IN (SELECT unnest($1::BIGINT[])) ORDER BY d.seq LIMIT {int(limit)}""",
+        same = " AND ".join(f"x.{k} IS NOT DISTINCT FROM c.{k}" for k in self._fine)
+        rows = self.con.execute(
+            f"""WITH c AS (SELECT * FROM gd WHERE did IN (SELECT unnest($1::BIGINT[])))
+                SELECT x.seq, c.did
+                FROM (SELECT seq, {self._projection} FROM decided
+                      WHERE ori IN (SELECT ori FROM c)) x
+                JOIN c ON {same} ORDER BY x.seq LIMIT {int(limit)}""",
             [list(ids)],
         ).fetchall()
         return [(int(seq), int(i)) for seq, i in rows]
-
-    def _same(self, left: str, right: str) -> str:
-        """Rows of two relations with the same input (a NULL class equals a NULL class)."""
-        return " AND ".join(
-            f"{left}.{key} IS NOT DISTINCT FROM {right}.{key}" for key in self._keys
-        )
-
-
-def quoted_name(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

@@ -3,9 +3,10 @@
 Every decided record (``permit``, ``deny`` or ``hold``) is decided again from what the
 record holds: the requester's snapshot (kind, department, component, groups at that
 moment), the message key and dataset, and the logged context. Nothing is read from
-today's directory or settings. The records are grouped into distinct decision inputs
-first (:mod:`statelink.impact.inputs`), and agencies the policies cannot tell apart
-share one evaluation, so the cost grows with the inputs, not with the records.
+today's directory or settings. DuckDB groups the records into the distinct decision
+inputs first (:mod:`statelink.impact.inputs`): records whose requesters and contexts no
+policy of the sets can tell apart share one evaluation, so the cost grows with the
+distinct inputs, and with the records only through DuckDB's scan.
 
 **Fidelity first**: each input is also decided under the set that decided it when it
 was logged (found by its digest in the state's policy history); the replay says how
@@ -16,7 +17,7 @@ that do not, with the reason.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,12 +25,10 @@ import cedarpy
 
 from statelink.directory import Agency
 from statelink.errors import StatelinkError
-from statelink.impact.domain import agency_key
-from statelink.impact.inputs import Input, Inputs
-from statelink.impact.outcomes import Tally, transition
-from statelink.impact.space import BOOLEANS
+from statelink.impact.inputs import DecisionInput, Inputs
+from statelink.impact.tally import tally
 from statelink.messages.keys import DATASET_KINDS
-from statelink.policy.engine import Decision, Outcome, PolicyEngine, Request
+from statelink.policy.engine import Decision, PolicyEngine, Request
 from statelink.policy.entities import DATASET, GROUP, agency_document
 from statelink.policy.partition import Partition
 from statelink.policy.policies import Policies
@@ -38,30 +37,6 @@ from statelink.reports.report import Period
 from statelink.reports.table import AuditTable
 
 MISMATCHES_LISTED = 1_000
-READ_FIELDS = (
-    "purpose",
-    "reason",
-    "has_warrant",
-    "warrant.kind",
-    "warrant.id",
-    "warrant.court",
-    "case_number",
-    "offense",
-    "serious_crime",
-    "certified",
-    "review_approved",
-    "in_state",
-    "multi_state",
-)
-
-
-@dataclass(frozen=True)
-class Outcomes:
-    """One input's decision under the candidate, and under the set that logged it."""
-
-    after: Decision
-    then: Decision | str  # the logged set's decision, or why there is none
-    reproduced: bool
 
 
 @dataclass(frozen=True)
@@ -79,15 +54,17 @@ class Replay:
     candidate: str  # where the candidate came from
     period: Period
     records: int = 0  # decided records replayed
-    inputs: int = 0  # distinct decision inputs
+    inputs: int = 0  # distinct decision inputs (with the set that logged them)
     evaluations: int = 0  # decisions computed (candidate and logged sets)
     reproduced: int = 0
     not_reproduced: list[Mismatch] = field(default_factory=list)
     not_reproduced_total: int = 0
-    tally: Tally = field(default_factory=Tally)
+    counts: dict[str, Any] = field(default_factory=dict)  # see statelink.impact.tally
     held_weekly: list[dict[str, Any]] = field(default_factory=list)
 
-    def as_dict(self, names: dict[str, str] | None = None, top: int = 10) -> dict[str, Any]:
+    def as_dict(self, names: dict[str, str] | None = None) -> dict[str, Any]:
+        names = names or {}
+        counts = self.counts or _empty()
         return {
             "state": self.state,
             "candidate_digest": self.candidate_digest,
@@ -100,9 +77,24 @@ class Replay:
             "reproduced": self.reproduced,
             "not_reproduced": [{"seq": m.seq, "why": m.why} for m in self.not_reproduced],
             "not_reproduced_total": self.not_reproduced_total,
-            **self.tally.as_dict(names or {}, top),
+            **counts,
+            "agencies": [{**a, "name": names.get(a["ori"], "")} for a in counts["agencies"]],
             "held_per_week": self.held_weekly,
         }
+
+
+def _empty() -> dict[str, Any]:
+    from statelink.impact.outcomes import OUTCOMES, transition
+
+    lines = {"records": 0, "lose": 0, "gain": 0, "transitions": {}}
+    return {
+        "outcomes": {transition(b, a): 0 for b in OUTCOMES for a in OUTCOMES},
+        "changes": [],
+        "breakdowns": {d: [] for d in ("component", "kind", "purpose", "mke", "group")},
+        "agencies": [],
+        "serious_crime": lines,
+        "immigration": {**lines, "by_component": {}},
+    }
 
 
 class Snapshots:
@@ -143,54 +135,6 @@ class Snapshots:
         return found
 
 
-def snapshot(row: Input) -> Agency:
-    """The requester as the record saw it."""
-    v = row.values
-    ori = str(v["ori"])
-    return Agency(
-        ori, "", ori[:2], str(v["kind"]), str(v["department"]), str(v["component"]), row.groups
-    )
-
-
-class DecisionKeys:
-    """What a decision of the sets can depend on, for each input: the agency's class, the
-    key and dataset, and the signature of each context attribute the sets read."""
-
-    def __init__(self, partition: Partition) -> None:
-        self.partition = partition
-        self._fields = [
-            (path.replace(".", "_"), partition.use(path) if _is_string(path) else None)
-            for path in READ_FIELDS
-            if partition.reads(path)
-        ]
-        self._agencies: dict[Agency, tuple[Any, ...]] = {}
-        self._signatures: dict[tuple[str, Any], Any] = {}
-
-    def of(self, row: Input, agency: Agency) -> tuple[Any, ...]:
-        known = self._agencies.get(agency)
-        if known is None:
-            known = self._agencies[agency] = agency_key(self.partition, agency, None)
-        values = row.values
-        parts: list[Any] = [known, values["mke"], values["dataset"]]
-        for column, use in self._fields:
-            value = values.get(column, "")
-            if use is not None:
-                found = self._signatures.get((column, value))
-                if found is None:
-                    found = self._signatures[(column, value)] = use.signature(value)
-                value = found
-            parts.append(value)
-        return tuple(parts)
-
-
-def _is_string(path: str) -> bool:
-    return path not in ("has_warrant", *BOOLEANS)
-
-
-def logged(row: Input) -> tuple[str, tuple[str, ...]]:
-    return str(row.values["decision"]), row.policies
-
-
 def simulate(
     state: str,
     table: AuditTable,
@@ -199,9 +143,11 @@ def simulate(
     *,
     period: Period,
     label: str = "",
+    top: int = 10,
 ) -> Replay:
     """Replay the period's decided records under ``candidate`` (``history(digest)`` gives
-    the set a digest names, or raises :class:`StatelinkError` saying why it cannot)."""
+    the set a digest names, or raises :class:`StatelinkError` saying why it cannot);
+    ``top``: how many of the most affected agencies to list (0: all)."""
     replay = Replay(state, candidate.digest, label, period)
     if not table.parts():
         return replay  # nothing logged yet
@@ -217,76 +163,52 @@ def simulate(
         partition = Partition.union(Partition.of(p.est.values()) for p in [candidate, *loaded])
         ids = {i for p in [candidate, *loaded] for i in p.infos}
         rows = inputs.group(partition, plain_ids=not any(";" in i for i in ids))
-        decider = Decider(state, candidate, sets, partition)
-        outcomes, replay.inputs = decider.decide(rows)
-        replay.evaluations = decider.evaluations
-        _tally(replay, rows, outcomes)
-        replay.held_weekly = inputs.weekly(
-            {
-                "before": [r.id for r in rows if r.values["decision"] == "hold"],
-                "after": [r.id for r in rows if outcomes[r.id].after.outcome is Outcome.HOLD],
-            }
-        )
-        _mismatches(replay, inputs, rows, outcomes)
+        decider = Decider(state, candidate, sets)
+        outcomes = decider.decide(rows)
+        replay.inputs, replay.evaluations = len(rows), decider.evaluations
+        inputs.settle({r.id: outcomes[r.id][0].outcome.value for r in rows})
+        replay.counts = tally(inputs.con, top)
+        replay.held_weekly = inputs.weekly()
+        _fidelity(replay, inputs, rows, outcomes)
     finally:
         inputs.close()
     return replay
 
 
-class Decider:
-    """Decides each input under the candidate and under the set that logged it, once per
-    distinct decision key (and logged set)."""
+Outcomes = tuple[Decision, Decision | str, bool]  # candidate, logged set (or why not), same
 
-    def __init__(
-        self, state: str, candidate: Policies, sets: dict[str, Policies | str], partition: Partition
-    ) -> None:
+
+class Decider:
+    """Decides each input under the candidate and under the set that logged it: the
+    candidate once per distinct key, each logged set once per input."""
+
+    def __init__(self, state: str, candidate: Policies, sets: dict[str, Policies | str]) -> None:
         self.state = state
         self.candidate = candidate
         self.sets = sets
-        self.keys = DecisionKeys(partition)
         self.evaluations = 0
         self._engines: dict[tuple[str, int], PolicyEngine] = {}
         self._entities: list[cedarpy.Entities] = []
 
-    def decide(self, rows: list[Input]) -> tuple[dict[int, Outcomes], int]:
-        """Each input's outcomes, and how many distinct decision keys there were."""
+    def decide(self, rows: list[DecisionInput]) -> dict[int, Outcomes]:
         snapshots = Snapshots(self.state)
-        first: dict[tuple[Any, ...], tuple[Request, int]] = {}
-        keys = {}
-        agencies: dict[tuple[Any, ...], Agency] = {}
-        for row in rows:
-            v = row.values
-            seen = (v["ori"], v["kind"], v["department"], v["component"], row.groups)
-            if seen not in agencies:
-                agencies[seen] = snapshot(row)
-            agency = agencies[seen]
-            key = keys[row.id] = self.keys.of(row, agency)
-            if key not in first:
-                request = Request(
-                    agency.ori, row.values["mke"], row.values["dataset"], row.context()
-                )
-                first[key] = (request, snapshots.place(agency))
+        placed = {row.id: snapshots.place(row.requester) for row in rows}
         self._entities = snapshots.entities()
         after: dict[tuple[Any, ...], Decision] = {}
-        then: dict[tuple[str, tuple[Any, ...]], Decision | str] = {}
-        reproduced: dict[tuple[Any, ...], bool] = {}
-        found = {}
+        found: dict[int, Outcomes] = {}
         for row in rows:
-            key, digest = keys[row.id], str(row.values["policy_digest"])
-            if key not in after:
-                after[key] = self._decide(self.candidate, *first[key])
-            if (digest, key) not in then:
-                logged_set = self.sets.get(digest)
-                then[(digest, key)] = (
-                    self._decide(logged_set, *first[key])
-                    if isinstance(logged_set, Policies)
-                    else _no_set(digest, logged_set)
-                )
-            same = (digest, key, row.values["decision"], row.policies)
-            if same not in reproduced:
-                reproduced[same] = _reproduces(row, then[(digest, key)])
-            found[row.id] = Outcomes(after[key], then[(digest, key)], reproduced[same])
-        return found, len(first)
+            request = Request(row.requester.ori, row.mke, row.dataset, row.context)
+            generation = placed[row.id]
+            if row.key not in after:
+                after[row.key] = self._decide(self.candidate, request, generation)
+            logged_set = self.sets.get(row.digest)
+            then: Decision | str = (
+                self._decide(logged_set, request, generation)
+                if isinstance(logged_set, Policies)
+                else _no_set(row.digest, logged_set)
+            )
+            found[row.id] = (after[row.key], then, _reproduces(row, then))
+        return found
 
     def _decide(self, policies: Policies, request: Request, generation: int) -> Decision:
         engine = self._engines.get((policies.digest, generation))
@@ -303,42 +225,27 @@ def _no_set(digest: str, why: str | None) -> str:
     return f"the policy set {digest[:12]} that decided it cannot be used: {why}"
 
 
-def _tally(replay: Replay, rows: Iterable[Input], outcomes: dict[int, Outcomes]) -> None:
-    for row in rows:
-        found = outcomes[row.id]
-        replay.records += row.records
-        if found.reproduced:
-            replay.reproduced += row.records
-        replay.tally.add(row, transition(str(row.values["decision"]), found.after.outcome.value))
+def _reproduces(row: DecisionInput, then: Decision | str) -> bool:
+    if isinstance(then, str):  # no set in force: a node denies with policy-error
+        return (row.decision, row.digest, row.policies) == ("deny", "", ("policy-error",))
+    return (then.outcome.value, then.policy_ids) == (row.decision, row.policies)
 
 
-def _reproduces(row: Input, then: Decision | str) -> bool:
-    if isinstance(then, str):
-        return (
-            row.values["decision"] == "deny"
-            and not row.values["policy_digest"]
-            and (logged(row)[1] == ("policy-error",))
-        )
-    return (then.outcome.value, then.policy_ids) == logged(row)
-
-
-def _why(row: Input, then: Decision | str) -> str:
+def _why(row: DecisionInput, then: Decision | str) -> str:
     if isinstance(then, str):
         return then
-    decision, policies = logged(row)
     return (
-        f"logged {decision} ({', '.join(policies) or 'no policy'}), replayed under the same "
-        f"set {then.outcome.value} ({', '.join(then.policy_ids) or 'no policy'})"
+        f"logged {row.decision} ({', '.join(row.policies) or 'no policy'}), replayed under "
+        f"the same set {then.outcome.value} ({', '.join(then.policy_ids) or 'no policy'})"
     )
 
 
-def _mismatches(
-    replay: Replay,
-    inputs: Inputs,
-    rows: list[Input],
-    outcomes: dict[int, Outcomes],
+def _fidelity(
+    replay: Replay, inputs: Inputs, rows: list[DecisionInput], outcomes: dict[int, Outcomes]
 ) -> None:
-    bad = {r.id: r for r in rows if not outcomes[r.id].reproduced}
-    replay.not_reproduced_total = sum(r.records for r in bad.values())
+    replay.records = sum(r.records for r in rows)
+    replay.reproduced = sum(r.records for r in rows if outcomes[r.id][2])
+    bad = {r.id: r for r in rows if not outcomes[r.id][2]}
+    replay.not_reproduced_total = replay.records - replay.reproduced
     for seq, row_id in inputs.seqs(list(bad), MISMATCHES_LISTED):
-        replay.not_reproduced.append(Mismatch(seq, _why(bad[row_id], outcomes[row_id].then)))
+        replay.not_reproduced.append(Mismatch(seq, _why(bad[row_id], outcomes[row_id][1])))

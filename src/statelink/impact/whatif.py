@@ -47,12 +47,8 @@ class WhatIf:
     def names(self) -> dict[str, str]:
         return {a.ori: a.name for a in self.directory}
 
-    def simulate(
-        self,
-        state: str,
-        candidate: Candidate,
-        period: Period,
-    ) -> Replay:
+    def simulate(self, state: str, candidate: Candidate, period: Period, top: int = 10) -> Replay:
+        """Replay the state's log under the candidate (``top`` most affected agencies)."""
         code = known_state(self.layout, state)
         store = open_policy_store(self.layout, code)
         return simulate(
@@ -62,6 +58,7 @@ class WhatIf:
             store.load,
             period=period,
             label=candidate.label,
+            top=top,
         )
 
     def diff(self, state: str | None, old: Candidate, new: Candidate) -> Diff:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from importlib import resources
 from pathlib import Path
@@ -13,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from statelink.accounts import Account, Accounts
+from statelink.errors import UsageError
 from statelink.messages.fields import PURPOSES
 from statelink.states import STATES
 from statelink.web.desks import Desks
@@ -83,6 +85,16 @@ def csrf_token(request: Request) -> str:
 def csrf_ok(request: Request, given: str) -> bool:
     token = request.session.get("csrf")
     return isinstance(token, str) and secrets.compare_digest(token, given)
+
+
+def form_day(value: str, name: str) -> dt.datetime | None:
+    """A date field of a form (YYYY-MM-DD), or None when empty."""
+    if not value:
+        return None
+    try:
+        return dt.datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        raise UsageError(f"{name}: expected a date as YYYY-MM-DD, given {value[:40]!r}") from None
 
 
 def local(target: str) -> str:

@@ -13,7 +13,6 @@ The numbers are :func:`statelink.reports.report.build`'s, the same as
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -30,7 +29,7 @@ from statelink.reports.drill import DIMENSIONS, drill
 from statelink.reports.report import Period, build
 from statelink.reports.sources import agency_names, reasons
 from statelink.reports.table import AuditTable
-from statelink.web.site import Site
+from statelink.web.site import Site, form_day
 
 DRILL_LIMIT = 200
 
@@ -76,21 +75,12 @@ class Reports:
         return made
 
 
-def _day(value: str, name: str) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        return dt.datetime.strptime(value, "%Y-%m-%d")
-    except ValueError:
-        raise StatelinkError(f"{name}: expected a date as YYYY-MM-DD, given {value!r}") from None
-
-
 def install(router: APIRouter, site: Site, layout: Layout) -> Reports:
     reports = Reports(layout)
 
     def period_of(request: Request) -> tuple[Period, dict[str, str]]:
         params = {k: request.query_params.get(k, "") for k in ("since", "until")}
-        return Period(_day(params["since"], "since"), _day(params["until"], "until")), {
+        return Period(form_day(params["since"], "since"), form_day(params["until"], "until")), {
             k: v for k, v in params.items() if v
         }
 

@@ -20,7 +20,6 @@ are kept until the log, the set in force, the directory or the period changes.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -41,7 +40,7 @@ from statelink.policy.templates import TEMPLATES
 from statelink.reports import charts
 from statelink.reports.report import Period
 from statelink.reports.sources import refreshed
-from statelink.web.site import Site, csrf_ok
+from statelink.web.site import Site, csrf_ok, form_day
 
 UPLOAD = "upload:"
 MAX_FILES = 50
@@ -97,7 +96,7 @@ class Studies:
                 replay = whatif.simulate(state, candidate, period)
                 found = Study(
                     candidate,
-                    replay.as_dict(whatif.names(), 10),
+                    replay.as_dict(whatif.names()),
                     whatif.diff(state, active, candidate),
                     whatif.coverage(state, candidate, Who()),
                 )
@@ -112,15 +111,6 @@ class Studies:
             candidate.policies.files, f"dashboard:{account.name}:{candidate.label}"
         )
         return policies.digest
-
-
-def _day(value: str, name: str) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        return dt.datetime.strptime(value, "%Y-%m-%d")
-    except ValueError:
-        raise UsageError(f"{name}: expected a date as YYYY-MM-DD, given {value[:40]!r}") from None
 
 
 async def _files(request: Request) -> dict[str, str]:
@@ -188,7 +178,7 @@ class WhatIfPages:
         if not chosen["set"]:
             return self.site.page(request, "whatif.html", **values)
         try:
-            period = Period(_day(chosen["since"], "since"), _day(chosen["until"], "until"))
+            period = Period(form_day(chosen["since"], "since"), form_day(chosen["until"], "until"))
             study = await asyncio.to_thread(self.studies.study, code, chosen["set"], period)
         except PolicyInvalid as e:
             return self.site.page(request, "whatif.html", 400, problems=e.problems, **values)

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-Literal = str | bool | int
+Scalar = str | bool | int
 Pattern = tuple[str | None, ...]  # a like pattern: literal text, None for a wildcard
 
 _ROOTS = ("principal", "context", "resource", "action")
@@ -34,7 +34,7 @@ _ROOTS = ("principal", "context", "resource", "action")
 class Use:
     """How a set uses one attribute."""
 
-    literals: set[Literal] = field(default_factory=set)
+    literals: set[Scalar] = field(default_factory=set)
     patterns: set[Pattern] = field(default_factory=set)
     raw: bool = False
 
@@ -43,7 +43,7 @@ class Use:
         self.patterns |= other.patterns
         self.raw = self.raw or other.raw
 
-    def signature(self, value: Literal) -> tuple[Any, ...]:
+    def signature(self, value: Scalar) -> tuple[Any, ...]:
         """What the set can know of ``value``: equal to which literal, which patterns match
         (the value itself when the use is raw)."""
         if self.raw:
@@ -144,7 +144,7 @@ def _path(node: Any) -> tuple[str, tuple[str, ...]] | None:
     return None
 
 
-def _literal(node: Any) -> Literal | None:
+def _literal(node: Any) -> Scalar | None:
     if isinstance(node, dict) and set(node) == {"Value"}:
         value = node["Value"]
         if isinstance(value, str | bool | int):

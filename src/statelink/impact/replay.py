@@ -26,7 +26,7 @@ import cedarpy
 from statelink.directory import Agency
 from statelink.errors import StatelinkError
 from statelink.impact.inputs import DecisionInput, Inputs
-from statelink.impact.tally import tally
+from statelink.impact.tally import nothing, tally
 from statelink.messages.keys import DATASET_KINDS
 from statelink.policy.engine import Decision, PolicyEngine, Request
 from statelink.policy.entities import DATASET, GROUP, agency_document
@@ -64,7 +64,7 @@ class Replay:
 
     def as_dict(self, names: dict[str, str] | None = None) -> dict[str, Any]:
         names = names or {}
-        counts = self.counts or _empty()
+        counts = self.counts or nothing()
         return {
             "state": self.state,
             "candidate_digest": self.candidate_digest,
@@ -81,20 +81,6 @@ class Replay:
             "agencies": [{**a, "name": names.get(a["ori"], "")} for a in counts["agencies"]],
             "held_per_week": self.held_weekly,
         }
-
-
-def _empty() -> dict[str, Any]:
-    from statelink.impact.outcomes import OUTCOMES, transition
-
-    lines = {"records": 0, "lose": 0, "gain": 0, "transitions": {}}
-    return {
-        "outcomes": {transition(b, a): 0 for b in OUTCOMES for a in OUTCOMES},
-        "changes": [],
-        "breakdowns": {d: [] for d in ("component", "kind", "purpose", "mke", "group")},
-        "agencies": [],
-        "serious_crime": lines,
-        "immigration": {**lines, "by_component": {}},
-    }
 
 
 class Snapshots:

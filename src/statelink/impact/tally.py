@@ -37,6 +37,18 @@ def tally(con: duckdb.DuckDBPyConnection, top: int) -> dict[str, Any]:
     }
 
 
+def nothing() -> dict[str, Any]:
+    """What :func:`tally` gives for a period with no decided records."""
+    return {
+        "outcomes": {transition(b, a): 0 for b in OUTCOMES for a in OUTCOMES},
+        "changes": [],
+        "breakdowns": {name: [] for name in (*DIMENSIONS, "group")},
+        "agencies": [],
+        "serious_crime": _lines(Counter()),
+        "immigration": {**_lines(Counter()), "by_component": {}},
+    }
+
+
 def _transitions(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Counter[str]]:
     """``sql`` gives (key, decision, after, n): the transitions of each key."""
     found: dict[str, Counter[str]] = {}

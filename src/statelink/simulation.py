@@ -23,10 +23,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from statelink.embedded import EmbeddedNetwork
-from statelink.messages.model import Message
+from statelink.messages.model import Message, Warrant
 from statelink.records import RecordStore
 from statelink.states import CODES
 from statelink.traffic import HUB_QUERIES_PER_YEAR, Query, RequesterMix
@@ -114,23 +113,23 @@ def message_for(query: Query, rng: random.Random, samples: dict[str, Sample]) ->
             fields = {"VIN": vin}
         else:
             fields = {"LIC": plate}
-    data: dict[str, Any] = {
-        "mke": query.mke,
-        "ori": query.ori,
-        "dest": list(query.dest),
-        "purpose": query.purpose,
-        "offense": query.offense,
-        "fields": fields,
-    }
-    if query.purpose in ("C", "W", "I"):
-        data["case_number"] = query.case_number
+    warrant = None
     if query.warrant_kind:
-        data["warrant"] = {
-            "kind": query.warrant_kind,
-            "id": f"{rng.randrange(1, 25)}:{rng.randrange(20, 27)}-mj-{rng.randrange(10**5):05d}",
-            "court": rng.choice(COURTS),
-        }
-    return Message.parse(data)
+        warrant = Warrant(
+            kind=query.warrant_kind,
+            id=f"{rng.randrange(1, 25)}:{rng.randrange(20, 27)}-mj-{rng.randrange(10**5):05d}",
+            court=rng.choice(COURTS),
+        )
+    return Message(
+        mke=query.mke,
+        ori=query.ori,
+        dest=tuple(query.dest),
+        purpose=query.purpose,
+        offense=query.offense,
+        fields=fields,
+        case_number=query.case_number if query.purpose in ("C", "W", "I") else "",
+        warrant=warrant,
+    )
 
 
 def truth_key(state: str, component: str, mke: str, purpose: str) -> str:

@@ -12,7 +12,9 @@ import pytest
 from statelink.directory import Directory, seed_directory
 from statelink.errors import DomainTooLarge, UsageError
 from statelink.impact import Diff, Verdict, diff
+from statelink.impact.diff import RegionJson
 from statelink.messages.text import decode
+from statelink.policy.context import Context, with_facts
 from statelink.policy.entities import entities
 from statelink.policy.policies import Policies
 from statelink.policy.schema import schema
@@ -288,7 +290,7 @@ def cedar_decides(
     ori: str,
     mke: str,
     state: str,
-    context: dict[str, Any],
+    context: Context,
 ) -> str:
     """The plain Cedar answer (Allow or Deny), without statelink's engine."""
     dataset = "driver" if mke in ("DQ", "DNQ", "KQ") else "vehicle"
@@ -312,14 +314,14 @@ def outcome(
     ori: str,
     mke: str,
     state: str,
-    context: dict[str, Any],
+    context: Context,
 ) -> str:
     """permit / deny / hold by plain Cedar (hold: deny, but permit with approval)."""
     if cedar_decides(policies, directory, ori, mke, state, context) == "Allow":
         return "permit"
     if context["review_approved"]:
         return "deny"
-    approved = {**context, "review_approved": True}
+    approved = with_facts(context, {"review_approved": True})
     return (
         "hold"
         if cedar_decides(policies, directory, ori, mke, state, approved) == "Allow"
@@ -327,7 +329,7 @@ def outcome(
     )
 
 
-def matches(region: dict[str, Any], expected: dict[str, Any], directory: Directory) -> bool:
+def matches(region: RegionJson, expected: dict[str, Any], directory: Directory) -> bool:
     if (region["from"], region["to"]) != (expected["from"], expected["to"]):
         return False
     if "mkes" in expected and region["mkes"] != expected["mkes"]:

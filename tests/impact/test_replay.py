@@ -21,7 +21,7 @@ from statelink.messages import decode
 from statelink.nation import Layout, open_policy_store
 from statelink.policy.schema import schema
 from statelink.reports.report import ANSWERS, Period
-from tests.conftest import Run, copy_nation
+from tests.conftest import Run, copy_nation, records_of
 
 Invoke = Callable[..., Run]
 CUSTOM = {
@@ -185,7 +185,7 @@ def changed(year: Layout, tmp_path_factory: pytest.TempPathFactory) -> Layout:
 
     async def send() -> None:
         async with EmbeddedNetwork.open(own) as network:
-            oln = network.nodes["WA"].records.list_drivers(1)[0].oln
+            oln = records_of(network.nodes["WA"]).list_drivers(1)[0].oln
             for ori, purpose in [("WAICE0100", "I"), ("WAHSI0100", "C"), ("NY0303000", "A")] * 3:
                 await network.hub.submit(
                     decode(f"DQ.{ori}.WA.OLN/{oln}.PUR/{purpose}."),
@@ -262,7 +262,7 @@ def test_policy_ids_with_a_semicolon_and_an_empty_log(
 
     async def send() -> None:
         async with EmbeddedNetwork.open(own) as network:
-            oln = network.nodes["WA"].records.list_drivers(1)[0].oln
+            oln = records_of(network.nodes["WA"]).list_drivers(1)[0].oln
             for ori in ("NY0303000", "WAICE0100", "TX0140700"):
                 await network.hub.submit(decode(f"DQ.{ori}.WA.OLN/{oln}.PUR/C."))
 

@@ -73,6 +73,17 @@ def test_a_plain_json_list_with_json_messages(tmp_path: Path) -> None:
             "   context: {certified: 'yes'}}\n",
             "context.certified",
         ),
+        (
+            "- {state: WA, message: 'DQ.NY0303000.WA.OLN/X1.PUR/C.', expect: permit,\n"
+            "   context: [certified]}\n",
+            "context must be a mapping",
+        ),
+        ("defaults: [WA]\ncases: []\n", "defaults must be a mapping"),
+        (
+            "defaults: {state: WA, context: {certify: true}}\n"
+            "cases: [{message: 'DQ.NY0303000.WA.OLN/X1.PUR/C.', expect: permit}]\n",
+            "defaults: context.certify",
+        ),
         ("- [unclosed\n", "not YAML"),
     ],
 )
@@ -81,3 +92,37 @@ def test_case_file_errors_say_which_case(tmp_path: Path, content: str, error: st
     path.write_text(content)
     with pytest.raises(UsageError, match=error.replace("(", r"\(").replace(")", r"\)")):
         load_cases(path)
+
+
+def test_defaults_apply_to_every_case_and_a_case_overrides_them(tmp_path: Path) -> None:
+    path = tmp_path / "cases.yaml"
+    path.write_text(
+        "defaults: {state: wa, context: {certified: true, offense: '0911'}}\n"
+        "cases:\n"
+        "  - {message: 'DQ.NY0303000.WA.OLN/X1.PUR/C.', expect: permit}\n"
+        "  - {message: 'DQ.NY0303000.WA.OLN/X1.PUR/C.', expect: permit,\n"
+        "     context: {certified: false}}\n"
+    )
+    first, second = load_cases(path)
+    assert first.state == second.state == "WA"
+    assert first.context == {"certified": True, "offense": "0911"}
+    assert second.context == {"certified": False, "offense": "0911"}
+
+
+def test_a_warrant_override_leaves_the_fields_it_does_not_give_empty(tmp_path: Path) -> None:
+    court = Policies.from_files(
+        {
+            "p.cedar": '@id("no-court") permit (principal, action, resource) when {\n'
+            '  context.has_warrant && context.warrant.kind == "judicial"\n'
+            '  && context.warrant.court == "" };'
+        }
+    )
+    path = tmp_path / "cases.yaml"
+    path.write_text(
+        "- {state: WA, message: 'DQ.NY0303000.WA.OLN/X1.PUR/C.', expect: permit,\n"
+        "   context: {has_warrant: true, warrant: {kind: judicial}}}\n"
+    )
+    (case,) = load_cases(path)
+    assert case.context["warrant"] == {"kind": "judicial", "id": "", "court": ""}
+    (result,) = run_cases(court, [case], seed_directory())
+    assert result.ok, result.reasons

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -11,6 +10,7 @@ from hypothesis import strategies as st
 
 from statelink.directory import Agency, Directory, seed_directory
 from statelink.messages import decode
+from statelink.policy.context import Context, Fact, with_facts
 from statelink.policy.engine import (
     DEFAULT_DENY,
     POLICY_ERROR,
@@ -44,11 +44,11 @@ def _engine(template: str = "wa", state: str = "WA") -> PolicyEngine:
 WA = _engine()
 
 
-def _request(text: str, state: str = "WA", **overrides: Any) -> Request:
+def _request(text: str, state: str = "WA", overrides: dict[str, Fact] | None = None) -> Request:
     message = decode(text)
     agency = DIRECTORY.require(message.ori)
-    context = derive_context(message, agency, state, SETTINGS, today=TODAY)
-    context.update(overrides)
+    derived = derive_context(message, agency, state, SETTINGS, today=TODAY)
+    context = with_facts(derived, overrides or {})
     return Request(agency.ori, message.mke, f"{state}/{message.key.dataset}", context)
 
 
@@ -64,7 +64,7 @@ def test_context_is_derived_by_the_node_not_copied() -> None:
     assert lapsed["certified"] is False  # lapsed yesterday
 
 
-CASES: list[tuple[str, dict[str, Any], Outcome, tuple[str, ...]]] = [
+CASES: list[tuple[str, dict[str, Fact], Outcome, tuple[str, ...]]] = [
     ("DQ.NY0303000.WA.OLN/X1.PUR/C.", {}, Outcome.PERMIT, ("cj-access",)),
     ("DQ.TXHPD0000.WA.OLN/X1.PUR/C.", {}, Outcome.DENY, ("certification-required",)),
     (
@@ -88,9 +88,9 @@ CASES: list[tuple[str, dict[str, Any], Outcome, tuple[str, ...]]] = [
 
 @pytest.mark.parametrize(("text", "overrides", "outcome", "ids"), CASES)
 def test_decisions(
-    text: str, overrides: dict[str, Any], outcome: Outcome, ids: tuple[str, ...]
+    text: str, overrides: dict[str, Fact], outcome: Outcome, ids: tuple[str, ...]
 ) -> None:
-    decision = WA.decide(_request(text, **overrides))
+    decision = WA.decide(_request(text, overrides=overrides))
     assert decision.outcome is outcome
     assert set(decision.policy_ids) == set(ids)
     assert decision.digest == WA.digest
@@ -124,7 +124,7 @@ def test_an_evaluation_error_is_a_deny_with_policy_error() -> None:
 def test_a_hold_needs_a_policy_that_reads_the_approval() -> None:
     ny = _engine("ny", "NY")
     decision = ny.decide(
-        _request("DQ.WAICE0100.NY.OLN/X1.PUR/C.OFF/0911.", state="NY", certified=True)
+        _request("DQ.WAICE0100.NY.OLN/X1.PUR/C.OFF/0911.", "NY", {"certified": True})
     )
     assert decision.outcome is Outcome.DENY  # NY's law has no review path
 
@@ -191,12 +191,12 @@ contexts = st.fixed_dictionaries(
     context=contexts,
 )
 def test_cached_and_trimmed_decisions_equal_full_evaluation(
-    template: str, ori: str, mke: str, context: dict[str, Any]
+    template: str, ori: str, mke: str, context: Context
 ) -> None:
     engine = ENGINES[template]
     dataset = "driver" if mke in ("DQ", "KQ", "DNQ") else "vehicle"
     request = Request(ori, mke, f"WA/{dataset}", context)
-    full = engine._decide(request, dict(context))  # no trimming, no cache
+    full = engine._decide(request, trim=False)  # no trimming, no cache
     assert engine.decide(request) == full
     assert engine.decide(request) == full  # now from the cache
     assert engine.decide(request, cached=False) == full

@@ -42,8 +42,8 @@ def test_the_report_s_breakdowns_add_up_and_the_year_has_its_rhythm(year: Layout
         assert sum(r["n"] for r in made["breakdowns"][name]) == total, name
     assert sum(r["n"] for r in made["flow"]) == total
     assert sum(w["n"] for w in made["weekly"]) == total
-    assert made["totals"]["first"] >= "2025-11-01"
-    assert made["totals"]["last"] < "2026-11-01"
+    assert (made["totals"]["first"] or "") >= "2025-11-01"
+    assert (made["totals"]["last"] or "9") < "2026-11-01"
     assert 50 <= len(made["weekly"]) <= 54
 
 
@@ -63,14 +63,14 @@ def test_a_drill_down_counts_what_the_report_counted(year: Layout) -> None:
     for name in ("decision", "component", "requester_class", "purpose"):
         for row in made["breakdowns"][name]:
             assert drill(table, {name: str(row["key"])}).count == row["n"], (name, row)
-    for row in made["breakdowns"]["policy"][:3]:
-        found = drill(table, {"policy": row["key"], "decision": row["decision"]})
-        assert found.count == row["n"]
+    for policy in made["breakdowns"]["policy"][:3]:
+        found = drill(table, {"policy": policy["key"], "decision": policy["decision"]})
+        assert found.count == policy["n"]
     week = made["weekly"][10]
     assert drill(table, {"week": week["week"]}).count == week["n"]
     sample = drill(table, {"decision": "deny"}, limit=5)
     assert len(sample.rows) == min(5, sample.count)
-    assert all(r["decision"] == "deny" for r in sample.rows)
+    assert all(r.decision == "deny" for r in sample.rows)
 
 
 def test_the_copy_is_refreshed_incrementally(year: Layout) -> None:

@@ -10,7 +10,7 @@ from statelink.messages import decode
 from statelink.nation import Layout, open_audit
 from statelink.reports.resident import accesses
 from statelink.reports.sources import refreshed
-from tests.conftest import copy_nation
+from tests.conftest import copy_nation, records_of
 
 
 def test_every_access_and_only_those(layout: Layout, tmp_path: Path) -> None:
@@ -19,7 +19,7 @@ def test_every_access_and_only_those(layout: Layout, tmp_path: Path) -> None:
     async def send() -> tuple[str, str]:
         async with EmbeddedNetwork.open(own) as network:
             wa = network.nodes["WA"]
-            drivers = wa.records.list_drivers(2)
+            drivers = records_of(wa).list_drivers(2)
             me, other = drivers[0].oln, drivers[1].oln
             for text in (
                 f"DQ.NY0303000.WA.OLN/{me}.PUR/C.",

@@ -57,9 +57,9 @@ def test_overview_flow_and_drill_down_show_the_report_s_numbers(
     for row in made["immigration"]:
         cell = page.locator(f'[data-key="immigration.{row["component"]}.{row["decision"]}"]')
         assert _number(cell.inner_text()) == row["n"]
-    for row in made["breakdowns"]["policy"]:
-        cell = page.locator(f'[data-key="policy.{row["key"]}.{row["decision"]}"]')
-        assert _number(cell.inner_text()) == row["n"]
+    for policy in made["breakdowns"]["policy"]:
+        cell = page.locator(f'[data-key="policy.{policy["key"]}.{policy["decision"]}"]')
+        assert _number(cell.inner_text()) == policy["n"]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "report-overview.png"), full_page=True)
 

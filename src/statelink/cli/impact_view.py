@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.table import Table
 
 from statelink.cli.options import console
 from statelink.impact import Coverage, Diff, Region, Replay, Verdict
 from statelink.impact.outcomes import OUTCOMES, split
+from statelink.impact.replay import NamedAgency, ReplayJson
 
 STYLE = {"permit": "green", "deny": "red", "hold": "yellow"}
 VERDICT_STYLE = {
@@ -69,7 +68,7 @@ def _matrix(outcomes: dict[str, int]) -> None:
     console.print(table)
 
 
-def _changes(made: dict[str, Any], replay: Replay) -> None:
+def _changes(made: ReplayJson, replay: Replay) -> None:
     changes = made["changes"]
     total = sum(c["records"] for c in changes)
     if not changes:
@@ -107,7 +106,7 @@ def _changes(made: dict[str, Any], replay: Replay) -> None:
     )
 
 
-def _lines(made: dict[str, Any]) -> None:
+def _lines(made: ReplayJson) -> None:
     serious, immigration = made["serious_crime"], made["immigration"]
     console.print(
         f"\nserious-crime requests: {_n(serious['records'])}; would lose access "
@@ -146,7 +145,7 @@ def _lines(made: dict[str, Any]) -> None:
             console.print(f"changed by {dim}: {shown}")
 
 
-def _agencies(rows: list[dict[str, Any]]) -> None:
+def _agencies(rows: list[NamedAgency]) -> None:
     if not rows:
         return
     console.print("\n[bold]most affected agencies[/]")

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -23,6 +23,7 @@ from statelink.cli.options import (
 from statelink.errors import UsageError
 from statelink.nation import known_state, open_audit
 from statelink.reports import page, public
+from statelink.reports.model import Count, Report
 from statelink.reports.report import Period
 from statelink.reports.resident import accesses
 from statelink.reports.sources import agency_names, refreshed, state_report
@@ -58,28 +59,9 @@ def report(
         raise UsageError(f"--until ({until:%Y-%m-%d}) must come after --since ({since:%Y-%m-%d})")
     where = layout(data)
     made = state_report(where, state, Period(since, until), top=top)
-    if public_report:
-        if fmt == "json":
-            shown = [
-                {"table": t.title, "rows": t.rows, "total": t.total} for t in public.tables(made)
-            ]
-            text = _json(shown)
-        elif fmt == "html":
-            text = public.to_html(made)
-        elif fmt == "csv":
-            text = public.to_csv(made)
-        else:
-            _public_tables(made)
-            return
-    elif fmt == "json":
-        text = _json(made)
-    elif fmt == "csv":
-        text = page.to_csv(made)
-    elif fmt == "html":
-        text = page.to_html(made)
-    else:
-        _tables(made)
-        return
+    text = _public(made, fmt) if public_report else _full(made, fmt)
+    if text is None:
+        return  # shown as tables
     if out is None:
         sys.stdout.write(text)
     else:
@@ -87,11 +69,37 @@ def report(
         console.print(f"written to {out}")
 
 
-def _json(value: Any) -> str:
+def _full(made: Report, fmt: str) -> str | None:
+    """The report in a format (None: shown here as tables)."""
+    if fmt == "json":
+        return _json(made)
+    if fmt == "csv":
+        return page.to_csv(made)
+    if fmt == "html":
+        return page.to_html(made)
+    _tables(made)
+    return None
+
+
+def _public(made: Report, fmt: str) -> str | None:
+    """The public report in a format (None: shown here as tables)."""
+    if fmt == "json":
+        return _json(
+            [{"table": t.title, "rows": t.rows, "total": t.total} for t in public.tables(made)]
+        )
+    if fmt == "html":
+        return public.to_html(made)
+    if fmt == "csv":
+        return public.to_csv(made)
+    _public_tables(made)
+    return None
+
+
+def _json(value: object) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
-def _tables(made: dict[str, Any]) -> None:
+def _tables(made: Report) -> None:
     t = made["totals"]
     console.print(
         f"[bold]{made['state']}[/] {(t['first'] or '')[:10]} to {(t['last'] or '')[:10]}: "
@@ -100,25 +108,37 @@ def _tables(made: dict[str, Any]) -> None:
         f"{t['held']:,} held, {t['immigration_requests']:,} from immigration agencies"
     )
     b = made["breakdowns"]
+    purposes: list[Count] = [
+        {
+            "key": f"{r['key']} ({r['label']})" if r["label"] else r["key"],
+            "n": r["n"],
+            "released": r["released"],
+        }
+        for r in b["purpose"]
+    ]
     for title, rows in (
         ("who asked", b["requester_class"]),
         ("decision", b["decision"]),
-        ("purpose", b["purpose"]),
+        ("purpose", purposes),
         ("message key", b["mke"]),
         ("federal component", [r for r in b["component"] if r["key"] != "state and local"]),
     ):
         table = Table(title, "requests", "records released", box=None, pad_edge=False)
         for r in rows:
-            label = f"{r['key']} ({r['label']})" if r.get("label") else str(r["key"])
-            table.add_row(label, f"{r['n']:,}", f"{r['released'] or 0:,}")
+            table.add_row(str(r["key"]), f"{r['n']:,}", f"{r['released'] or 0:,}")
         console.print(table)
+    _who_and_why(made)
+
+
+def _who_and_why(made: Report) -> None:
+    """Immigration agencies, the deciding policies, top requesters and the policy sets."""
     table = Table("immigration agency", "decision", "requests", "records released", box=None)
-    for r in made["immigration"]:
-        table.add_row(r["component"], r["decision"], f"{r['n']:,}", f"{r['released'] or 0:,}")
+    for i in made["immigration"]:
+        table.add_row(i["component"], i["decision"], f"{i['n']:,}", f"{i['released'] or 0:,}")
     console.print(table)
     table = Table("deciding policy", "decision", "requests", "reason", box=None, pad_edge=False)
-    for r in b["policy"]:
-        table.add_row(r["key"], r["decision"], f"{r['n']:,}", r["reason"])
+    for p in made["breakdowns"]["policy"]:
+        table.add_row(p["key"], p["decision"], f"{p['n']:,}", p["reason"])
     console.print(table)
     table = Table("top requester", "agency", "requests", "refused or held", box=None)
     for r in made["top_requesters"]:
@@ -127,18 +147,18 @@ def _tables(made: dict[str, Any]) -> None:
     table = Table(
         "policy set", "in force (first to last request)", "permit", "deny", "hold", box=None
     )
-    for r in made["policy_sets"]:
+    for s in made["policy_sets"]:
         table.add_row(
-            r["digest"][:12],
-            f"{r['first'][:10]} to {r['last'][:10]}",
-            f"{r['permit']:,}",
-            f"{r['deny']:,}",
-            f"{r['hold']:,}",
+            (s["digest"] or "")[:12],
+            f"{s['first'][:10]} to {s['last'][:10]}",
+            f"{s['permit']:,}",
+            f"{s['deny']:,}",
+            f"{s['hold']:,}",
         )
     console.print(table)
 
 
-def _public_tables(made: dict[str, Any]) -> None:
+def _public_tables(made: Report) -> None:
     for t in public.tables(made):
         table = Table(t.title, "requests", box=None, pad_edge=False)
         for label, shown in t.rows:

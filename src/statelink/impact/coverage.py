@@ -11,14 +11,15 @@ it runs over every point of the domain; nothing is sampled.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 import cedarpy
 
 from statelink.directory import Agency
 from statelink.errors import UsageError
 from statelink.impact.diff import Region, regions_of
-from statelink.impact.domain import Domain, Point
+from statelink.impact.domain import ClassSummary, Domain, Point
+from statelink.impact.example import ExampleJson
 from statelink.policy.engine import Outcome, PolicyEngine
 from statelink.policy.partition import Partition
 from statelink.policy.policies import Policies
@@ -54,15 +55,39 @@ class Who:
         return ", ".join(parts) or "every agency"
 
 
+class PathJson(TypedDict):
+    outcome: str
+    mkes: list[str]
+    data: list[str]
+    context: dict[str, list[str]]
+    example: ExampleJson
+
+
+ClassCoverageJson = TypedDict(
+    "ClassCoverageJson", {"class": ClassSummary, "oris": list[str], "paths": list[PathJson]}
+)
+
+
+class CoverageJson(TypedDict):
+    state: str
+    digest: str
+    who: str
+    exact: bool
+    inexact: list[str]
+    unreachable_literals: list[str]
+    points: int
+    classes: list[ClassCoverageJson]
+
+
 @dataclass(frozen=True)
 class ClassCoverage:
     """One class of agencies and every path by which they obtain data."""
 
-    agency_class: dict[str, Any]
+    agency_class: ClassSummary
     oris: tuple[str, ...]
     paths: tuple[Region, ...]  # before: deny (nothing); after: permit or hold
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ClassCoverageJson:
         return {
             "class": self.agency_class,
             "oris": list(self.oris),
@@ -70,7 +95,7 @@ class ClassCoverage:
         }
 
 
-def _path(region: Region) -> dict[str, Any]:
+def _path(region: Region) -> PathJson:
     return {
         "outcome": region.after.value,
         "mkes": list(region.mkes),
@@ -91,7 +116,7 @@ class Coverage:
     points: int
     classes: tuple[ClassCoverage, ...]
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> CoverageJson:
         return {
             "state": self.state,
             "digest": self.digest,
@@ -102,6 +127,10 @@ class Coverage:
             "points": self.points,
             "classes": [c.as_dict() for c in self.classes],
         }
+
+
+Obtains = dict[Outcome, list[Point]]
+"""The points where a class obtains data, by outcome (permit or hold)."""
 
 
 def coverage(
@@ -118,7 +147,32 @@ def coverage(
     chosen = {n: members for n, members in chosen.items() if members}
     if not chosen:
         raise UsageError(f"no agency of the directory matches {who.describe()}")
-    obtains: dict[int, dict[Outcome, list[Point]]] = {n: {} for n in chosen}
+    obtains, points = _obtains(domain, engine, set(chosen))
+    classes = [
+        ClassCoverage(
+            domain.classes[n].describe(members),
+            tuple(a.ori for a in members),
+            tuple(_paths(domain, engine, n, members, obtains[n])),
+        )
+        for n, members in chosen.items()
+    ]
+    return Coverage(
+        state=state,
+        digest=policies.digest,
+        who=who.describe(),
+        exact=domain.exact,
+        inexact=domain.inexact,
+        unreachable=domain.unreachable,
+        points=points,
+        classes=tuple(classes),
+    )
+
+
+def _obtains(
+    domain: Domain, engine: PolicyEngine, chosen: set[int]
+) -> tuple[dict[int, Obtains], int]:
+    """Where each chosen class obtains data, and how many points its classes have."""
+    obtains: dict[int, Obtains] = {n: {} for n in chosen}
     decided: dict[tuple[int, str, tuple[int, ...]], Outcome] = {}
     points = 0
     for point in domain.points():
@@ -131,32 +185,22 @@ def coverage(
         outcome = decided[key]
         if outcome in OBTAINS:
             obtains[point.agency_class].setdefault(outcome, []).append(point)
-    classes = []
-    for n, members in chosen.items():
-        paths = [
-            path
-            for outcome in OBTAINS
-            for path in regions_of(
-                domain,
-                Outcome.DENY,
-                outcome,
-                obtains[n].get(outcome, []),
-                (engine,),
-                agencies={n: members},
-            )
-        ]
-        classes.append(
-            ClassCoverage(
-                domain.classes[n].describe(members), tuple(a.ori for a in members), tuple(paths)
-            )
+    return obtains, points
+
+
+def _paths(
+    domain: Domain, engine: PolicyEngine, n: int, members: list[Agency], obtains: Obtains
+) -> list[Region]:
+    """Class ``n``'s paths (through ``members``): permit ones first, then hold ones."""
+    return [
+        path
+        for outcome in OBTAINS
+        for path in regions_of(
+            domain,
+            Outcome.DENY,
+            outcome,
+            obtains.get(outcome, []),
+            (engine,),
+            agencies={n: members},
         )
-    return Coverage(
-        state=state,
-        digest=policies.digest,
-        who=who.describe(),
-        exact=domain.exact,
-        inexact=domain.inexact,
-        unreachable=domain.unreachable,
-        points=points,
-        classes=tuple(classes),
-    )
+    ]

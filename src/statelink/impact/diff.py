@@ -19,13 +19,13 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TypedDict
 
 import cedarpy
 
 from statelink.directory import Agency
-from statelink.impact.domain import Domain, Point
-from statelink.impact.example import Example, example
+from statelink.impact.domain import ClassSummary, Domain, Point
+from statelink.impact.example import Example, ExampleJson, example
 from statelink.impact.outcomes import RANK
 from statelink.impact.regions import Box, first_real, merge, points_of
 from statelink.messages.keys import MESSAGE_KEYS
@@ -54,6 +54,38 @@ def verdict(found: set[Verdict], *, exact: bool) -> Verdict:
     return next(iter(found), Verdict.EQUIVALENT)
 
 
+RegionJson = TypedDict(
+    "RegionJson",
+    {
+        "from": str,
+        "to": str,
+        "mkes": list[str],
+        "data": list[str],
+        "context": dict[str, list[str]],
+        "classes": list[ClassSummary],
+        "oris": list[str],
+        "points": int,
+        "example": ExampleJson,
+    },
+)
+
+
+class DiffJson(TypedDict):
+    state: str | None
+    old_digest: str
+    new_digest: str
+    verdict: str
+    exact: bool
+    inexact: list[str]
+    unreachable_literals: list[str]
+    evaluated: int
+    points: int
+    agency_classes: int
+    agencies: int
+    by_mke: dict[str, str]
+    changes: list[RegionJson]
+
+
 @dataclass(frozen=True)
 class Region:
     """Requests whose outcome goes from ``before`` to ``after``."""
@@ -62,7 +94,7 @@ class Region:
     after: Outcome
     mkes: tuple[str, ...]
     conditions: dict[str, list[str]]  # dimension -> cells (a dimension not named: any)
-    classes: tuple[dict[str, Any], ...]
+    classes: tuple[ClassSummary, ...]
     oris: tuple[str, ...]
     points: int
     example: Example
@@ -71,7 +103,7 @@ class Region:
     def data(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(MESSAGE_KEYS[m].dataset for m in self.mkes))
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> RegionJson:
         return {
             "from": self.before.value,
             "to": self.after.value,
@@ -101,7 +133,7 @@ class Diff:
     by_mke: dict[str, Verdict]
     regions: tuple[Region, ...] = field(default=())
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> DiffJson:
         return {
             "state": self.state,
             "old_digest": self.old_digest,
@@ -123,6 +155,10 @@ def engines(sets: Iterable[Policies], entities: cedarpy.Entities) -> tuple[Polic
     return tuple(PolicyEngine(p, entities) for p in sets)
 
 
+Changes = dict[tuple[Outcome, Outcome], list[Point]]
+"""The points of each change (before, after)."""
+
+
 def diff(
     old: Policies,
     new: Policies,
@@ -135,7 +171,33 @@ def diff(
     partition = Partition.union([Partition.of(old.est.values()), Partition.of(new.est.values())])
     domain = Domain.build(partition, agencies, state, review=True)
     pair = engines((old, new), entities)
-    changed: dict[tuple[Outcome, Outcome], list[Point]] = {}
+    changed, points, evaluated = _changes(domain, pair)
+    regions = [
+        region
+        for (before, after), found in sorted(changed.items(), key=_order)
+        for region in regions_of(domain, before, after, found, pair)
+    ]
+    return Diff(
+        state=state,
+        old_digest=old.digest,
+        new_digest=new.digest,
+        verdict=verdict({direction(b, a) for b, a in changed}, exact=domain.exact),
+        exact=domain.exact,
+        inexact=domain.inexact,
+        unreachable=domain.unreachable,
+        evaluated=evaluated,
+        points=points,
+        classes=len(domain.classes),
+        agencies=sum(len(c.agencies) for c in domain.classes),
+        by_mke=_by_mke(domain, changed),
+        regions=tuple(regions),
+    )
+
+
+def _changes(domain: Domain, pair: tuple[PolicyEngine, ...]) -> tuple[Changes, int, int]:
+    """Both sets decide every point: the points that change, the points and the decisions
+    made (a point decides as its key's representative does)."""
+    changed: Changes = {}
     decided: dict[tuple[int, str, tuple[int, ...]], tuple[Outcome, Outcome]] = {}
     points = evaluated = 0
     for point in domain.points():
@@ -148,34 +210,17 @@ def diff(
         before, after = decided[key]
         if before is not after:
             changed.setdefault((before, after), []).append(point)
-    regions = [
-        region
-        for (before, after), found in sorted(changed.items(), key=_order)
-        for region in regions_of(domain, before, after, found, pair)
-    ]
-    found_all: set[Verdict] = {direction(b, a) for b, a in changed}
-    by_mke = {
+    return changed, points, evaluated
+
+
+def _by_mke(domain: Domain, changed: Changes) -> dict[str, Verdict]:
+    return {
         mke: verdict(
             {direction(b, a) for (b, a), pts in changed.items() if any(p.mke == mke for p in pts)},
             exact=domain.exact,
         )
         for mke in domain.mkes
     }
-    return Diff(
-        state=state,
-        old_digest=old.digest,
-        new_digest=new.digest,
-        verdict=verdict(found_all, exact=domain.exact),
-        exact=domain.exact,
-        inexact=domain.inexact,
-        unreachable=domain.unreachable,
-        evaluated=evaluated,
-        points=points,
-        classes=len(domain.classes),
-        agencies=sum(len(c.agencies) for c in domain.classes),
-        by_mke=by_mke,
-        regions=tuple(regions),
-    )
 
 
 def _order(item: tuple[tuple[Outcome, Outcome], list[Point]]) -> tuple[int, int, int]:

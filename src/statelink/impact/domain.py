@@ -23,12 +23,13 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from statelink.directory import Agency
 from statelink.errors import DomainTooLarge, UsageError
 from statelink.impact.space import Dim, apply, base_context, combinations, context_dims
 from statelink.messages.keys import MESSAGE_KEYS
+from statelink.policy.context import Context
 from statelink.policy.engine import Request
 from statelink.policy.partition import Partition
 from statelink.states import CODES
@@ -78,6 +79,17 @@ def representatives(partition: Partition) -> dict[str, str]:
     return {mke: first.setdefault(action_key(partition, mke), mke) for mke in MESSAGE_KEYS}
 
 
+class ClassSummary(TypedDict):
+    """Some agencies of a class, in a few words (shown and written out as is)."""
+
+    label: str
+    in_state: bool | None
+    groups: list[str]
+    kinds: list[str]
+    components: list[str]
+    agencies: int
+
+
 @dataclass(frozen=True)
 class AgencyClass:
     """Agencies no policy of the sets can tell apart (sorted by ORI)."""
@@ -113,7 +125,7 @@ class AgencyClass:
         where = {True: ", in-state", False: ", out-of-state", None: ""}[self.in_state]
         return f"{who} ({what}){where}"
 
-    def describe(self, agencies: Iterable[Agency] | None = None) -> dict[str, Any]:
+    def describe(self, agencies: Iterable[Agency] | None = None) -> ClassSummary:
         chosen = list(self.agencies if agencies is None else agencies)
         return {
             "label": self.label(chosen),
@@ -174,7 +186,7 @@ class Domain:
     dims: tuple[Dim, ...]
     inexact: tuple[str, ...]
     unreachable: tuple[str, ...]
-    contexts: dict[tuple[int, ...], dict[str, Any]]  # by cells: the context they set
+    contexts: dict[tuple[int, ...], Context]  # by cells: the context they set
     acts_as: dict[str, str]  # each message key, and the key decided in its place
 
     @classmethod
@@ -241,21 +253,21 @@ class Domain:
         offense_read = self.dim_index("offense") is not None
         return not (offense_read and context["serious_crime"] and not context["offense"])
 
-    def context(self, point: Point) -> dict[str, Any]:
-        context = dict(self.contexts[point.cells])
+    def context(self, point: Point) -> Context:
+        context = self.contexts[point.cells].copy()
         if self.state is not None:
             home = self.classes[point.agency_class].representative.state
             context["in_state"] = home == self.state
         return context
 
-    def owner(self, point: Point, context: dict[str, Any] | None = None) -> str:
+    def owner(self, point: Point, context: Context | None = None) -> str:
         """The state answering the request: the domain's, or, without one, the agency's own
         state for an in-state request and another state otherwise."""
         if self.state is not None:
             return self.state
         home = self.classes[point.agency_class].representative.state
         context = context if context is not None else self.context(point)
-        if context.get("in_state") and home in CODES:
+        if context["in_state"] and home in CODES:
             return home
         return next(s for s in FALLBACK_STATES if s != home)
 

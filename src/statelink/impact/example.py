@@ -4,12 +4,13 @@ context the owner's node would derive for it, with how each policy set decides i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from statelink.directory import Agency
 from statelink.impact.domain import Domain, Point
-from statelink.messages.model import Message
+from statelink.messages.model import Message, Warrant
 from statelink.messages.text import encode
+from statelink.policy.context import Context
 from statelink.policy.engine import PolicyEngine
 
 SEARCH = {
@@ -23,6 +24,22 @@ SEARCH = {
 SERIOUS_EXAMPLE = "0911"  # homicide: on every state's default serious-crime list
 
 
+class SideJson(TypedDict):
+    decision: str
+    policies: list[str]
+    digest: str
+
+
+class ExampleJson(TypedDict):
+    ori: str
+    name: str
+    mke: str
+    state: str
+    context: Context
+    message: str
+    decisions: list[SideJson]
+
+
 @dataclass(frozen=True)
 class Side:
     """How one policy set decides the example."""
@@ -31,7 +48,7 @@ class Side:
     policies: tuple[str, ...]
     digest: str
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> SideJson:
         return {"decision": self.outcome, "policies": list(self.policies), "digest": self.digest}
 
 
@@ -41,11 +58,11 @@ class Example:
     name: str
     mke: str
     state: str
-    context: dict[str, Any]
+    context: Context
     message: str
     decisions: tuple[Side, ...]  # one per policy set, in the order given
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ExampleJson:
         return {
             "ori": self.ori,
             "name": self.name,
@@ -66,7 +83,7 @@ def example(
     """The point through ``agency`` (default: its class's representative)."""
     agency = agency or domain.classes[point.agency_class].representative
     request = domain.request(point, agency)
-    context = dict(request.context)
+    context = request.context.copy()
     owner = request.dataset.split("/")[0]
     sides = []
     for engine in engines:
@@ -83,29 +100,25 @@ def example(
     )
 
 
-def message_text(mke: str, ori: str, owner: str, context: dict[str, Any], domain: Domain) -> str:
+def message_text(mke: str, ori: str, owner: str, context: Context, domain: Domain) -> str:
     """The one-line message whose derived context is ``context`` (as near as a message
     can say it: ``certified`` and ``serious_crime`` come from the state's settings)."""
     dest = [owner]
-    if context.get("multi_state"):
+    if context["multi_state"]:
         dest.append(next(s for s in ("OR", "WA", "ID") if s != owner))
-    offense = context.get("offense", "")
-    if not offense and context.get("serious_crime") and domain.dim_index("offense") is None:
+    offense = context["offense"]
+    if not offense and context["serious_crime"] and domain.dim_index("offense") is None:
         offense = SERIOUS_EXAMPLE
-    data: dict[str, Any] = {
-        "mke": mke,
-        "ori": ori,
-        "dest": dest,
-        "purpose": context["purpose"],
-        "fields": SEARCH[mke],
-    }
-    optional = {
-        "reason": context.get("reason", ""),
-        "offense": offense,
-        "case_number": context.get("case_number", ""),
-    }
-    data.update({name: value for name, value in optional.items() if value})
-    if context.get("has_warrant"):
-        warrant = context["warrant"]
-        data["warrant"] = {k: v for k, v in warrant.items() if v}
-    return encode(Message.parse(data))
+    warrant = context["warrant"]
+    message = Message(
+        mke=mke,
+        ori=ori,
+        dest=tuple(dest),
+        purpose=context["purpose"],
+        fields=SEARCH[mke],
+        reason=context["reason"],
+        offense=offense,
+        case_number=context["case_number"],
+        warrant=Warrant(**warrant) if context["has_warrant"] else None,
+    )
+    return encode(message)

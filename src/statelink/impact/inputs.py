@@ -20,10 +20,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from statelink.directory import Agency
-from statelink.impact.columns import STRINGS, Column, agency_columns, context_columns
+from statelink.impact.columns import FLAGS, Column, agency_columns, context_columns
+from statelink.policy.context import Context
 from statelink.policy.partition import Partition
 from statelink.reports.report import Period, connect
 from statelink.reports.table import AuditTable, quoted
@@ -42,7 +43,7 @@ class DecisionInput:
     requester: Agency  # one of them, as the record logged it
     mke: str
     dataset: str
-    context: dict[str, Any]  # as logged; an attribute no set reads has a placeholder
+    context: Context  # as logged; an attribute no set reads has a placeholder
     key: tuple[Any, ...]  # what the candidate's decision depends on
     digest: str
     decision: str
@@ -50,25 +51,51 @@ class DecisionInput:
     records: int
 
 
-def _context(row: dict[str, Any]) -> dict[str, Any]:
-    sample = {column: row.get(f"s_{column}") or "" for column in STRINGS.values()}
-    return {
-        "purpose": row.get("c_purpose") or "C",
-        "reason": sample["reason"],
-        "has_warrant": bool(row.get("has_warrant", False)),
-        "warrant": {
-            "kind": sample["warrant_kind"],
-            "id": sample["warrant_id"],
-            "court": sample["warrant_court"],
-        },
-        "case_number": sample["case_number"],
-        "offense": sample["offense"],
-        "serious_crime": bool(row.get("c_serious_crime", False)),
-        "certified": bool(row.get("certified", False)),
-        "review_approved": bool(row.get("review_approved", False)),
-        "in_state": bool(row.get("in_state", False)),
-        "multi_state": bool(row.get("multi_state", False)),
-    }
+class HeldWeek(TypedDict):
+    week: str  # its Monday, ISO
+    before: int
+    after: int
+
+
+CONTEXT = """struct_pack(
+    purpose := {purpose}, reason := {s_reason}, has_warrant := {has_warrant},
+    warrant := struct_pack(kind := {s_warrant_kind}, id := {s_warrant_id},
+                           court := {s_warrant_court}),
+    case_number := {s_case_number}, offense := {s_offense},
+    serious_crime := {c_serious_crime}, certified := {certified},
+    review_approved := {review_approved}, in_state := {in_state}, multi_state := {multi_state})"""
+"""The context of an input (``d``'s row) as a :class:`Context`."""
+
+
+def _context_sql(present: set[str]) -> str:
+    """:data:`CONTEXT` over the columns ``d`` has; an attribute it lacks (no set reads
+    it) gets a placeholder: purpose C, empty text, false."""
+
+    def pick(column: str, default: str) -> str:
+        return f"coalesce({column}, {default})" if column in present else default
+
+    strings = ("reason", "warrant_kind", "warrant_id", "warrant_court", "case_number", "offense")
+    return CONTEXT.format(
+        purpose="coalesce(nullif(c_purpose, ''), 'C')" if "c_purpose" in present else "'C'",
+        c_serious_crime=pick("c_serious_crime", "false"),
+        **{f"s_{name}": pick(f"s_{name}", "''") for name in strings},
+        **{flag: pick(flag, "false") for flag in FLAGS},
+    )
+
+
+def _requester(who: dict[str, str | None]) -> Agency:
+    """The requester snapshot DuckDB picked for an input."""
+    groups = str(who["groups_key"] or "")
+    ori = str(who["ori"])
+    return Agency(
+        ori,
+        "",
+        ori[:2],
+        str(who["kind"]),
+        str(who["department"]),
+        str(who["component"]),
+        tuple(groups.split(";")) if groups else (),
+    )
 
 
 class Inputs:
@@ -130,40 +157,29 @@ class Inputs:
         )
         same = " AND ".join(f"g.{k} IS NOT DISTINCT FROM d.{k}" for k in [*deciding, *LOGGED])
         self.con.execute(f"CREATE TEMP TABLE gd AS SELECT g.*, d.did FROM g JOIN d ON {same}")
-        cursor = self.con.execute("SELECT * FROM d ORDER BY did")
-        names = [c[0] for c in cursor.description or ()]
-        found = []
-        for values in cursor.fetchall():
-            row = dict(zip(names, values, strict=True))
-            who = row["who"]
-            groups = str(who["groups_key"] or "")
-            ori = str(who["ori"])
-            ids = str(row["policies_key"] or "")
-            found.append(
-                DecisionInput(
-                    id=int(row["did"]),
-                    requester=Agency(
-                        ori,
-                        "",
-                        ori[:2],
-                        str(who["kind"]),
-                        str(who["department"]),
-                        str(who["component"]),
-                        tuple(groups.split(";")) if groups else (),
-                    ),
-                    mke=str(row["mke"]),
-                    dataset=str(row["dataset"]),
-                    context=_context(row),
-                    key=tuple(row[k] for k in deciding),
-                    digest=str(row["policy_digest"] or ""),
-                    decision=str(row["decision"]),
-                    policies=tuple(
-                        json.loads(ids) if not plain_ids else (p for p in ids.split(";") if p)
-                    ),
-                    records=int(row["n"]),
-                )
+        present = {c.name for c in columns} | {f"s_{s}" for s in samples}
+        rows = self.con.execute(
+            f"""SELECT did, who, policy_digest, decision, policies_key, n,
+                       {_context_sql(present)}, {", ".join(deciding)}
+                FROM d ORDER BY did"""
+        ).fetchall()
+        return [
+            DecisionInput(
+                id=int(did),
+                requester=_requester(who),
+                mke=str(key[0]),
+                dataset=str(key[1]),
+                context=context,
+                key=tuple(key),
+                digest=str(digest or ""),
+                decision=str(decision),
+                policies=tuple(
+                    json.loads(ids) if not plain_ids else (p for p in (ids or "").split(";") if p)
+                ),
+                records=int(n),
             )
-        return found
+            for did, who, digest, decision, ids, n, context, *key in rows
+        ]
 
     def settle(self, after: dict[int, str]) -> None:
         """Record each input's outcome under the candidate (view ``t``: ``g`` with it)."""
@@ -174,7 +190,7 @@ class Inputs:
         )
         self.con.execute("CREATE VIEW t AS SELECT gd.*, r.after FROM gd JOIN r USING (did)")
 
-    def weekly(self) -> list[dict[str, Any]]:
+    def weekly(self) -> list[HeldWeek]:
         """Per week, the requests held before (as logged) and after (by the candidate)."""
         chosen = "SELECT * FROM t WHERE decision = 'hold' OR after = 'hold'"
         same = " AND ".join(f"x.{k} IS NOT DISTINCT FROM c.{k}" for k in self._fine)

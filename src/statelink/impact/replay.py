@@ -19,17 +19,26 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import cedarpy
 
 from statelink.directory import Agency
 from statelink.errors import StatelinkError
-from statelink.impact.inputs import DecisionInput, Inputs
-from statelink.impact.tally import nothing, tally
+from statelink.impact.inputs import DecisionInput, HeldWeek, Inputs
+from statelink.impact.tally import (
+    AffectedAgency,
+    BreakdownRow,
+    ChangedClass,
+    Counts,
+    ImmigrationLines,
+    Lines,
+    nothing,
+    tally,
+)
 from statelink.messages.keys import DATASET_KINDS
 from statelink.policy.engine import Decision, PolicyEngine, Request
-from statelink.policy.entities import DATASET, GROUP, agency_document
+from statelink.policy.entities import agency_document, dataset_document, group_document
 from statelink.policy.partition import Partition
 from statelink.policy.policies import Policies
 from statelink.policy.schema import schema
@@ -43,6 +52,38 @@ MISMATCHES_LISTED = 1_000
 class Mismatch:
     seq: int
     why: str
+
+
+class MismatchJson(TypedDict):
+    seq: int
+    why: str
+
+
+class NamedAgency(AffectedAgency):
+    name: str  # the directory's name ("" when it has none)
+
+
+class ReplayJson(TypedDict):
+    """A replay as ``policy simulate --json`` writes it (and the What-if page shows it)."""
+
+    state: str
+    candidate_digest: str
+    candidate: str
+    since: str | None
+    until: str | None
+    records: int
+    inputs: int
+    evaluations: int
+    reproduced: int
+    not_reproduced: list[MismatchJson]
+    not_reproduced_total: int
+    outcomes: dict[str, int]
+    changes: list[ChangedClass]
+    breakdowns: dict[str, list[BreakdownRow]]
+    agencies: list[NamedAgency]
+    serious_crime: Lines
+    immigration: ImmigrationLines
+    held_per_week: list[HeldWeek]
 
 
 @dataclass
@@ -59,10 +100,10 @@ class Replay:
     reproduced: int = 0
     not_reproduced: list[Mismatch] = field(default_factory=list)
     not_reproduced_total: int = 0
-    counts: dict[str, Any] = field(default_factory=dict)  # see statelink.impact.tally
-    held_weekly: list[dict[str, Any]] = field(default_factory=list)
+    counts: Counts | None = None  # None: nothing counted (see statelink.impact.tally)
+    held_weekly: list[HeldWeek] = field(default_factory=list)
 
-    def as_dict(self, names: dict[str, str] | None = None) -> dict[str, Any]:
+    def as_dict(self, names: dict[str, str] | None = None) -> ReplayJson:
         names = names or {}
         counts = self.counts or nothing()
         return {
@@ -77,8 +118,12 @@ class Replay:
             "reproduced": self.reproduced,
             "not_reproduced": [{"seq": m.seq, "why": m.why} for m in self.not_reproduced],
             "not_reproduced_total": self.not_reproduced_total,
-            **counts,
+            "outcomes": counts["outcomes"],
+            "changes": counts["changes"],
+            "breakdowns": counts["breakdowns"],
             "agencies": [{**a, "name": names.get(a["ori"], "")} for a in counts["agencies"]],
+            "serious_crime": counts["serious_crime"],
+            "immigration": counts["immigration"],
             "held_per_week": self.held_weekly,
         }
 
@@ -101,19 +146,12 @@ class Snapshots:
         return len(self._generations) - 1
 
     def entities(self) -> list[cedarpy.Entities]:
-        datasets = [
-            {
-                "uid": {"type": DATASET, "id": f"{self.state}/{kind}"},
-                "attrs": {"state": self.state, "kind": kind},
-                "parents": [],
-            }
-            for kind in DATASET_KINDS
-        ]
+        datasets = [dataset_document(self.state, kind) for kind in DATASET_KINDS]
         found = []
         for generation in self._generations:
             groups = sorted({g for a in generation.values() for g in a.groups})
             documents = [
-                *({"uid": {"type": GROUP, "id": g}, "attrs": {}, "parents": []} for g in groups),
+                *(group_document(g) for g in groups),
                 *(agency_document(a) for a in generation.values()),
                 *datasets,
             ]

@@ -24,6 +24,7 @@ from typing import Any
 
 from statelink.messages import fields as rules
 from statelink.messages.fields import PURPOSES, WARRANT_KINDS
+from statelink.policy.context import Context, Fact, with_facts
 from statelink.policy.partition import Partition, Use
 
 MAX_LISTED = 6  # a cell of more values than this is labelled by its count
@@ -34,7 +35,7 @@ class Cell:
     """Values a set cannot tell apart: a label for people, and the context it sets."""
 
     label: str
-    values: dict[str, Any]  # context attributes this cell sets, with its representative
+    values: dict[str, Fact]  # context attributes this cell sets, with its representative
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def _label(space: FieldSpace, members: list[str]) -> str:
 
 
 @dataclass
-class Context:
+class ContextDims:
     """The context dimensions of a domain, and what could not be cut exactly."""
 
     dims: list[Dim] = field(default_factory=list)
@@ -189,7 +190,10 @@ class Context:
                 label += ", " + ("any other id" if ident == "any other value" else f"id {ident}")
             if court != "any":
                 label += ", " + _court(court, c, named=len(parts["court"].cells) > 2)
-            value = {"has_warrant": True, "warrant": {"kind": k, "id": i, "court": c}}
+            value: dict[str, Fact] = {
+                "has_warrant": True,
+                "warrant": {"kind": k, "id": i, "court": c},
+            }
             cells.append(Cell(label, value))
         self.dims.append(Dim("warrant", tuple(cells)))
 
@@ -210,9 +214,9 @@ def _use_if_read(partition: Partition, path: str) -> Use | None:
     return partition.use(path) if partition.reads(path) else None
 
 
-def context_dims(partition: Partition, *, in_state_free: bool, review: bool) -> Context:
+def context_dims(partition: Partition, *, in_state_free: bool, review: bool) -> ContextDims:
     """The context dimensions a domain enumerates: only what the policies read."""
-    found = Context()
+    found = ContextDims()
     if partition.whole_context:
         found.inexact.append("a policy uses the whole context as one value")
     for name in ("purpose", "offense"):
@@ -232,7 +236,7 @@ def context_dims(partition: Partition, *, in_state_free: bool, review: bool) -> 
     return found
 
 
-def base_context() -> dict[str, Any]:
+def base_context() -> Context:
     """A context with every attribute at its value for an unread attribute."""
     return {
         "purpose": SPACES["purpose"].default,
@@ -254,9 +258,9 @@ def combinations(dims: list[Dim]) -> Iterator[tuple[int, ...]]:
     return itertools.product(*(range(len(d.cells)) for d in dims))
 
 
-def apply(context: dict[str, Any], dims: list[Dim], cells: tuple[int, ...]) -> dict[str, Any]:
+def apply(context: Context, dims: list[Dim], cells: tuple[int, ...]) -> Context:
     """A copy of ``context`` with the chosen cell of each dimension written in."""
-    out = dict(context)
+    chosen: dict[str, Fact] = {}
     for dim, index in zip(dims, cells, strict=True):
-        out.update(dim.cells[index].values)
-    return out
+        chosen.update(dim.cells[index].values)
+    return with_facts(context, chosen)

@@ -10,7 +10,7 @@ outcome). A change *loses* access when the outcome gets less permissive
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TypedDict
 
 import duckdb
 
@@ -25,7 +25,63 @@ DIMENSIONS = {"component": COMPONENT, "kind": "kind", "purpose": "purpose", "mke
 IMMIGRANT = f"list_contains(string_split(groups_key, ';'), {quoted(IMMIGRATION)})"
 
 
-def tally(con: duckdb.DuckDBPyConnection, top: int) -> dict[str, Any]:
+class Lines(TypedDict):
+    """Requests of a kind: how many, how many lose or gain access, and how."""
+
+    records: int
+    lose: int
+    gain: int
+    transitions: dict[str, int]  # "permit->deny": count, the zero ones left out
+
+
+class ImmigrationLines(Lines):
+    by_component: dict[str, Lines]
+
+
+ChangedClass = TypedDict(
+    "ChangedClass",
+    {
+        "from": str,
+        "to": str,
+        "component": str,
+        "kind": str,
+        "mke": str,
+        "purpose": str,
+        "records": int,
+        "agencies": int,
+        "examples": list[int],  # the seq of some of its records
+    },
+)
+
+
+class BreakdownRow(TypedDict):
+    key: str
+    records: int
+    changed: int
+    transitions: dict[str, int]
+
+
+class AffectedAgency(TypedDict):
+    ori: str
+    component: str
+    kind: str
+    records: int
+    changed: int
+    transitions: dict[str, int]
+
+
+class Counts(TypedDict):
+    """Everything a replay counts but the fidelity and the weekly holds."""
+
+    outcomes: dict[str, int]  # every "before->after", zero or not
+    changes: list[ChangedClass]
+    breakdowns: dict[str, list[BreakdownRow]]  # by component, kind, purpose, mke, group
+    agencies: list[AffectedAgency]
+    serious_crime: Lines
+    immigration: ImmigrationLines
+
+
+def tally(con: duckdb.DuckDBPyConnection, top: int) -> Counts:
     """Everything a replay reports but the fidelity and the weekly holds."""
     return {
         "outcomes": matrix(con),
@@ -37,7 +93,7 @@ def tally(con: duckdb.DuckDBPyConnection, top: int) -> dict[str, Any]:
     }
 
 
-def nothing() -> dict[str, Any]:
+def nothing() -> Counts:
     """What :func:`tally` gives for a period with no decided records."""
     return {
         "outcomes": {transition(b, a): 0 for b in OUTCOMES for a in OUTCOMES},
@@ -45,7 +101,7 @@ def nothing() -> dict[str, Any]:
         "breakdowns": {name: [] for name in (*DIMENSIONS, "group")},
         "agencies": [],
         "serious_crime": _lines(Counter()),
-        "immigration": {**_lines(Counter()), "by_component": {}},
+        "immigration": _immigration_lines(Counter(), {}),
     }
 
 
@@ -68,24 +124,32 @@ def matrix(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return found
 
 
-def changes(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+def changes(con: duckdb.DuckDBPyConnection) -> list[ChangedClass]:
     """Changed requests by requester component and kind, key and purpose."""
-    cursor = con.execute(
+    rows = con.execute(
         f"""SELECT decision AS "from", after AS "to", {COMPONENT} AS component, kind, mke,
                    purpose, sum(n) AS records, count(DISTINCT ori) AS agencies,
                    list_sort(list_distinct(flatten(list([lo, hi])))) AS examples
             FROM t WHERE decision <> after GROUP BY ALL
             ORDER BY records DESC, "from", "to", component, kind, mke, purpose"""
-    )
-    names = [c[0] for c in cursor.description or ()]
-    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    for row in rows:
-        row["records"], row["agencies"] = int(row["records"]), int(row["agencies"])
-        row["examples"] = [int(s) for s in row["examples"][:EXAMPLES]]
-    return rows
+    ).fetchall()
+    return [
+        {
+            "from": before,
+            "to": after,
+            "component": component,
+            "kind": kind,
+            "mke": mke,
+            "purpose": purpose,
+            "records": int(records),
+            "agencies": int(agencies),
+            "examples": [int(s) for s in examples[:EXAMPLES]],
+        }
+        for before, after, component, kind, mke, purpose, records, agencies, examples in rows
+    ]
 
 
-def breakdowns(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
+def breakdowns(con: duckdb.DuckDBPyConnection) -> dict[str, list[BreakdownRow]]:
     found = {
         name: _rows(
             _transitions(con, f"SELECT {expr}, decision, after, sum(n) FROM t GROUP BY ALL")
@@ -103,7 +167,7 @@ def breakdowns(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]
     return found
 
 
-def most_affected(con: duckdb.DuckDBPyConnection, top: int) -> list[dict[str, Any]]:
+def most_affected(con: duckdb.DuckDBPyConnection, top: int) -> list[AffectedAgency]:
     """The agencies with the most changed requests (``top``; 0 for all), without names."""
     limit = f"LIMIT {int(top)}" if top > 0 else ""
     ranked = con.execute(
@@ -131,17 +195,18 @@ def most_affected(con: duckdb.DuckDBPyConnection, top: int) -> list[dict[str, An
     ]
 
 
-def immigration(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+def immigration(con: duckdb.DuckDBPyConnection) -> ImmigrationLines:
     by = _transitions(
         con, f"SELECT {COMPONENT}, decision, after, sum(n) FROM t WHERE {IMMIGRANT} GROUP BY ALL"
     )
-    return {
-        **_lines(sum(by.values(), Counter())),
-        "by_component": {c: _lines(t) for c, t in sorted(by.items())},
-    }
+    return _immigration_lines(sum(by.values(), Counter()), by)
 
 
-def _lines(found: Counter[str]) -> dict[str, Any]:
+def _immigration_lines(found: Counter[str], by: dict[str, Counter[str]]) -> ImmigrationLines:
+    return {**_lines(found), "by_component": {c: _lines(t) for c, t in sorted(by.items())}}
+
+
+def _lines(found: Counter[str]) -> Lines:
     return {
         "records": sum(found.values()),
         "lose": sum(n for k, n in found.items() if lost(k)),
@@ -150,8 +215,8 @@ def _lines(found: Counter[str]) -> dict[str, Any]:
     }
 
 
-def _rows(found: dict[str, Counter[str]]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
+def _rows(found: dict[str, Counter[str]]) -> list[BreakdownRow]:
+    rows: list[BreakdownRow] = []
     for key, transitions in found.items():
         rows.append(
             {

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 import yaml
 
@@ -28,25 +28,13 @@ from statelink.directory import Directory
 from statelink.errors import MessageInvalid, UsageError
 from statelink.messages.model import Message
 from statelink.messages.text import parse_any
+from statelink.policy.context import FACT_TYPES, Fact, WarrantFacts, with_facts
 from statelink.policy.engine import Outcome, PolicyEngine, Request, derive_context
 from statelink.policy.entities import entities
 from statelink.policy.policies import Policies
 from statelink.policy.settings import DEFAULT_SERIOUS_CRIME, Snapshot
 
 UNKNOWN_ORI = "unknown-ori"
-_CONTEXT_TYPES = {
-    "purpose": str,
-    "reason": str,
-    "has_warrant": bool,
-    "warrant": dict,
-    "case_number": str,
-    "offense": str,
-    "serious_crime": bool,
-    "certified": bool,
-    "review_approved": bool,
-    "in_state": bool,
-    "multi_state": bool,
-}
 
 
 @dataclass(frozen=True)
@@ -56,7 +44,25 @@ class Case:
     message: Message
     expect: Outcome
     reasons: tuple[str, ...] | None
-    context: dict[str, Any]
+    context: dict[str, Fact]  # overrides of the derived context
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """What a case file's ``defaults:`` give every case."""
+
+    state: str = ""
+    context: dict[str, Fact] = field(default_factory=dict)
+
+
+class CaseJson(TypedDict):
+    name: str
+    state: str
+    expect: str
+    decision: str
+    expected_reasons: list[str]
+    reasons: list[str]
+    ok: bool
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,7 @@ class CaseResult:
             expected is None or set(expected) == set(self.reasons)
         )
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> CaseJson:
         return {
             "name": self.case.name,
             "state": self.case.state,
@@ -91,22 +97,26 @@ def load_cases(path: Path) -> list[Case]:
         raise UsageError(f"cannot read {path}: {e.strerror}") from None
     except yaml.YAMLError as e:
         raise UsageError(f"{path} is not YAML or JSON: {' '.join(str(e).split())}") from None
-    defaults: dict[str, Any] = {}
+    defaults = Defaults()
     if isinstance(raw, dict):
-        defaults = raw.get("defaults") or {}
+        given = raw.get("defaults") or {}
+        if not isinstance(given, dict):
+            raise UsageError(f"{path}: defaults must be a mapping (state:, context:)")
+        context = _overrides(f"{path}, defaults", given.get("context"))
+        defaults = Defaults(str(given.get("state") or ""), context)
         raw = raw.get("cases")
     if not isinstance(raw, list) or not raw:
         raise UsageError(f"{path}: expected a list of cases (or defaults: and cases:)")
     return [_case(path, number, item, defaults) for number, item in enumerate(raw, 1)]
 
 
-def _case(path: Path, number: int, item: Any, defaults: dict[str, Any]) -> Case:
+def _case(path: Path, number: int, item: object, defaults: Defaults) -> Case:
     where = f"{path}, case {number}"
     if not isinstance(item, dict):
         raise UsageError(f"{where}: expected a mapping with name, message and expect")
     name = str(item.get("name") or f"case {number}")
     where = f"{path}, case {number} ({name})"
-    state = str(item.get("state") or defaults.get("state") or "").upper()
+    state = str(item.get("state") or defaults.state or "").upper()
     if not state:
         raise UsageError(f"{where}: no state (give state: XX, or defaults: state:)")
     raw_message = item.get("message")
@@ -124,22 +134,50 @@ def _case(path: Path, number: int, item: Any, defaults: dict[str, Any]) -> Case:
     reasons = item.get("reasons")
     if reasons is not None and not isinstance(reasons, list):
         raise UsageError(f"{where}: reasons must be a list of policy ids")
-    context = {**(defaults.get("context") or {}), **(item.get("context") or {})}
-    for key, value in context.items():
-        wanted = _CONTEXT_TYPES.get(key)
-        if wanted is None or not isinstance(value, wanted):
-            raise UsageError(
-                f"{where}: context.{key} is not a context fact of its type "
-                f"({', '.join(_CONTEXT_TYPES)})"
-            )
     return Case(
         name,
         state,
         message,
         expect,
         tuple(str(r) for r in reasons) if reasons is not None else None,
-        context,
+        {**defaults.context, **_overrides(where, item.get("context"))},
     )
+
+
+def _overrides(where: str, given: object) -> dict[str, Fact]:
+    """Context overrides as a case file gives them, each a context fact of its type."""
+    if not given:
+        return {}
+    if not isinstance(given, dict):
+        raise UsageError(f"{where}: context must be a mapping of context facts")
+    found: dict[str, Fact] = {}
+    for key, value in given.items():
+        fact = _fact(str(key), value)
+        if fact is None:
+            raise UsageError(
+                f"{where}: context.{key} is not a context fact of its type "
+                f"({', '.join(FACT_TYPES)})"
+            )
+        found[str(key)] = fact
+    return found
+
+
+def _fact(name: str, value: object) -> Fact | None:
+    wanted = FACT_TYPES.get(name)
+    if wanted is None or not isinstance(value, wanted):
+        return None
+    if isinstance(value, dict):
+        return _warrant(value)
+    return value if isinstance(value, str | bool) else None
+
+
+def _warrant(given: dict[object, object]) -> WarrantFacts:
+    """A warrant override: the fields it leaves out are empty, as with no warrant."""
+    return {
+        "kind": str(given.get("kind", "")),
+        "id": str(given.get("id", "")),
+        "court": str(given.get("court", "")),
+    }
 
 
 def run_cases(
@@ -155,8 +193,8 @@ def run_cases(
         if agency is None:
             results.append(CaseResult(case, Outcome.DENY, (UNKNOWN_ORI,)))
             continue
-        context = derive_context(case.message, agency, case.state, settings, today=on)
-        context.update(case.context)
+        derived = derive_context(case.message, agency, case.state, settings, today=on)
+        context = with_facts(derived, case.context)
         request = Request(
             agency.ori, case.message.mke, f"{case.state}/{case.message.key.dataset}", context
         )

@@ -9,7 +9,8 @@ at all it fails closed: every request is denied with reason ``policy-error``.
 from __future__ import annotations
 
 import datetime as dt
-import logging
+
+import structlog
 
 from statelink.directory import Agency
 from statelink.directory.source import DirectorySource
@@ -29,7 +30,7 @@ from statelink.policy.engine import (
 from statelink.policy.entities import entities
 from statelink.policy.settings import Snapshot, StateSettings
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 
 class DecisionPoint:
@@ -69,20 +70,18 @@ class DecisionPoint:
         except StatelinkError as e:
             if self._engine is None:
                 self.failure = e.message
-                log.error(
-                    "%s has no valid policy set, denying everything: %s", self.state, e.message
-                )
+                log.error("no_valid_policy_set_denying_all", state=self.state, error=e.message)
             else:
                 log.error(
-                    "%s policy set not reloaded, keeping %s: %s",
-                    self.state,
-                    self._engine.digest[:12],
-                    e.message,
+                    "policy_set_not_reloaded",
+                    state=self.state,
+                    keeping=self._engine.digest[:12],
+                    error=e.message,
                 )
             return
         self._engine = PolicyEngine(policies, entities(self._directory))
         self.failure = ""
-        log.info("%s policy set %s in force", self.state, policies.digest[:12])
+        log.info("policy_set_in_force", state=self.state, digest=policies.digest[:12])
 
     def _refresh(self) -> None:
         if self._policy_watch.changed():

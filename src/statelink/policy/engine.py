@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -29,6 +28,7 @@ from statelink.directory import Agency
 from statelink.messages.fields import PURPOSES
 from statelink.messages.model import Message
 from statelink.messages.response import PolicyReason
+from statelink.policy.context import Context, Fact, with_facts
 from statelink.policy.entities import ACTION, AGENCY, DATASET
 from statelink.policy.policies import Policies
 from statelink.policy.relevance import ContextReads, context_reads
@@ -60,7 +60,7 @@ def derive_context(
     *,
     today: dt.date,
     review_approved: bool = False,
-) -> dict[str, Any]:
+) -> Context:
     """The Cedar context of a request, as the owner state's node derives it."""
     warrant = message.warrant
     return {
@@ -89,7 +89,7 @@ class Request:
     ori: str
     mke: str
     dataset: str  # "WA/driver"
-    context: Mapping[str, Any]
+    context: Context
 
 
 @dataclass(frozen=True)
@@ -156,49 +156,52 @@ class PolicyEngine:
         key, the dataset and the context attributes the policies read (the policy set
         and the entities are fixed for an engine). ``cached=False`` always evaluates.
         """
-        context = self._reads.trim(request.context)
         if not cached:
-            return self._decide(request, context)
-        key = (request.ori, request.mke, request.dataset, *self._reads.key(context))
+            return self._decide(request)
+        key = (request.ori, request.mke, request.dataset, *self._reads.key(request.context))
         found = self._cache.get(key)
         if found is not None:
             self.hits += 1
             self._cache.move_to_end(key)
             return found
         self.misses += 1
-        decision = self._decide(request, context)
+        decision = self._decide(request)
         self._cache[key] = decision
         if len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
         return decision
 
-    def _decide(self, request: Request, context: dict[str, Any]) -> Decision:
-        first = self._evaluate(request, context)
+    def _decide(self, request: Request, *, trim: bool = True) -> Decision:
+        """Decide without the cache (``trim=False``: with every context attribute)."""
+        first = self._evaluate(request, trim=trim)
         if (
             first.outcome is Outcome.PERMIT
             or first.error
-            or not self._approval_can_help(first, context)
+            or not self._approval_can_help(first, request.context)
         ):
             return first
-        approved = self._evaluate(request, {**context, "review_approved": True})
+        approved = self._evaluate(request, trim=trim, approved=True)
         if approved.outcome is Outcome.PERMIT:
             return Decision(Outcome.HOLD, first.policies, self.digest)
         return first
 
-    def _approval_can_help(self, denied: Decision, context: Mapping[str, Any]) -> bool:
+    def _approval_can_help(self, denied: Decision, context: Context) -> bool:
         """Whether evaluating again with a reviewer's approval could give permit.
 
         Only if approval is not given already, and some policy that decided reads it: a
         forbid that matched without reading it still matches with approval, and with no
         permit matching, only a permit that reads it could start to.
         """
-        if context.get("review_approved", True):
+        if context["review_approved"] or not self._reads.keeps("review_approved"):
             return False
         if denied.policies == (DEFAULT_DENY,):
             return self._permit_reads_approval
         return any(p.id in self._read_approval for p in denied.policies)
 
-    def _evaluate(self, request: Request, context: dict[str, Any]) -> Decision:
+    def _evaluate(self, request: Request, *, trim: bool, approved: bool = False) -> Decision:
+        context = self._reads.trim(request.context) if trim else dict(request.context)
+        if approved:
+            context["review_approved"] = True
         cedar_request = {
             "principal": {"type": AGENCY, "id": request.ori},
             "action": {"type": ACTION, "id": request.mke},
@@ -241,21 +244,21 @@ class PolicyEngine:
         changes = []
         for label, update in _variations(request.context):
             varied = Request(
-                request.ori, request.mke, request.dataset, {**request.context, **update}
+                request.ori, request.mke, request.dataset, with_facts(request.context, update)
             )
-            outcome = self._decide(varied, self._reads.trim(varied.context))
+            outcome = self._decide(varied)
             if outcome.outcome is not decision.outcome:
                 changes.append(Change(label, outcome.outcome, outcome.policies))
         return Explanation(decision, request, tuple(changes))
 
 
-def _variations(context: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+def _variations(context: Context) -> list[tuple[str, dict[str, Fact]]]:
     """Single changes a requester or the state could make, described for a person."""
 
-    def warrant(kind: str, court: str = "a court") -> dict[str, Any]:
+    def warrant(kind: str, court: str = "a court") -> dict[str, Fact]:
         return {"has_warrant": True, "warrant": {"kind": kind, "id": "(docket)", "court": court}}
 
-    variations: list[tuple[str, dict[str, Any]]] = [
+    variations: list[tuple[str, dict[str, Fact]]] = [
         ("a judicial warrant", warrant("judicial")),
         ("a court order", warrant("court-order")),
         ("a court-issued subpoena", warrant("subpoena")),
@@ -263,12 +266,12 @@ def _variations(context: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         ("case-by-case review approval", {"review_approved": True}),
         ("a current certification on file with this state", {"certified": True}),
     ]
-    if context.get("multi_state"):
+    if context["multi_state"]:
         variations.append(("sending it to this state alone", {"multi_state": False}))
     variations += [
         (f"purpose {code} ({label})", {"purpose": code})
         for code, label in PURPOSES.items()
-        if code != context.get("purpose")
+        if code != context["purpose"]
     ]
     return [
         (label, update)

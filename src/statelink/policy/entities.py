@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any
+from typing import TypedDict
 
 import cedarpy
 
@@ -29,26 +29,40 @@ _lock = threading.Lock()
 _cache: dict[str, cedarpy.Entities] = {}
 
 
-def entity_documents(directory: Directory) -> list[dict[str, Any]]:
+class EntityUid(TypedDict):
+    type: str  # "Statelink::Agency"
+    id: str
+
+
+class EntityDocument(TypedDict):
+    """One entity in Cedar's JSON entity format."""
+
+    uid: EntityUid
+    attrs: dict[str, str]
+    parents: list[EntityUid]
+
+
+def entity_documents(directory: Directory) -> list[EntityDocument]:
     """The Cedar JSON entity documents for a directory."""
-    documents: list[dict[str, Any]] = [
-        {"uid": {"type": GROUP, "id": group}, "attrs": {}, "parents": []}
-        for group in directory.groups()
-    ]
+    documents = [group_document(group) for group in directory.groups()]
     documents.extend(agency_document(agency) for agency in directory)
-    documents.extend(
-        {
-            "uid": {"type": DATASET, "id": f"{state}/{kind}"},
-            "attrs": {"state": state, "kind": kind},
-            "parents": [],
-        }
-        for state in CODES
-        for kind in DATASET_KINDS
-    )
+    documents.extend(dataset_document(state, kind) for state in CODES for kind in DATASET_KINDS)
     return documents
 
 
-def agency_document(agency: Agency) -> dict[str, Any]:
+def group_document(group: str) -> EntityDocument:
+    return {"uid": {"type": GROUP, "id": group}, "attrs": {}, "parents": []}
+
+
+def dataset_document(state: str, kind: str) -> EntityDocument:
+    return {
+        "uid": {"type": DATASET, "id": f"{state}/{kind}"},
+        "attrs": {"state": state, "kind": kind},
+        "parents": [],
+    }
+
+
+def agency_document(agency: Agency) -> EntityDocument:
     """One agency as a Cedar entity: its attributes, and a member of each of its groups."""
     return {
         "uid": {"type": AGENCY, "id": agency.ori},

@@ -20,9 +20,11 @@ the finite set of requests that decides everything a set can do, and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from statelink.policy.policies import Est, Scope
 
 Scalar = str | bool | int
 Pattern = tuple[str | None, ...]  # a like pattern: literal text, None for a wildcard
@@ -84,7 +86,7 @@ class Partition:
     whole_context: bool = False  # the context used as one value
 
     @classmethod
-    def of(cls, policies: Iterable[Mapping[str, Any]]) -> Partition:
+    def of(cls, policies: Iterable[Est]) -> Partition:
         """The partition of policies in Cedar's JSON form (``Policies.est.values()``)."""
         found = cls()
         for policy in policies:
@@ -161,7 +163,7 @@ def _entity(node: Any) -> tuple[str, str] | None:
     return None
 
 
-def _pattern(parts: list[Any]) -> Pattern:
+def _pattern(parts: Iterable[Any]) -> Pattern:
     """Cedar's pattern parts (one literal character each) as runs of text and wildcards."""
     found: list[str | None] = []
     for part in parts:
@@ -174,20 +176,44 @@ def _pattern(parts: list[Any]) -> Pattern:
     return tuple(found)
 
 
+@dataclass(frozen=True)
+class Operands:
+    """The body of an operator in Cedar's JSON form: ``{"left": ..., "right": ...}`` for
+    most, a ``pattern`` for ``like``, an ``in`` for ``is ... in``."""
+
+    left: object = None
+    right: object = None
+    pattern: tuple[object, ...] = ()
+    within: object = None  # the ``in`` of ``is``
+    has_within: bool = False
+
+    @classmethod
+    def of(cls, body: object) -> Operands | None:
+        """The operands of a body (None when it is not a JSON object)."""
+        if not isinstance(body, dict):
+            return None
+        pattern = body.get("pattern", [])
+        return cls(
+            body.get("left"),
+            body.get("right"),
+            tuple(pattern) if isinstance(pattern, list) else (),
+            body.get("in"),
+            "in" in body,
+        )
+
+
 class _Walker:
     def __init__(self, into: Partition) -> None:
         self.into = into
 
-    def policy(self, policy: Mapping[str, Any]) -> None:
+    def policy(self, policy: Est) -> None:
         self.scope(policy.get("principal", {}), principal=True)
         self.scope(policy.get("resource", {}), principal=False)
         self.scope(policy.get("action", {}), principal=False, action=True)
         for condition in policy.get("conditions", []):
             self.walk(condition.get("body"))
 
-    def scope(
-        self, constraint: Mapping[str, Any], *, principal: bool, action: bool = False
-    ) -> None:
+    def scope(self, constraint: Scope, *, principal: bool, action: bool = False) -> None:
         entities = [constraint["entity"]] if "entity" in constraint else []
         entities += constraint.get("entities", [])
         if constraint.get("in"):
@@ -250,18 +276,16 @@ class _Walker:
         if len(node) == 1:
             ((op, body),) = node.items()
             handler = _HANDLERS.get(op)
-            if handler is not None and isinstance(body, dict) and handler(self, body):
+            operands = Operands.of(body) if handler is not None else None
+            if handler is not None and operands is not None and handler(self, operands):
                 return
         for value in node.values():
             self.walk(value)
 
     # --- the uses a partition sees through (each returns True when it handled the node)
 
-    def compare(self, body: dict[str, Any]) -> bool:
-        for one, other in (
-            (body.get("left"), body.get("right")),
-            (body.get("right"), body.get("left")),
-        ):
+    def compare(self, body: Operands) -> bool:
+        for one, other in ((body.left, body.right), (body.right, body.left)):
             path, literal, entity = _path(one), _literal(other), _entity(other)
             if path is None:
                 continue
@@ -280,8 +304,8 @@ class _Walker:
                 return True
         return False
 
-    def contains(self, body: dict[str, Any]) -> bool:
-        left, right = body.get("left"), body.get("right")
+    def contains(self, body: Operands) -> bool:
+        left, right = body.left, body.right
         path = _path(right)
         if path is None or not isinstance(left, dict) or set(left) != {"Set"}:
             return False
@@ -292,19 +316,19 @@ class _Walker:
         use.literals.update(v for v in values if v is not None)
         return True
 
-    def like(self, body: dict[str, Any]) -> bool:
-        path = _path(body.get("left"))
+    def like(self, body: Operands) -> bool:
+        path = _path(body.left)
         use = self.attribute(*path) if path is not None else None
         if use is None:
             return False
-        use.patterns.add(_pattern(body.get("pattern", [])))
+        use.patterns.add(_pattern(body.pattern))
         return True
 
-    def member(self, body: dict[str, Any]) -> bool:
+    def member(self, body: Operands) -> bool:
         """``principal in Group``, ``action in [A, B]``: the named entities."""
-        if _path(body.get("left")) not in (("principal", ()), ("action", ())):
+        if _path(body.left) not in (("principal", ()), ("action", ())):
             return False
-        right = body.get("right")
+        right = body.right
         items = right["Set"] if isinstance(right, dict) and set(right) == {"Set"} else [right]
         entities = [_entity(item) for item in items]
         if any(e is None for e in entities):
@@ -314,16 +338,16 @@ class _Walker:
                 self.named(*entity)
         return True
 
-    def has(self, body: dict[str, Any]) -> bool:
+    def has(self, body: Operands) -> bool:
         """``context has reason``: every attribute of the schema is always present."""
-        return _path(body.get("left")) is not None
+        return _path(body.left) is not None
 
-    def kind_of(self, body: dict[str, Any]) -> bool:
+    def kind_of(self, body: Operands) -> bool:
         """``principal is Agency [in Group]``: only the group can tell agencies apart."""
-        if _path(body.get("left")) is None:
+        if _path(body.left) is None:
             return False
-        if "in" in body:
-            return self.member({"left": body["left"], "right": body["in"]})
+        if body.has_within:
+            return self.member(Operands(body.left, body.within))
         return True
 
 

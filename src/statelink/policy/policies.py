@@ -12,17 +12,51 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict
 
 import cedarpy
 
 from statelink.errors import PolicyInvalid, PolicyProblem, UsageError
+from statelink.policy.entities import EntityUid
 from statelink.policy.schema import schema
 
 POLICY_SUFFIX = ".cedar"
 _POSITIONAL = re.compile(r"`?(policy\d+)`?")
 _PREFIX = re.compile(r"^for policy `[^`]*`, ")
 _PER_ACTION = re.compile(r' for Statelink::Action::"[A-Z]+"')
+
+
+class ScopeIn(TypedDict):
+    entity: EntityUid
+
+
+Scope = TypedDict(
+    "Scope",
+    {
+        "op": str,  # "All", "==", "in", "is"
+        "entity": EntityUid,
+        "entities": list[EntityUid],
+        "entity_type": str,
+        "in": ScopeIn,
+    },
+    total=False,
+)
+
+
+class Condition(TypedDict):
+    kind: str  # "when" | "unless"
+    body: object  # an expression, a tree of JSON objects
+
+
+class Est(TypedDict):
+    """One policy in Cedar's JSON policy format (as cedarpy gives it)."""
+
+    effect: str
+    principal: Scope
+    action: Scope
+    resource: Scope
+    conditions: list[Condition]
+    annotations: NotRequired[dict[str, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +76,7 @@ class Policies:
     digest: str
     infos: dict[str, PolicyInfo]  # by @id
     handle: cedarpy.PolicySet
-    est: dict[str, Any]  # Cedar's JSON form of every policy, by @id
+    est: dict[str, Est]  # Cedar's JSON form of every policy, by @id
 
     @classmethod
     def load(cls, path: Path) -> Policies:
@@ -64,7 +98,7 @@ class Policies:
     def from_files(cls, files: dict[str, str]) -> Policies:
         problems: list[PolicyProblem] = []
         infos: dict[str, PolicyInfo] = {}
-        est: dict[str, Any] = {}
+        est: dict[str, Est] = {}
         for name in sorted(files):
             found = _check_file(name, files[name], problems)
             for policy_id, (info, tree) in found.items():
@@ -103,7 +137,7 @@ def digest(files: dict[str, str]) -> str:
 
 def _check_file(
     name: str, text: str, problems: list[PolicyProblem]
-) -> dict[str, tuple[PolicyInfo, Any]]:
+) -> dict[str, tuple[PolicyInfo, Est]]:
     """Parse and validate one file; add its problems; return its policies by @id."""
     try:
         parsed = json.loads(cedarpy.policies_to_json_str(text))
@@ -119,7 +153,7 @@ def _check_file(
             )
         )
     by_position: dict[str, str] = {}
-    found: dict[str, tuple[PolicyInfo, Any]] = {}
+    found: dict[str, tuple[PolicyInfo, Est]] = {}
     for position, tree in parsed.get("staticPolicies", {}).items():
         notes = tree.get("annotations", {})
         policy_id = (notes.get("id") or "").strip()

@@ -13,6 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from statelink.policy.context import Context
+from statelink.policy.policies import Est
+
 _CONTEXT = {"Var": "context"}
 
 
@@ -22,7 +25,11 @@ class ContextReads:
 
     paths: frozenset[str] | None  # None: the whole context is read
 
-    def trim(self, context: Mapping[str, Any]) -> dict[str, Any]:
+    def keeps(self, name: str) -> bool:
+        """Whether a trimmed context keeps this attribute."""
+        return self.paths is None or name in self.paths
+
+    def trim(self, context: Context) -> dict[str, Any]:  # cedarpy's request context (JSON)
         """The context with only the attributes (and record fields) that are read."""
         if self.paths is None:
             return dict(context)
@@ -36,15 +43,15 @@ class ContextReads:
                     trimmed[name] = fields
         return trimmed
 
-    def key(self, trimmed: Mapping[str, Any]) -> tuple[Any, ...]:
-        """A hashable key of a trimmed context, for caching decisions."""
+    def key(self, context: Context) -> tuple[object, ...]:
+        """A hashable key of what the policies read of a context, for caching decisions."""
         return tuple(
             (name, tuple(sorted(value.items())) if isinstance(value, Mapping) else value)
-            for name, value in sorted(trimmed.items())
+            for name, value in sorted(self.trim(context).items())
         )
 
 
-def context_reads(policies: Iterable[Any]) -> ContextReads:
+def context_reads(policies: Iterable[Est]) -> ContextReads:
     """Walk each policy's JSON form (EST) and collect the context paths it reads."""
     paths: set[str] = set()
     whole = False

@@ -120,6 +120,9 @@ class Snapshot:
     serious: tuple[tuple[str, str], ...]
     certified_until: dict[str, list[tuple[dt.date, dt.date]]] = field(default_factory=dict)
     notice_groups: frozenset[str] = frozenset()
+    review_hours: int = NUMBERS["review_hours"][0]
+    notice_days: int = NUMBERS["notice_days"][0]
+    holidays: tuple[dt.date, ...] = ()  # the state's own (federal ones are always counted)
 
     def is_serious(self, offense: str) -> bool:
         return bool(offense) and any(first <= offense <= last for first, last in self.serious)
@@ -152,17 +155,24 @@ class StateSettings(TableStore):
     metadata = metadata
     migrations = "settings"
 
-    def __init__(self, state: str, engine: Engine, where: Where) -> None:
-        super().__init__(state, engine)
+    def __init__(
+        self, state: str, engine: Engine, where: Where, *, owns_engine: bool = False
+    ) -> None:
+        super().__init__(state, engine, owns_engine=owns_engine)
         self.where = where
 
     @classmethod
     def open(cls, state: str, where: Where) -> StateSettings:
-        """Open (creating with defaults if new) the settings of a state."""
-        store = cls(state, engine_for(where), where)
-        if store._migrate():
-            store.set_serious_crime([(a, b) for a, b, _ in DEFAULT_SERIOUS_CRIME])
+        """Open (creating with defaults if new) the settings of a state on their own engine;
+        a node opens them with its other stores (NodeDatabase)."""
+        store = cls(state, engine_for(where), where, owns_engine=True)
+        store.create()
         return store
+
+    def create(self) -> None:
+        """Create or migrate the tables; new settings get the default serious crime."""
+        if self._migrate():
+            self.set_serious_crime([(a, b) for a, b, _ in DEFAULT_SERIOUS_CRIME])
 
     # --- serious crime ----------------------------------------------------------
 
@@ -301,6 +311,9 @@ class StateSettings(TableStore):
             serious=tuple((a, b) for a, b, _ in self.serious_crime()),
             certified_until=certified,
             notice_groups=frozenset(self.notice_groups()),
+            review_hours=self.number("review_hours"),
+            notice_days=self.number("notice_days"),
+            holidays=tuple(day for day, _ in self.holidays()),
         )
 
     # --- internals ------------------------------------------------------------------------

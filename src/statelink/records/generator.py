@@ -20,7 +20,7 @@ import itertools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from faker.providers.address.en_US import Provider as AddressData
 from faker.providers.person.en_US import Provider as PersonData
@@ -105,6 +105,67 @@ CONVICTIONS = (
 )
 
 
+class Address(TypedDict):
+    street: str
+    city: str
+    zip: str
+
+
+class DriverRow(Address):
+    """A row of the ``driver`` table."""
+
+    id: int
+    oln: str
+    last: str
+    first: str
+    middle: str
+    dob: str  # CCYYMMDD
+    sex: str
+    height_in: int
+    eyes: str
+    license_class: str
+    status: str
+    restrictions: str
+    issued: dt.date
+    expires: dt.date
+
+
+class EventRow(TypedDict):
+    """A row of the ``driver_event`` table."""
+
+    driver_id: int
+    date: dt.date
+    kind: str
+    code: str
+    description: str
+
+
+class VehicleRow(Address):
+    """A row of the ``vehicle`` table."""
+
+    plate: str
+    plate_rev: str  # the plate reversed, for *SUFFIX searches
+    plate_year: int
+    plate_type: str
+    vin: str
+    make: str
+    model: str
+    year: int
+    color: str
+    owner_id: int
+    owner_last: str
+    owner_first: str
+    owner_middle: str
+
+
+class Tables(TypedDict):
+    """A state's records, by table."""
+
+    driver: list[DriverRow]
+    driver_event: list[EventRow]
+    vehicle: list[VehicleRow]
+
+
 @dataclass(frozen=True)
 class Spec:
     """What a nation is built from; the same spec always gives the same records."""
@@ -153,7 +214,7 @@ class _StateDraw:
     def weighted(self, weights: dict[str, int]) -> str:
         return self.rng.choices(list(weights), weights=list(weights.values()))[0]
 
-    def address(self) -> dict[str, str]:
+    def address(self) -> Address:
         rng = self.rng
         street_name = self.pick(_LAST if rng.random() < 0.6 else _MALE)
         direction = rng.choice(("N ", "S ", "E ", "W ")) if rng.random() < 0.15 else ""
@@ -167,7 +228,7 @@ class _StateDraw:
         return start + dt.timedelta(days=self.rng.randrange(max(1, (end - start).days)))
 
 
-def generate(state: str, spec: Spec) -> dict[str, list[dict[str, Any]]]:
+def generate(state: str, spec: Spec) -> Tables:
     """Rows for the ``driver``, ``driver_event`` and ``vehicle`` tables of one state."""
     draw = _StateDraw(state, spec)
     drivers, events = _drivers(draw)
@@ -175,12 +236,12 @@ def generate(state: str, spec: Spec) -> dict[str, list[dict[str, Any]]]:
     return {"driver": drivers, "driver_event": events, "vehicle": vehicles}
 
 
-def _drivers(draw: _StateDraw) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _drivers(draw: _StateDraw) -> tuple[list[DriverRow], list[EventRow]]:
     rng, as_of = draw.rng, draw.spec.as_of
     licence_format = LICENCE_FORMATS[draw.state]
     seen: set[str] = set()
-    drivers: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
+    drivers: list[DriverRow] = []
+    events: list[EventRow] = []
     for driver_id in range(1, draw.spec.residents(draw.state) + 1):
         oln = fill(licence_format, rng)
         while oln in seen:
@@ -222,7 +283,7 @@ def _drivers(draw: _StateDraw) -> tuple[list[dict[str, Any]], list[dict[str, Any
 
 def _history(
     draw: _StateDraw, driver_id: int, born: dt.date, issued: dt.date, status: str
-) -> list[dict[str, Any]]:
+) -> list[EventRow]:
     rng = draw.rng
     first_licensed = min(issued, born + dt.timedelta(days=int(rng.uniform(16, 25) * 365.25)))
     history = [(first_licensed, "ISSUED", "", "ORIGINAL LICENCE ISSUED")]
@@ -250,12 +311,12 @@ def _history(
     ]
 
 
-def _vehicles(draw: _StateDraw, drivers: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def _vehicles(draw: _StateDraw, drivers: Sequence[DriverRow]) -> list[VehicleRow]:
     rng, as_of = draw.rng, draw.spec.as_of
     shared = [p for p in shared_plates(draw.spec.seed) if rng.random() < SHARED_PLATE_CHANCE]
     plates: set[tuple[str, str]] = set()
     vins: set[str] = set()
-    vehicles: list[dict[str, Any]] = []
+    vehicles: list[VehicleRow] = []
     for _ in range(draw.spec.vehicles(draw.state)):
         make, model, plate_type, wmi, _w = rng.choices(MODELS, cum_weights=_MODEL_WEIGHTS)[0]
         year = min(as_of.year + 1, as_of.year - int(rng.expovariate(1 / 8)))

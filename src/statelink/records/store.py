@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from statelink.errors import NationMissing, StoreError
 from statelink.messages.fields import split_name
 from statelink.messages.keys import MESSAGE_KEYS
 from statelink.messages.response import Address, DriverEvent, DriverRecord, VehicleRecord
+from statelink.records.generator import Tables
 from statelink.records.schema import driver, driver_event, metadata, vehicle
 from statelink.states import STATES
 from statelink.store import Where, engine_for
@@ -110,7 +111,11 @@ def _partial_plate(pattern: str, plate_type: str) -> sa.Select[Any]:
     return query.order_by(_v.plate, _v.id).limit(MAX_RECORDS)
 
 
-def search(mke: str, fields: Mapping[str, str]) -> tuple[sa.Select[Any], dict[str, Any]]:
+Params = dict[str, str | int]
+"""A statement's bind parameters."""
+
+
+def search(mke: str, fields: Mapping[str, str]) -> tuple[sa.Select[Any], Params]:
     """The statement and parameters that answer a message key with valid search fields."""
     if mke == "RPQ":
         return _partial_plate(fields["LIC"], fields.get("LIT", "")), {}
@@ -125,7 +130,7 @@ def search(mke: str, fields: Mapping[str, str]) -> tuple[sa.Select[Any], dict[st
             "plate_year": int(fields.get("LIY", "0")),
         }
     last, first, middle = split_name(fields["NAM"])
-    params: dict[str, Any] = {"last": last, "first": first, "middle": middle}
+    params: Params = {"last": last, "first": first, "middle": middle}
     if mke == "DQ":
         return _DRIVER_BY_NAME_DOB, params | {"dob": fields["DOB"], "sex": fields.get("SEX", "")}
     if mke == "DNQ":
@@ -227,12 +232,16 @@ class RecordStore:
 
     # --- bulk load (the synthetic generator) ----------------------------------------
 
-    def insert(self, rows: Mapping[str, Sequence[dict[str, Any]]]) -> None:
-        """Insert rows per table name, in one transaction, parents first."""
+    def insert(self, rows: Tables) -> None:
+        """Insert rows per table, in one transaction, parents first."""
         with self._engine.begin() as conn:
-            for table in (driver, driver_event, vehicle):
-                if rows.get(table.name):
-                    conn.execute(table.insert(), list(rows[table.name]))
+            for table, batch in (
+                (driver, rows["driver"]),
+                (driver_event, rows["driver_event"]),
+                (vehicle, rows["vehicle"]),
+            ):
+                if batch:
+                    conn.execute(table.insert(), list(batch))
 
     # --- internals --------------------------------------------------------------
 
@@ -244,7 +253,7 @@ class RecordStore:
             self._local.conn = conn
         return conn
 
-    def _rows(self, query: sa.Executable, params: dict[str, Any]) -> list[RowMapping]:
+    def _rows(self, query: sa.Executable, params: Params) -> list[RowMapping]:
         try:
             return list(self._reader().execute(query, params).mappings())
         except sa.exc.SQLAlchemyError as e:

@@ -1,7 +1,8 @@
 """Charts drawn on the server as SVG: no scripts, no fonts or files from elsewhere.
 
 - :func:`flow`: where the data goes, from requester class through message key to
-  decision (a Sankey diagram: band widths are request counts);
+  decision (a Sankey diagram: band widths are request counts; :func:`paths` gives a
+  report's);
 - :func:`bars`: a horizontal bar per row (``key``, ``n``), each a link to the drill-down
   of its ``dimension``;
 - :func:`trend`: weekly requests, with the refused and held ones drawn over them.
@@ -12,8 +13,11 @@ Every text in a chart is escaped; ``link`` callbacks give each mark its drill-do
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from html import escape
-from typing import Any
+from typing import TypeVar
+
+from statelink.reports.model import Count, FlowRow, Week
 
 COLORS = {
     "permit": "#2f7d4a",
@@ -23,6 +27,20 @@ COLORS = {
 }
 COLUMN_COLORS = ("#3d6fb4", "#6d5bb0")
 Link = Callable[[dict[str, str]], str]
+Row = TypeVar("Row", bound=Count)
+
+
+@dataclass(frozen=True)
+class Path:
+    """Requests that went the same way: one node of each column of a flow, and how many."""
+
+    nodes: tuple[str, ...]
+    n: int
+
+
+def paths(rows: Sequence[FlowRow]) -> list[Path]:
+    """A report's flow: requester class, message key, decision."""
+    return [Path((r["requester_class"], r["mke"], r["decision"]), r["n"]) for r in rows]
 
 
 def _a(href: str, body: str, title: str) -> str:
@@ -36,7 +54,7 @@ Spans = list[dict[str, tuple[float, float]]]
 
 
 def flow(
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Path],
     link: Link,
     width: int = 900,
     height: int = 420,
@@ -47,13 +65,13 @@ def flow(
 ) -> str:
     """Bands from column to column as wide as their counts (a Sankey diagram); the
     ``colored`` columns' nodes take the decision colours; a ``link`` of "" links nothing."""
-    total = sum(int(r["n"]) for r in rows)
+    total = sum(r.n for r in rows)
     if not total:
         return '<p class="hint">No requests in this period.</p>'
     sizes: list[dict[str, int]] = [{} for _ in columns]
     for r in rows:
-        for i, key in enumerate(columns):
-            sizes[i][r[key]] = sizes[i].get(r[key], 0) + int(r["n"])
+        for i, node in enumerate(r.nodes):
+            sizes[i][node] = sizes[i].get(node, 0) + r.n
     step = (width - 2 * LABEL_W - NODE_W) / (len(columns) - 1)
     xs = [round(LABEL_W + i * step) for i in range(len(columns))]
     scale = min((height - TOP * 2 - GAP * (len(s) - 1)) / total for s in sizes)
@@ -97,7 +115,7 @@ def _nodes(
 
 
 def _bands(
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Path],
     columns: Sequence[str],
     spans: Spans,
     xs: list[int],
@@ -110,8 +128,8 @@ def _bands(
     pairs: dict[tuple[int, str, str], int] = {}
     for r in rows:
         for i in range(len(columns) - 1):
-            pair = (i, str(r[columns[i]]), str(r[columns[i + 1]]))
-            pairs[pair] = pairs.get(pair, 0) + int(r["n"])
+            pair = (i, r.nodes[i], r.nodes[i + 1])
+            pairs[pair] = pairs.get(pair, 0) + r.n
     bands: list[str] = []
     for (i, left, right), n in sorted(pairs.items(), key=lambda kv: (kv[0][0], -kv[1])):
         h = n * scale
@@ -131,11 +149,11 @@ def _bands(
 
 
 def bars(
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Row],
     link: Link,
     *,
     dimension: str = "key",
-    label: Callable[[dict[str, Any]], str] | None = None,
+    label: Callable[[Row], str] | None = None,
     width: int = 900,
     row_h: int = 22,
 ) -> str:
@@ -165,7 +183,7 @@ def bars(
     )
 
 
-def trend(weeks: Sequence[dict[str, Any]], link: Link, width: int = 900, height: int = 200) -> str:
+def trend(weeks: Sequence[Week], link: Link, width: int = 900, height: int = 200) -> str:
     """Weekly requests (columns), the refused and held part of each in red."""
     if not weeks:
         return '<p class="hint">No requests in this period.</p>'

@@ -7,6 +7,7 @@ parameters, never into the SQL text.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -47,9 +48,26 @@ COLUMNS = (
 
 
 @dataclass(frozen=True)
+class AuditRow:
+    """One audit record, in the columns a drill-down shows."""
+
+    seq: int
+    received_at: dt.datetime  # UTC
+    message_id: str
+    ori: str
+    component: str
+    mke: str
+    purpose: str
+    decision: str
+    status: str
+    policies: tuple[str, ...]  # the deciding policies
+    released: int | None
+
+
+@dataclass(frozen=True)
 class Drill:
     count: int
-    rows: list[dict[str, Any]]
+    rows: tuple[AuditRow, ...]
     filters: dict[str, str]
 
 
@@ -71,7 +89,7 @@ def drill(
     where = " AND ".join(DIMENSIONS[k] for k in wanted) or "true"
     params = list(wanted.values())
     if not table.parts():
-        return Drill(0, [], wanted)
+        return Drill(0, (), wanted)
     with connect(table, period) as con:
         count_row = con.execute(f"SELECT count(*) FROM {view} WHERE {where}", params).fetchone()
         cursor = con.execute(
@@ -79,5 +97,13 @@ def drill(
             f"ORDER BY received_at DESC, seq DESC LIMIT {int(limit)}",
             params,
         )
-        rows = [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+        rows = tuple(_row(row) for row in cursor.fetchall())
     return Drill(int(count_row[0]) if count_row else 0, rows, wanted)
+
+
+def _row(values: tuple[Any, ...]) -> AuditRow:
+    """A row of :data:`COLUMNS` as an :class:`AuditRow`."""
+    seq, received, message_id, ori, component, mke, purpose, decision, status, ids, n = values
+    return AuditRow(
+        seq, received, message_id, ori, component, mke, purpose, decision, status, tuple(ids), n
+    )

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 
 from statelink.reports import charts
+from statelink.reports.model import Breakdowns, Count, PolicyCount, PurposeCount, Report
 from statelink.states import STATES
 
 
@@ -16,28 +18,44 @@ def _no_link(_filters: dict[str, str]) -> str:
     return "#"
 
 
-def to_csv(report: dict[str, Any]) -> str:
+def _sections(b: Breakdowns) -> list[tuple[str, Sequence[Count | PolicyCount]]]:
+    """Each breakdown by name, in the report's order."""
+    return [
+        ("decision", b["decision"]),
+        ("status", b["status"]),
+        ("mke", b["mke"]),
+        ("purpose", b["purpose"]),
+        ("kind", b["kind"]),
+        ("department", b["department"]),
+        ("component", b["component"]),
+        ("requester_class", b["requester_class"]),
+        ("group", b["group"]),
+        ("policy", b["policy"]),
+    ]
+
+
+def to_csv(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("state", "section", "key", "detail", "requests", "records_released"))
     state = report["state"]
     for key, value in report["totals"].items():
         writer.writerow((state, "totals", key, "", value, ""))
-    for section, rows in report["breakdowns"].items():
+    for section, rows in _sections(report["breakdowns"]):
         for r in rows:
             writer.writerow(
                 (state, section, r["key"], r.get("decision", ""), r["n"], r.get("released", ""))
             )
-    for r in report["immigration"]:
+    for i in report["immigration"]:
         writer.writerow(
-            (state, "immigration", r["component"], r["decision"], r["n"], r["released"])
+            (state, "immigration", i["component"], i["decision"], i["n"], i["released"])
         )
-    for r in report["top_requesters"]:
-        writer.writerow((state, "top_requesters", r["ori"], r["name"], r["n"], r["released"]))
-    for r in report["weekly"]:
-        writer.writerow((state, "weekly", r["week"], "", r["n"], r["released"]))
-    for r in report["review"]:
-        writer.writerow((state, "review", r["key"], "", r["n"], r["released"]))
+    for t in report["top_requesters"]:
+        writer.writerow((state, "top_requesters", t["ori"], t["name"], t["n"], t["released"]))
+    for w in report["weekly"]:
+        writer.writerow((state, "weekly", w["week"], "", w["n"], w["released"]))
+    for v in report["review"]:
+        writer.writerow((state, "review", v["key"], "", v["n"], v["released"]))
     return out.getvalue()
 
 
@@ -49,7 +67,11 @@ def _table(headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def to_html(report: dict[str, Any]) -> str:
+def _purpose(row: PurposeCount) -> str:
+    return f"{row['key']} {row['label']}"
+
+
+def to_html(report: Report) -> str:
     t = report["totals"]
     b = report["breakdowns"]
     name = STATES[report["state"]].name
@@ -79,10 +101,10 @@ th, td {{ text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #d8dd
 <p>{escape(period)}: {t["requests"]:,} requests from {t["requesters"]:,} agencies;
 {t["records_released"]:,} records released; {t["refused"]:,} refused, {t["held"]:,} held;
 {t["immigration_requests"]:,} from immigration agencies.</p>
-<h2>Where the data goes</h2>{charts.flow(report["flow"], _no_link)}
+<h2>Where the data goes</h2>{charts.flow(charts.paths(report["flow"]), _no_link)}
 <h2>Requests per week</h2>{charts.trend(report["weekly"], _no_link)}
 <h2>Who asked</h2>{charts.bars(b["requester_class"], _no_link)}
-<h2>Why</h2>{charts.bars(b["purpose"], _no_link, label=lambda r: f"{r['key']} {r['label']}")}
+<h2>Why</h2>{charts.bars(b["purpose"], _no_link, label=_purpose)}
 <h2>Deciding policies</h2>{policies}
 <h2>Top requesters</h2>{top}
 </body></html>

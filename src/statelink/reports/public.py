@@ -12,9 +12,9 @@ import csv
 import io
 from dataclasses import dataclass
 from html import escape
-from typing import Any
 
 from statelink.messages.fields import PURPOSES
+from statelink.reports.model import Report
 from statelink.states import STATES
 
 THRESHOLD = 10
@@ -42,7 +42,7 @@ def suppress(counts: list[tuple[str, int]]) -> Table:
     return Table("", rows, f"{total:,}")
 
 
-def tables(report: dict[str, Any]) -> list[Table]:
+def tables(report: Report) -> list[Table]:
     """The public tables of a state's report."""
     b = report["breakdowns"]
 
@@ -78,7 +78,7 @@ def tables(report: dict[str, Any]) -> list[Table]:
     return made
 
 
-def to_csv(report: dict[str, Any]) -> str:
+def to_csv(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("state", "since", "until", "table", "row", "requests"))
@@ -90,7 +90,7 @@ def to_csv(report: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def to_html(report: dict[str, Any]) -> str:
+def to_html(report: Report) -> str:
     """One static page: no scripts, no external files."""
     state = STATES[report["state"]].name
     first = (report["since"] or report["totals"]["first"] or "")[:10]

@@ -9,12 +9,27 @@ the Parquet copy; nothing in clear is searched, and the number itself is not kep
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TypedDict
 
 from statelink.audit.keys import NodeKeys
 from statelink.messages.fields import PURPOSES
 from statelink.reports.report import ALL_TIME, connect
 from statelink.reports.table import AuditTable
+
+
+class Access(TypedDict):
+    """One access to a resident's record, as ``access-report --json`` writes it."""
+
+    received_at: str  # ISO, UTC
+    ori: str
+    component: str
+    mke: str
+    purpose: str
+    decision: str
+    status: str
+    message_id: str
+    agency: str  # the directory's name of the ORI
+    purpose_label: str
 
 
 def accesses(
@@ -23,21 +38,30 @@ def accesses(
     licence: str,
     *,
     agencies: Mapping[str, str] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Access]:
     """When, which agency, what purpose and what was decided, oldest first."""
     if not table.parts():
         return []
     wanted = keys.hash(f"driver:{licence.strip().upper()}")
     with connect(table, ALL_TIME) as con:
-        cursor = con.execute(
+        rows = con.execute(
             """SELECT received_at, ori, component, mke, purpose, decision, status, message_id
                FROM steps WHERE list_contains(records, ?) ORDER BY received_at, seq""",
             [wanted],
-        )
-        names = [d[0] for d in cursor.description or ()]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    for row in rows:
-        row["received_at"] = row["received_at"].isoformat()
-        row["agency"] = (agencies or {}).get(row["ori"], "")
-        row["purpose_label"] = PURPOSES.get(row["purpose"], "")
-    return rows
+        ).fetchall()
+    names = agencies or {}
+    return [
+        {
+            "received_at": received_at.isoformat(),
+            "ori": ori,
+            "component": component,
+            "mke": mke,
+            "purpose": purpose,
+            "decision": decision,
+            "status": status,
+            "message_id": message_id,
+            "agency": names.get(ori, ""),
+            "purpose_label": PURPOSES.get(purpose, ""),
+        }
+        for received_at, ori, component, mke, purpose, decision, status, message_id in rows
+    ]

@@ -3,12 +3,11 @@ state's audit log, the directory's agency names, and the reason text of each pol
 
 from __future__ import annotations
 
-from typing import Any
-
 from statelink.audit.log import AuditLog
 from statelink.errors import StatelinkError
 from statelink.nation import Layout, known_state, open_directory, open_policy_store
 from statelink.policy.engine import DEFAULT_DENY, POLICY_ERROR
+from statelink.reports.model import Report
 from statelink.reports.report import ALL_TIME, Period, build
 from statelink.reports.table import AuditTable
 
@@ -42,9 +41,7 @@ def reasons(layout: Layout, state: str) -> dict[str, tuple[str, str]]:
     return found
 
 
-def state_report(
-    layout: Layout, state: str, period: Period = ALL_TIME, *, top: int = 10
-) -> dict[str, Any]:
+def state_report(layout: Layout, state: str, period: Period = ALL_TIME, *, top: int = 10) -> Report:
     code = known_state(layout, state)
     return build(
         code,

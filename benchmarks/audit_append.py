@@ -21,10 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import orjson
-
 from statelink.audit import AuditLog, AuditService, NodeKeys, build_entry
 from statelink.audit.appender import LogAppender
+from statelink.audit.frames import Append, decode_requests, encode_requests
 from statelink.audit.record import Entry
 from statelink.directory import seed_directory
 from statelink.messages import decode
@@ -80,17 +79,13 @@ def _writer(folder: Path, count: int, batch: int) -> dict[str, object]:
     )
     entries = _entries(count)
     frames = [
-        orjson.dumps(
-            [
-                [n, "WA", e.content, e.search, e.operator, list(e.subjects)]
-                for n, e in enumerate(entries[k : k + batch], k)
-            ]
-        )
+        encode_requests([Append(n, "WA", e) for n, e in enumerate(entries[k : k + batch], k)])
         for k in range(0, count, batch)
     ]
     started = time.perf_counter()
-    for payload in frames:
-        appender.append([(r[2], r[3], r[4], r[5]) for r in orjson.loads(payload)])
+    for wire in frames:  # as the service receives them: decoded, then appended
+        requests = decode_requests(wire[4:])
+        appender.append([r.entry for r in requests if isinstance(r, Append)])
     elapsed = time.perf_counter() - started
     appender.close()
     return {

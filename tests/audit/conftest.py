@@ -39,10 +39,6 @@ def entry(n: int, oln: str = "WDL000000001") -> Entry:
     )
 
 
-def raw(e: Entry) -> tuple[dict[str, object], str, str, list[str]]:
-    return (e.content, e.search, e.operator, list(e.subjects))
-
-
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     return tmp_path

@@ -1,4 +1,4 @@
-"""The audit service's wire: length-prefixed frames, read into a kept buffer."""
+"""The audit service's wire: typed messages in length-prefixed frames, read into a kept buffer."""
 
 from __future__ import annotations
 
@@ -6,7 +6,21 @@ import socket
 
 import pytest
 
-from statelink.audit.frames import MAX_FRAME, FrameReader, frame
+from statelink.audit.frames import (
+    MAX_FRAME,
+    Append,
+    Appended,
+    Close,
+    FrameReader,
+    OpenLog,
+    Request,
+    decode_replies,
+    decode_requests,
+    encode_replies,
+    encode_requests,
+    frame,
+)
+from tests.audit.conftest import entry
 
 
 def test_frames_split_anywhere_come_out_whole_and_in_order() -> None:
@@ -41,3 +55,34 @@ def test_a_frame_over_the_limit_is_refused_both_ways() -> None:
     reader = FrameReader()
     with pytest.raises(ValueError, match="too large"):
         list(reader.feed((MAX_FRAME + 1).to_bytes(4, "big")))
+
+
+def test_every_request_comes_back_as_it_was_sent() -> None:
+    requests: list[Request] = [
+        OpenLog("WA", "/data/WA/audit.sqlite", "/data/WA/keys"),
+        Append(7, "WA", entry(0)),
+        Append(8, "OR", entry(1, oln="WDLSECRET0001")),
+        OpenLog("OR", "postgresql://db/or", "/data/OR/keys"),
+        Close(),
+    ]
+    wire = encode_requests(requests)
+    (payload,) = FrameReader().feed(wire)
+    assert decode_requests(payload) == requests
+
+
+def test_every_reply_comes_back_as_it_was_sent() -> None:
+    replies = [Appended(7, 0, "ab" * 32), Appended(8, error="OperationalError: disk full")]
+    (payload,) = FrameReader().feed(encode_replies(replies))
+    assert decode_replies(payload) == replies
+
+
+@pytest.mark.parametrize("payload", [b"[[", b'[["reopen", "WA"]]', b'[["open", "WA"]]', b"[[1]]"])
+def test_a_payload_that_is_no_request_is_refused(payload: bytes) -> None:
+    with pytest.raises(ValueError, match="request"):
+        decode_requests(payload)
+
+
+@pytest.mark.parametrize("payload", [b"{", b"[[1, 2, 3, 4, 5]]", b"[7]"])
+def test_a_payload_that_is_no_reply_is_refused(payload: bytes) -> None:
+    with pytest.raises(ValueError, match="reply"):
+        decode_replies(payload)

@@ -12,7 +12,7 @@ from statelink.audit.appender import LogAppender
 from statelink.audit.log import tree_node
 from statelink.errors import AuditUnavailable, StoreError
 from statelink.store import engine_for
-from tests.audit.conftest import entry, raw
+from tests.audit.conftest import entry
 
 
 def _appender(where: Path | str, keys: Path) -> LogAppender:
@@ -27,13 +27,13 @@ def _appender(where: Path | str, keys: Path) -> LogAppender:
 def test_a_log_appends_reopens_and_verifies(node_db: Path | str, tmp_path: Path) -> None:
     keys = tmp_path / "keys"
     first = _appender(node_db, keys)
-    receipts = first.append([raw(entry(n, oln=f"WDL{n:09d}")) for n in range(6)])
+    receipts = first.append([entry(n, oln=f"WDL{n:09d}") for n in range(6)])
     assert [seq for seq, _ in receipts] == list(range(6))
     first.close()
 
     second = _appender(node_db, keys)
     assert second.size == 6
-    assert [seq for seq, _ in second.append([raw(entry(6))])] == [6]
+    assert [seq for seq, _ in second.append([entry(6)])] == [6]
     second.close()
 
     log = AuditLog.open("WA", node_db)
@@ -66,17 +66,17 @@ def test_a_failed_batch_is_a_store_error_and_the_log_goes_on(
     the next batch is written on a fresh one."""
     log = _appender(node_db, tmp_path / "keys")
     try:
-        log.append([raw(entry(0))])
+        log.append([entry(0)])
         engine = engine_for(node_db)
         with engine.begin() as conn:  # someone else takes the next sequence number
             conn.execute(tree_node.insert(), [{"level": 0, "idx": 1, "hash": b"\0" * 32}])
         with pytest.raises(StoreError, match="WA audit log could not be written"):
-            log.append([raw(entry(1)), raw(entry(2))])
+            log.append([entry(1), entry(2)])
         assert log.size == 1
         with engine.begin() as conn:
             conn.execute(tree_node.delete().where(tree_node.c.idx == 1, tree_node.c.level == 0))
         engine.dispose()
-        assert [seq for seq, _ in log.append([raw(entry(3))])] == [1]
+        assert [seq for seq, _ in log.append([entry(3)])] == [1]
     finally:
         log.close()
     reopened = AuditLog.open("WA", node_db)
@@ -97,7 +97,7 @@ def test_proofs_read_from_the_stored_tree_verify(node_db: Path | str, tmp_path: 
     keys = tmp_path / "keys"
     appender = _appender(node_db, keys)
     for batch in (range(4), range(4, 8), range(8, 11)):  # a checkpoint after each
-        appender.append([raw(entry(n, oln=f"WDL{n:09d}")) for n in batch])
+        appender.append([entry(n, oln=f"WDL{n:09d}") for n in batch])
     appender.close()
     log = AuditLog.open("WA", node_db)
     key = verifier.VerifierKey.parse(NodeKeys.load("WA", keys).signer.verifier_key())
@@ -124,7 +124,7 @@ def test_proofs_read_from_the_stored_tree_verify(node_db: Path | str, tmp_path: 
 
 def test_a_tree_that_cannot_be_read_is_a_store_error(node_db: Path | str, tmp_path: Path) -> None:
     appender = _appender(node_db, tmp_path / "keys")
-    appender.append([raw(entry(0))])
+    appender.append([entry(0)])
     appender.close()
     log = AuditLog.open("WA", node_db)
     engine = engine_for(node_db)

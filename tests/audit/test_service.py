@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -67,9 +68,9 @@ def test_a_dead_service_fails_its_appends_and_a_new_one_carries_on(folder: Path)
     async def run() -> None:
         service = _service(folder)
         await service.append("WA", entry(0))
-        assert service._process is not None
-        assert service._process.pid is not None
-        os.kill(service._process.pid, signal.SIGKILL)
+        assert service.process is not None
+        assert service.process.pid is not None
+        os.kill(service.process.pid, signal.SIGKILL)
         with pytest.raises(AuditUnavailable):
             await service.append("WA", entry(1))
         receipt = await service.append("WA", entry(2))  # a new service
@@ -101,12 +102,67 @@ def test_a_batch_the_database_refuses_is_unavailable(folder: Path) -> None:
     asyncio.run(run())
 
 
-def test_the_service_follows_a_new_event_loop(folder: Path) -> None:
+def test_a_second_asyncio_run_starts_a_new_service_after_the_first_ended(folder: Path) -> None:
     service = _service(folder)
     first = asyncio.run(service.append("WA", entry(0)))
+    process = service.process
+    assert process is not None
+    assert process.exitcode == 0  # it ended with its loop, after a last checkpoint
+    assert _verify(folder).checkpoints == 1
     second = asyncio.run(service.append("WA", entry(1)))
+    assert service.process is not process
     assert (first.seq, second.seq) == (0, 1)
     asyncio.run(service.aclose())
+    assert (_verify(folder).size, _verify(folder).checkpoints) == (2, 2)
+
+
+def test_a_loop_closed_without_shutting_down_lets_its_service_go(folder: Path) -> None:
+    service = _service(folder)
+    loop = asyncio.new_event_loop()
+    first = loop.run_until_complete(service.append("WA", entry(0)))
+    loop.close()  # no asyncio.run: its tasks were not cancelled
+    process = service.process
+    second = asyncio.run(service.append("WA", entry(1)))  # after the first service exited
+    assert process is not None
+    assert process.exitcode == 0
+    assert (first.seq, second.seq) == (0, 1)
+    asyncio.run(service.aclose())
+    assert _verify(folder).size == 2
+
+
+def test_a_service_refuses_a_second_loop_while_its_first_is_open(folder: Path) -> None:
+    service = _service(folder)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever)
+    thread.start()
+    try:
+        asyncio.run_coroutine_threadsafe(service.append("WA", entry(0)), loop).result()
+        with pytest.raises(RuntimeError, match="another event loop that is still open"):
+            asyncio.run(service.append("WA", entry(1)))
+        asyncio.run_coroutine_threadsafe(service.aclose(), loop).result()
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
+    assert _verify(folder).size == 1
+
+
+def test_aclose_answers_every_waiting_append_before_the_service_exits(folder: Path) -> None:
+    async def run() -> tuple[list[int], int | None]:
+        service = _service(folder)
+        await service.append("WA", entry(0))
+        appends = [asyncio.create_task(service.append("WA", entry(n))) for n in range(1, 51)]
+        await asyncio.sleep(0)  # every append is waiting for its receipt
+        process = service.process
+        assert process is not None
+        assert process.exitcode is None
+        await service.aclose()
+        assert all(a.done() for a in appends)
+        return sorted(a.result().seq for a in appends), process.exitcode
+
+    seqs, exitcode = asyncio.run(run())
+    assert (seqs, exitcode) == (list(range(1, 51)), 0)
+    assert (_verify(folder).size, _verify(folder).checkpoints) == (51, 1)
 
 
 def test_a_second_writer_on_the_same_log_is_refused(folder: Path) -> None:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from statelink.audit import AuditLog, NodeKeys, verifier
 from statelink.audit.merkle import leaf_hash
-from tests.audit.conftest import appender, entry, raw
+from tests.audit.conftest import appender, entry
 
 SIZE = 40
 
@@ -18,7 +18,7 @@ SIZE = 40
 def _build(folder: Path) -> None:
     log = appender(folder, checkpoint_every=10, checkpoint_seconds=3600)
     for n in range(SIZE):
-        log.append([raw(entry(n, oln=f"WDL{n:09d}"))])
+        log.append([entry(n, oln=f"WDL{n:09d}")])
     log.close()
 
 

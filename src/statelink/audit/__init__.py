@@ -2,7 +2,15 @@
 
 from statelink.audit.keys import NodeKeys
 from statelink.audit.log import AuditLog
-from statelink.audit.record import Entry, build_entry
+from statelink.audit.record import AuditRecord, Entry, Requester, build_entry
 from statelink.audit.service import AuditService
 
-__all__ = ["AuditLog", "AuditService", "Entry", "NodeKeys", "build_entry"]
+__all__ = [
+    "AuditLog",
+    "AuditRecord",
+    "AuditService",
+    "Entry",
+    "NodeKeys",
+    "Requester",
+    "build_entry",
+]

@@ -12,19 +12,21 @@ batch continues from the last committed record. One appender at a time may hold 
 from __future__ import annotations
 
 import fcntl
-import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
+
+import structlog
 
 from statelink.audit.keys import NodeKeys
 from statelink.audit.log import AuditLog, CheckpointRow, now
 from statelink.audit.merkle import leaf_hash
-from statelink.audit.record import canonical
+from statelink.audit.record import AuditRecord, Entry
 from statelink.errors import AuditUnavailable
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 CHECKPOINT_EVERY = 1000
 CHECKPOINT_SECONDS = 10.0
@@ -60,35 +62,37 @@ class LogAppender:
     def size(self) -> int:
         return self._compact.size
 
-    def append(
-        self, batch: list[tuple[dict[str, Any], str, str, list[str]]]
-    ) -> list[tuple[int, str]]:
-        """Log records given as (content without ``seq`` and hashes, search, operator,
-        subjects); the personal values are replaced by keyed hashes. Return each record's
-        (seq, leaf hash)."""
+    def append(self, batch: Sequence[Entry]) -> list[tuple[int, str]]:
+        """Log records whose personal values are replaced here by keyed hashes; return
+        each record's (seq, leaf hash)."""
         before = (self._compact.copy(), self._schedule.size, self._schedule.at)
-        rows: list[tuple[Any, ...]] = []
+        rows: list[tuple[object, ...]] = []
         nodes: list[tuple[int, int, bytes]] = []
         receipts: list[tuple[int, str]] = []
         try:
-            hashed_by = self.keys.hash
-            for content, search, operator, subject_ids in batch:
-                subject_hashes = [hashed_by(s) for s in dict.fromkeys(subject_ids)]
-                content["records"] = subject_hashes
-                content["search"] = hashed_by(search)
-                content["operator"] = hashed_by(f"operator:{operator}") if operator else ""
-                seq = self._compact.size
-                content["seq"] = seq
-                leaf = canonical(content)
+            for entry in batch:
+                record = self._hashed(entry, self._compact.size)
+                leaf = record.canonical()
                 hashed = leaf_hash(leaf)
                 nodes.extend(self._compact.append(hashed))
-                rows.append(_row(seq, content, leaf))
-                receipts.append((seq, hashed.hex()))
+                rows.append(_row(record, leaf))
+                receipts.append((record.seq, hashed.hex()))
             self.log.write(rows, nodes, self._due(force=False))
         except Exception:
             self._compact, self._schedule.size, self._schedule.at = before
             raise
         return receipts
+
+    def _hashed(self, entry: Entry, seq: int) -> AuditRecord:
+        """The record as logged: its seq, and keyed hashes in place of personal values."""
+        hashed_by = self.keys.hash
+        operator = entry.operator
+        return entry.record.logged(
+            seq,
+            hashed_by(entry.search),
+            hashed_by(f"operator:{operator}") if operator else "",
+            tuple(hashed_by(s) for s in dict.fromkeys(entry.subjects)),
+        )
 
     def seconds_to_checkpoint(self) -> float | None:
         """How long until records not yet signed are due for a checkpoint, if any."""
@@ -105,7 +109,7 @@ class LogAppender:
             except Exception:
                 self._schedule.size, self._schedule.at = before  # due again next time
                 raise
-            log.info("%s audit checkpoint at size %d", self.log.state, signed.size)
+            log.info("audit_checkpoint", state=self.log.state, size=signed.size)
         return signed
 
     def close(self) -> None:
@@ -159,20 +163,19 @@ def _writer_lock(audit_log: AuditLog) -> Closable:
     return lock
 
 
-def _row(seq: int, content: dict[str, Any], leaf: bytes) -> tuple[Any, ...]:
+def _row(record: AuditRecord, leaf: bytes) -> tuple[object, ...]:
     """The record's searchable values beside its leaf, in ``RECORD_COLUMNS`` order."""
-    requester = content["requester"]
     return (
-        seq,
-        content["time"],
-        content["message_id"],
-        requester["ori"],
-        requester["component"],
-        content["mke"],
-        content["dataset"],
-        content["context"].get("purpose", ""),
-        content["decision"],
-        content["status"],
-        content["released"],
+        record.seq,
+        record.time,
+        record.message_id,
+        record.requester.ori,
+        record.requester.component,
+        record.mke,
+        record.dataset,
+        record.purpose,
+        record.decision,
+        record.status,
+        record.released,
         leaf,
     )

@@ -11,10 +11,10 @@ import json
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
+from statelink.audit.record import AuditRecord
 from statelink.errors import UsageError
 
 COLUMNS: dict[str, str] = {
@@ -59,26 +59,29 @@ COLUMNS: dict[str, str] = {
 FORMATS = ("jsonl", "csv", "parquet")
 
 
-def flatten(record: dict[str, Any]) -> dict[str, Any]:
+Row = dict[str, str | int | bool]
+"""A record as a flat row of :data:`COLUMNS`."""
+
+
+def flatten(record: AuditRecord) -> Row:
     """One record as a flat row of :data:`COLUMNS`."""
-    requester = record["requester"]
-    context = record.get("context") or {}
+    requester, context = record.requester, record.context
     warrant = context.get("warrant") or {}
     return {
-        "seq": record["seq"],
-        "time": record["time"],
-        "node": record["node"],
-        "message_id": record["message_id"],
-        "received_at": record.get("received_at", ""),
-        "control": record["control"],
-        "mke": record["mke"],
-        "ori": requester["ori"],
-        "kind": requester["kind"],
-        "department": requester["department"],
-        "component": requester["component"],
-        "groups": ";".join(requester["groups"]),
-        "owner": record["owner"],
-        "dataset": record["dataset"],
+        "seq": record.seq,
+        "time": record.time,
+        "node": record.node,
+        "message_id": record.message_id,
+        "received_at": record.received_at,
+        "control": record.control,
+        "mke": record.mke,
+        "ori": requester.ori,
+        "kind": requester.kind,
+        "department": requester.department,
+        "component": requester.component,
+        "groups": ";".join(requester.groups),
+        "owner": record.owner,
+        "dataset": record.dataset,
         "purpose": context.get("purpose", ""),
         "reason": context.get("reason", ""),
         "has_warrant": context.get("has_warrant", False),
@@ -92,20 +95,20 @@ def flatten(record: dict[str, Any]) -> dict[str, Any]:
         "in_state": context.get("in_state", False),
         "multi_state": context.get("multi_state", False),
         "review_approved": context.get("review_approved", False),
-        "decision": record["decision"],
-        "policies": ";".join(record["policies"]),
-        "policy_digest": record["policy_digest"],
-        "status": record["status"],
-        "released": record["released"],
-        "records": ";".join(record.get("records", [])),
-        "search": record.get("search", ""),
-        "operator": record.get("operator", ""),
-        "latency_us": record.get("latency_us", 0),
-        "detail": record.get("detail", ""),
+        "decision": record.decision,
+        "policies": ";".join(record.policies),
+        "policy_digest": record.policy_digest,
+        "status": record.status,
+        "released": record.released,
+        "records": ";".join(record.records),
+        "search": record.search,
+        "operator": record.operator,
+        "latency_us": record.latency_us,
+        "detail": record.detail,
     }
 
 
-def export(records: Iterable[dict[str, Any]], out: Path, fmt: str) -> int:
+def export(records: Iterable[AuditRecord], out: Path, fmt: str) -> int:
     """Write records to ``out`` in ``fmt``; return how many."""
     if fmt not in FORMATS:
         raise UsageError(f"--format: expected one of {', '.join(FORMATS)}, given {fmt!r}")
@@ -114,7 +117,7 @@ def export(records: Iterable[dict[str, Any]], out: Path, fmt: str) -> int:
         count = 0
         with out.open("w", encoding="utf-8") as f:
             for record in records:
-                f.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
+                f.write(json.dumps(record.to_json(), sort_keys=True, ensure_ascii=False) + "\n")
                 count += 1
         return count
     if fmt == "csv":
@@ -131,7 +134,7 @@ def export(records: Iterable[dict[str, Any]], out: Path, fmt: str) -> int:
     return count
 
 
-def _write_csv(records: Iterable[dict[str, Any]], out: Path) -> int:
+def _write_csv(records: Iterable[AuditRecord], out: Path) -> int:
     count = 0
     with out.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(COLUMNS), lineterminator="\n")

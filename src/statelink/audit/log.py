@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import PoolProxiedConnection
 
 from statelink.audit.merkle import CompactRange, TreeReader
+from statelink.audit.record import AuditRecord
 from statelink.errors import NotFound, StoreError
 from statelink.store import Where, engine_for
 from statelink.store.driver import BulkInsert, PointLookup
@@ -284,13 +285,12 @@ class AuditLog:
 
     # --- records --------------------------------------------------------------------------
 
-    def record(self, seq: int) -> dict[str, Any]:
+    def record(self, seq: int) -> AuditRecord:
         with self._engine.connect() as conn:
             leaf = conn.execute(sa.select(record.c.leaf).where(record.c.seq == seq)).scalar()
         if leaf is None:
             raise NotFound(f"{self.state} audit log has no record {seq}")
-        result: dict[str, Any] = json.loads(_bytes(leaf))
-        return result
+        return AuditRecord.from_json(json.loads(_bytes(leaf)))
 
     def leaf_hash(self, seq: int) -> bytes:
         return self.perfect(0, seq)
@@ -318,8 +318,8 @@ class AuditLog:
             for (leaf,) in conn.execution_options(yield_per=10_000).execute(query):
                 yield _bytes(leaf)
 
-    def find(self, filters: Filters) -> Iterator[dict[str, Any]]:
-        """Records matching every filter, oldest first, as their JSON content."""
+    def find(self, filters: Filters) -> Iterator[AuditRecord]:
+        """Records matching every filter, oldest first."""
         query = sa.select(record.c.leaf).order_by(record.c.seq)
         c = record.c
         for column, value in (
@@ -342,7 +342,7 @@ class AuditLog:
             query = query.limit(filters.limit)
         with self._engine.connect() as conn:
             for (leaf,) in conn.execution_options(yield_per=5000).execute(query):
-                yield json.loads(leaf)
+                yield AuditRecord.from_json(json.loads(_bytes(leaf)))
 
 
 def _bytes(value: object) -> bytes:

@@ -5,140 +5,67 @@ CPU from the queries. The service runs on another core: a node hands it the reco
 (``await service.append(state, entry)``) and gets the receipt once the record is
 **committed durably**; only then does the node release its answer.
 
-Protocol (a socket pair, length-prefixed orjson frames): the node sends batches of
-``["open", state, log path, keys path]`` (once per state) and
-``[request id, state, content, search, operator, subjects]`` (personal values in clear,
-over the node's own socket; the service hashes them before anything is written); the
-service groups each read by state,
-appends each group in one transaction and answers ``[request id, seq, leaf hash, error]``.
-Appends queued while the service commits go in its next batch (group commit). The
-service signs checkpoints on schedule even when idle, and a last one for every log when
-it closes or its node goes away (end of the pipe).
+Protocol (a socket pair, the typed frames of :mod:`statelink.audit.frames`): the node
+sends batches of :class:`OpenLog` (once per state), :class:`Append` (personal values in
+clear, over the node's own socket; the service hashes them before anything is written)
+and, last, :class:`Close`. The service groups each read by state, appends each group in
+one transaction and answers an :class:`Appended` for each record. Appends queued while
+the service commits go in its next batch (group commit). The service signs checkpoints
+on schedule even when idle, and a last one for every log when it closes or its node goes
+away (end of the pipe).
 
-If the service dies, pending and new appends fail (the node answers UNAVAILABLE) until
-the next append starts a new service, which continues every log from its last
-committed record.
+A service belongs to the event loop that started it, and ends with it. Used from a new
+loop after the old one closed, it starts a new service; used from a second loop while
+the first is still open, it refuses. If the service dies, pending and new appends fail
+(the node answers UNAVAILABLE) until the next append starts a new service, which
+continues every log from its last committed record.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
-import logging
 import multiprocessing
-import select
 import socket
 from collections.abc import Callable
+from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import cast
 
-import orjson
+import structlog
 
-from statelink.audit.appender import CHECKPOINT_EVERY, CHECKPOINT_SECONDS, LogAppender
-from statelink.audit.frames import FrameReader, frame
-from statelink.audit.keys import ORIGIN, NodeKeys
-from statelink.audit.log import AuditLog
+from statelink.audit.appender import CHECKPOINT_EVERY, CHECKPOINT_SECONDS
+from statelink.audit.frames import (
+    Append,
+    Appended,
+    Close,
+    FrameReader,
+    OpenLog,
+    Request,
+    decode_replies,
+    encode_requests,
+)
+from statelink.audit.keys import ORIGIN
 from statelink.audit.record import Entry
+from statelink.audit.worker import serve
 from statelink.errors import AuditUnavailable
 from statelink.messages.response import Receipt
 from statelink.store import Where
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
-_CLOSE = b"close"
-_OPEN = "open"
 SEND_EVERY = 8
 """Records sent to the service in one frame at most before the rest of the loop turn."""
+JOIN_SECONDS = 30.0
+"""How long closing waits for the service process to exit."""
 
 Paths = Callable[[str], tuple[Where, Path]]
 """Where a state's audit log (a SQLite file or a database URL) and audit keys are."""
 
 
-def serve(sock: socket.socket, checkpoint_every: int, checkpoint_seconds: float) -> None:
-    """The service's main loop (in its own process)."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s audit: %(message)s")
-    appenders: dict[str, LogAppender] = {}
-    places: dict[str, tuple[str, str]] = {}
-    reader = FrameReader()
-
-    def appender(state: str) -> LogAppender:
-        if state not in appenders:
-            audit_path, keys_path = places[state]
-            appenders[state] = LogAppender(
-                AuditLog.open(state, audit_path if "://" in audit_path else Path(audit_path)),
-                NodeKeys.load(state, Path(keys_path)),
-                checkpoint_every=checkpoint_every,
-                checkpoint_seconds=checkpoint_seconds,
-            )
-        return appenders[state]
-
-    try:
-        while True:
-            waits = [w for a in appenders.values() if (w := a.seconds_to_checkpoint()) is not None]
-            ready, _, _ = select.select([sock], [], [], min(waits) if waits else None)
-            if not ready:
-                for a in appenders.values():
-                    _quietly(a.checkpoint_if_due)
-                continue
-            frames: list[bytes] = []
-            while True:  # everything that is there now: one batch, one commit per state
-                if not reader.receive(sock):
-                    raise EOFError
-                frames.extend(reader.frames())
-                if not select.select([sock], [], [], 0)[0]:
-                    break
-            closing = _CLOSE in frames
-            frames = [f for f in frames if f != _CLOSE]
-            if frames:
-                sock.sendall(frame(_handle(frames, appender, places)))
-            if closing:
-                break
-            for a in appenders.values():
-                _quietly(a.checkpoint_if_due)
-    except (EOFError, OSError):
-        pass  # the node went away: finish below
-    finally:
-        for a in appenders.values():
-            _quietly(a.close)
-
-
-def _handle(frames: list[bytes], appender: Any, places: dict[str, tuple[str, str]]) -> bytes:
-    by_state: dict[str, list[list[Any]]] = {}
-    for payload in frames:
-        for request in orjson.loads(payload):
-            if request[0] == _OPEN:
-                places[request[1]] = (request[2], request[3])
-            else:
-                by_state.setdefault(request[1], []).append(request)
-    replies: list[list[Any]] = []
-    for state, requests in by_state.items():
-        try:
-            receipts = appender(state).append([(r[2], r[3], r[4], r[5]) for r in requests])
-        except AuditUnavailable as error:
-            log.error("%s: %s", state, error.message)
-            replies.extend([r[0], None, None, error.message] for r in requests)
-            continue
-        except Exception as error:
-            log.error(
-                "%s: a batch of %d records could not be logged: %s", state, len(requests), error
-            )
-            replies.extend([r[0], None, None, f"{type(error).__name__}: {error}"] for r in requests)
-            continue
-        replies.extend(
-            [r[0], seq, leaf, None] for r, (seq, leaf) in zip(requests, receipts, strict=True)
-        )
-    return orjson.dumps(replies)
-
-
-def _quietly(action: Any) -> None:
-    try:
-        action()
-    except Exception as error:
-        log.error("audit checkpoint failed: %s", error)
-
-
 class AuditService:
-    """The node-side handle of the audit service process (one per event loop)."""
+    """The node-side handle of the audit service process (one event loop at a time)."""
 
     def __init__(
         self,
@@ -149,184 +76,242 @@ class AuditService:
     ) -> None:
         self._paths = paths
         self._config = (checkpoint_every, checkpoint_seconds)
-        self._opened: set[str] = set()
-        self._process: multiprocessing.process.BaseProcess | None = None
-        self._sock: socket.socket | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._reader = FrameReader()
-        self._unsent = bytearray()
         self._ids = itertools.count()
-        self._waiting: dict[int, tuple[str, asyncio.Future[Receipt]]] = {}
-        self._outbox: list[list[Any]] = []
-        self._send_scheduled = False
-        self._closing = False
+        self._link: _Link | None = None
+
+    @property
+    def process(self) -> BaseProcess | None:
+        """The service process, once one was started."""
+        return None if self._link is None else self._link.process
 
     def start(self) -> None:
         """Start the service now (else the first append does): call from the running loop."""
-        if self._sock is None:
-            self._start(asyncio.get_running_loop())
-
-    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
-        context = multiprocessing.get_context("spawn")
-        ours, theirs = socket.socketpair()
-        process = context.Process(
-            target=serve, args=(theirs, *self._config), name="statelink-audit", daemon=True
-        )
-        process.start()
-        theirs.close()
-        ours.setblocking(False)
-        loop.add_reader(ours.fileno(), self._receive)
-        self._process, self._sock, self._loop = process, ours, loop
-        self._reader = FrameReader()
-
-    def _move_to(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Serve a new event loop (a program may run several, one after another)."""
-        assert self._sock is not None
-        old = self._loop
-        if old is not None and not old.is_closed():
-            old.remove_reader(self._sock.fileno())
-            old.remove_writer(self._sock.fileno())
-        for _state, future in self._waiting.values():  # they belonged to the old loop
-            if not future.done() and not future.get_loop().is_closed():
-                future.set_exception(AuditUnavailable("the event loop changed"))
-        self._waiting.clear()
-        self._send_scheduled = False
-        loop.add_reader(self._sock.fileno(), self._receive)
-        if self._unsent:
-            loop.add_writer(self._sock.fileno(), self._write_rest)
-        self._loop = loop
+        self._link_on(asyncio.get_running_loop())
 
     async def append(self, state: str, entry: Entry) -> Receipt:
         """Log a record; return its receipt once it is durable. Raises if it is not."""
         loop = asyncio.get_running_loop()
-        if self._sock is None:
-            self._start(loop)
-        elif self._loop is not loop:
-            self._move_to(loop)
+        link = self._link
+        if link is None or link.loop is not loop or not link.open:
+            link = self._link_on(loop)
         request = next(self._ids)
         future: asyncio.Future[Receipt] = loop.create_future()
-        self._waiting[request] = (state, future)
-        if state not in self._opened:
-            audit_path, keys_path = self._paths(state)
-            self._outbox.append([_OPEN, state, str(audit_path), str(keys_path)])
-            self._opened.add(state)
-        self._outbox.append(
-            [request, state, entry.content, entry.search, entry.operator, list(entry.subjects)]
-        )
-        if len(self._outbox) >= SEND_EVERY:
-            self._send()  # keep the service busy while this loop goes on
-        elif not self._send_scheduled:
-            self._send_scheduled = True
-            loop.call_soon(self._send)
+        link.waiting[request] = (state, future)
+        if state not in link.opened:
+            where, keys = self._paths(state)
+            link.put(OpenLog(state, str(where), str(keys)))
+            link.opened.add(state)
+        link.put(Append(request, state, entry))
         return await future
 
-    def _send(self) -> None:
+    async def aclose(self) -> None:
+        """Let the service answer every waiting append and sign last checkpoints; wait
+        until its process has exited."""
+        link, loop = self._link, asyncio.get_running_loop()
+        if link is None:
+            return
+        if link.loop is loop:
+            await link.close()
+        else:
+            self._usable(link, loop)  # refuses if its loop is open, else lets it go
+            if link.process is not None:
+                await loop.run_in_executor(None, link.process.join, JOIN_SECONDS)
+        if self._link is link:
+            self._link = None
+
+    def _link_on(self, loop: asyncio.AbstractEventLoop) -> _Link:
+        """The link on ``loop``: the current one, or a new service started now."""
+        link = self._link
+        if link is not None and self._usable(link, loop):
+            return link
+        previous = None if link is None else link.process
+        self._link = _Link(loop, self._config, previous)
+        return self._link
+
+    @staticmethod
+    def _usable(link: _Link, loop: asyncio.AbstractEventLoop) -> bool:
+        """Whether ``link`` serves ``loop``. A link whose loop closed is let go; one whose
+        loop is still open cannot serve another."""
+        if link.loop is loop:
+            return link.open
+        if link.loop.is_closed():
+            link.drop()
+            return False
+        if link.open:
+            raise RuntimeError(
+                "this audit service belongs to another event loop that is still open: "
+                "use one service per event loop"
+            )
+        return False
+
+
+class _Link(asyncio.BufferedProtocol):
+    """One service process and the connection to it, on the event loop that started it.
+
+    The connection's transport buffers what the service has not read yet; no append waits
+    for room, as each waiting append holds one caller.
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        config: tuple[int, float],
+        previous: BaseProcess | None,
+    ) -> None:
+        self.loop = loop
+        self.process: BaseProcess | None = None
+        self.opened: set[str] = set()  # states the service was told where to log
+        self.waiting: dict[int, tuple[str, asyncio.Future[Receipt]]] = {}
+        self.lost = False
+        self.closing = False
+        self._outbox: list[Request] = []
         self._send_scheduled = False
+        self._sock: socket.socket | None = None
+        self._transport: asyncio.Transport | None = None
+        self._reader = FrameReader()
+        self._gone: asyncio.Future[None] = loop.create_future()
+        self._task = loop.create_task(self._run(config, previous), name="statelink-audit")
+
+    @property
+    def open(self) -> bool:
+        """Whether appends may still be put on this link."""
+        return not (self.lost or self.closing)
+
+    # --- sending --------------------------------------------------------------------------
+
+    def put(self, request: Request) -> None:
+        self._outbox.append(request)
+        if len(self._outbox) >= SEND_EVERY:
+            self.send()  # keep the service busy while this loop goes on
+        elif not self._send_scheduled:
+            self._send_scheduled = True
+            self.loop.call_soon(self.send)
+
+    def send(self) -> None:
+        """Write what the outbox holds in one frame (once connected)."""
+        self._send_scheduled = False
+        transport = self._transport
+        if transport is None or self.lost or not self._outbox:
+            return
         batch, self._outbox = self._outbox, []
-        if batch and self._sock is not None:
-            self._write(frame(orjson.dumps(batch)))
+        transport.write(encode_requests(batch))
+        if self.closing:
+            transport.close()  # after Close: connection_lost once the buffer is written
 
-    def _write(self, data: bytes) -> None:
-        sock = self._sock
-        if sock is None:
-            return
-        if self._unsent:  # the service is behind: keep the order
-            self._unsent += data
-            return
-        try:
-            sent = sock.send(data)
-        except BlockingIOError:
-            sent = 0
-        except OSError as error:
-            self._fail(f"the audit service is gone: {error}")
-            return
-        if sent < len(data):
-            self._unsent += data[sent:]
-            assert self._loop is not None
-            self._loop.add_writer(sock.fileno(), self._write_rest)
+    # --- the protocol ---------------------------------------------------------------------
 
-    def _write_rest(self) -> None:
-        sock = self._sock
-        if sock is None:
-            return
-        try:
-            sent = sock.send(self._unsent)
-        except BlockingIOError:
-            return
-        except OSError as error:
-            self._fail(f"the audit service is gone: {error}")
-            return
-        del self._unsent[:sent]
-        if not self._unsent and self._loop is not None:
-            self._loop.remove_writer(sock.fileno())
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)
+        self.send()
 
-    def _receive(self) -> None:
-        sock = self._sock
-        if sock is None:
-            return
-        try:
-            received = self._reader.receive(sock)
-        except BlockingIOError:
-            return
-        except OSError as error:
-            self._fail(f"the audit service stopped: {error}")
-            return
-        if not received:
-            if self._closing and not self._waiting:
-                self._detach()  # an orderly close
-            else:
-                self._fail("the audit service stopped")
-            return
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._reader.space
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self._reader.received(nbytes)
         for payload in self._reader.frames():
-            for request, seq, leaf, problem in orjson.loads(payload):
-                state, future = self._waiting.pop(request, ("", None))
-                if future is None or future.done():
-                    continue
-                if problem is not None:
-                    future.set_exception(AuditUnavailable(f"{state} audit log: {problem}"))
-                else:
-                    future.set_result(
-                        Receipt.model_construct(
-                            log=ORIGIN.format(state=state), seq=seq, leaf_hash=leaf
-                        )
-                    )
+            for reply in decode_replies(payload):
+                self._settle(reply)
 
-    def _fail(self, reason: str) -> None:
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._lose("the audit service stopped" + (f": {exc}" if exc else ""))
+
+    def _settle(self, reply: Appended) -> None:
+        state, future = self.waiting.pop(reply.request, ("", None))
+        if future is None or future.done():
+            return
+        if reply.error is not None:
+            future.set_exception(AuditUnavailable(f"{state} audit log: {reply.error}"))
+        else:
+            future.set_result(
+                Receipt.model_construct(
+                    log=ORIGIN.format(state=state), seq=reply.seq, leaf_hash=reply.leaf_hash
+                )
+            )
+
+    def _lose(self, reason: str) -> None:
         """The service is gone: fail every waiting append; the next one starts a new one."""
-        if self._waiting:
-            log.error("%s; %d pending appends fail", reason, len(self._waiting))
-        else:  # e.g. Ctrl-C reached the whole process group: nothing was lost
-            log.info("%s; nothing was pending", reason)
-        for _state, future in self._waiting.values():
+        if self.lost:
+            return
+        self.lost = True
+        if self.waiting:
+            log.error("audit_service_lost", reason=reason, pending=len(self.waiting))
+        elif not self.closing:  # e.g. Ctrl-C reached the whole process group: nothing lost
+            log.info("audit_service_lost", reason=reason, pending=0)
+        for _state, future in self.waiting.values():
             if not future.done():
                 future.set_exception(AuditUnavailable(reason))
-        self._waiting.clear()
-        self._detach()
-
-    def _detach(self) -> None:
-        self._opened.clear()  # a new service must be told again
-        self._unsent.clear()
+        self.waiting.clear()
         self._outbox.clear()
-        sock, self._sock = self._sock, None
-        if sock is not None:
-            if self._loop is not None and not self._loop.is_closed():
-                self._loop.remove_reader(sock.fileno())
-                self._loop.remove_writer(sock.fileno())
-            sock.close()
+        if not self._gone.done():
+            self._gone.set_result(None)
 
-    async def aclose(self) -> None:
-        """Let the service finish its batch and sign last checkpoints, then stop it."""
-        if self._sock is None:
+    # --- life -----------------------------------------------------------------------------
+
+    async def _run(self, config: tuple[int, float], previous: BaseProcess | None) -> None:
+        """Start the service and connect; when the event loop shuts down, stop it."""
+        try:
+            await self._connect(config, previous)
+            await asyncio.shield(self._gone)
+        except asyncio.CancelledError:  # the loop is shutting down: the service ends with it
+            self.closing = True
+            self._hang_up("the event loop closed")
+            await asyncio.shield(self._gone)
+            await self._join()
+            raise
+        except Exception as error:
+            self._hang_up(f"the audit service did not start: {error}")
+
+    async def _connect(self, config: tuple[int, float], previous: BaseProcess | None) -> None:
+        if previous is not None and previous.is_alive():  # it holds the logs until it exits
+            await self.loop.run_in_executor(None, previous.join, JOIN_SECONDS)
+        ours, theirs = socket.socketpair()
+        self._sock = ours
+        try:
+            process = multiprocessing.get_context("spawn").Process(
+                target=serve, args=(theirs, *config), name="statelink-audit", daemon=True
+            )
+            process.start()
+        finally:
+            theirs.close()
+        self.process = process
+        await self.loop.connect_accepted_socket(lambda: self, ours)
+
+    def _hang_up(self, reason: str) -> None:
+        """Close our end: the service finishes what it read, signs last checkpoints, exits."""
+        if self._transport is not None:
+            self._transport.close()  # connection_lost follows
             return
-        self._closing = True
-        self._send()
-        while self._waiting and self._sock is not None:
-            await asyncio.sleep(0.001)
         if self._sock is not None:
-            self._write(frame(_CLOSE))
-            while self._unsent and self._sock is not None:
-                await asyncio.sleep(0.001)
-        process = self._process
-        if process is not None:
-            await asyncio.get_running_loop().run_in_executor(None, process.join, 30)
-        self._detach()
+            self._sock.close()
+        self._lose(reason)
+
+    async def close(self) -> None:
+        """Wait for every waiting append's answer, send Close, wait for the connection to
+        close and the process to exit."""
+        while not self.lost:
+            pending = [future for _, future in self.waiting.values() if not future.done()]
+            if not pending:
+                break
+            self.send()
+            await asyncio.wait(pending)
+        if not self.lost:
+            self.closing = True
+            self._outbox.append(Close())
+            self.send()  # or, not yet connected, once connected
+        await asyncio.shield(self._gone)
+        await self._join()
+
+    async def _join(self) -> None:
+        if self.process is not None:
+            await self.loop.run_in_executor(None, self.process.join, JOIN_SECONDS)
+
+    def drop(self) -> None:
+        """Let go of a link whose event loop closed without shutting it down: the service
+        sees the end of the pipe. Its appends belonged to the closed loop."""
+        self.lost = True
+        self.waiting.clear()
+        if self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
+            self._sock.close()

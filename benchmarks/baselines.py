@@ -43,14 +43,16 @@ class PermitAll:
     """A decision point that permits without evaluating anything."""
 
     def __init__(self, real: Any) -> None:
-        self.settings = real.settings
+        self._real = real
         self.snapshot = real.snapshot
         self.digest = ""
 
-    def request(self, message: Any, agency: Any, **_: Any) -> Request:
-        return Request(agency.ori, message.mke, "", {})
+    def request(self, message: Any, agency: Any, **kwargs: Any) -> Request:
+        """The real request (its context derived as the node would): only Cedar is skipped."""
+        request: Request = self._real.request(message, agency, **kwargs)
+        return request
 
-    def decide(self, _request: Any) -> Decision:
+    def decide(self, _request: Any, *, cached: bool = True) -> Decision:
         return Decision(Outcome.PERMIT, (), "")
 
 

@@ -31,6 +31,7 @@ import platform
 import random
 import statistics
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from baselines import NoAudit, PermitAll
@@ -46,6 +47,7 @@ from statelink.nation import (
     build_nation,
     read_manifest,
 )
+from statelink.records import RecordStore
 from statelink.records.generator import Spec
 
 
@@ -59,10 +61,12 @@ async def _run(
     async with EmbeddedNetwork.open(layout) as network:
         node = network.nodes[state]
         if not policies:
-            node.policy = PermitAll(node.policy)  # type: ignore[assignment]
+            node.parts = replace(node.parts, policy=PermitAll(node.policy))
         if not audit:
-            node.audit = NoAudit()  # type: ignore[assignment]
-        olns = [d.oln for d in network.nodes[state].records.list_drivers(10_000)]
+            node.ledger.audit = NoAudit()
+        records = network.nodes[state].records
+        assert isinstance(records, RecordStore)
+        olns = [d.oln for d in records.list_drivers(10_000)]
         rng = random.Random(1)
         texts = [f"DQ.NY0303000.{state}.OLN/{rng.choice(olns)}.PUR/C." for _ in range(queries)]
         for text in texts[:500]:  # warm up connections and caches

@@ -26,6 +26,7 @@ from pathlib import Path
 from statelink.embedded import EmbeddedNetwork
 from statelink.messages import Message, decode
 from statelink.nation import Layout, read_manifest
+from statelink.policy.decision_point import DecisionPoint
 from statelink.traffic import RequesterMix
 
 FIELDS = {
@@ -91,7 +92,9 @@ def main() -> None:
         raise SystemExit(f"no nation in {layout.root}: run `statelink demo --no-serve` first")
     network = EmbeddedNetwork.open(layout)
     messages = _stream(network, args.state, args.decisions)
-    engine = network.nodes[args.state].policy.engine
+    point = network.nodes[args.state].policy
+    assert isinstance(point, DecisionPoint)
+    engine = point.engine
     assert engine is not None, "the state has no valid policy set"
     cold, outcomes = _time(network, args.state, messages, cached=True)
     hit_rate = engine.hits / max(1, engine.hits + engine.misses)

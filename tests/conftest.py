@@ -15,6 +15,8 @@ import pytest
 from statelink.cli import main
 from statelink.embedded import EmbeddedNetwork
 from statelink.nation import Layout, Manifest, build_nation, read_manifest
+from statelink.node import StateNode
+from statelink.records import RecordStore
 from statelink.records.generator import Spec
 from statelink.simulation import run_year, write_truth
 
@@ -123,3 +125,9 @@ def node_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path | s
     url = fresh_database()
     yield url
     drop_database(url)
+
+
+def records_of(node: StateNode) -> RecordStore:
+    """A node's records store (a node needs only its search; tests read more of it)."""
+    assert isinstance(node.records, RecordStore)
+    return node.records

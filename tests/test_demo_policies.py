@@ -8,12 +8,13 @@ from statelink.embedded import EmbeddedNetwork
 from statelink.messages import decode
 from statelink.messages.response import Status
 from statelink.provision import DEMO_TEMPLATES, LAPSED_YESTERDAY
+from tests.conftest import records_of
 
 pytestmark = pytest.mark.anyio
 
 
 def _oln(network: EmbeddedNetwork) -> str:
-    return network.nodes["WA"].records.list_drivers(1)[0].oln
+    return records_of(network.nodes["WA"]).list_drivers(1)[0].oln
 
 
 async def test_ice_asking_wa_for_civil_immigration_is_denied_with_the_reason(

@@ -128,3 +128,20 @@ class HubConfig(_ServiceConfig):
         if bad:
             raise ValueError(f"node URLs must start with https:// (given {bad[0]})")
         return nodes
+
+
+class NodeStores(BaseSettings):
+    """On a state's own node machine, where the command line finds that state's node
+    stores: the environment ``statelink serve node`` reads (``STATELINK_NODE_STATE`` and
+    ``STATELINK_NODE_DATABASE``). Elsewhere both are unset and the data folder's files
+    are used."""
+
+    model_config = SettingsConfigDict(env_prefix="STATELINK_NODE_", extra="ignore")
+
+    state: str = ""
+    database: str | None = None
+
+    def database_for(self, state: str) -> str | None:
+        """The node database named for ``state``, if this machine names one."""
+        named = self.state.strip().upper()
+        return self.database if self.database and named == state else None

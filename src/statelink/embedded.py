@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Iterator, Mapping
 from types import TracebackType
+
+import structlog
 
 from statelink.audit import AuditService
 from statelink.audit.appender import CHECKPOINT_EVERY, CHECKPOINT_SECONDS
@@ -16,16 +17,15 @@ from statelink.hub import Hub
 from statelink.hub.routing_log import RoutingLog
 from statelink.nation import Layout, require_manifest
 from statelink.node import StateNode
-from statelink.notices import NoticeStore
+from statelink.node.ledger import Ledger
+from statelink.node.parts import NodeParts
+from statelink.node_database import NodeDatabase
 from statelink.policy.active import PolicyStore
 from statelink.policy.decision_point import DecisionPoint
-from statelink.policy.settings import StateSettings
 from statelink.records import RecordStore
-from statelink.review import ReviewQueue
-from statelink.store import Where
-from statelink.transport import InProcessTransport
+from statelink.transport.inprocess import InProcessTransport
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 
 def open_node(
@@ -35,28 +35,22 @@ def open_node(
     audit: AuditService,
     *,
     every: float = 1.0,
+    db: NodeDatabase | None = None,
     database: str | None = None,
     records: str | None = None,
 ) -> StateNode:
     """One state's node over the nation's files, or with its stores in ``database`` (a URL:
-    settings, review queue, notices and audit log) and its records in ``records``."""
-    node_db: Where = database or layout.node_store(state)
+    settings, review queue, notices and audit log) and its records in ``records``. Given
+    ``db``, the node uses that node database (and leaves closing it to its owner)."""
+    own = db is None
+    db = db or NodeDatabase.open(state, database or layout.node_store(state))
+    store = RecordStore.open(state, records or layout.records(state))
     policy = DecisionPoint(
-        state,
-        PolicyStore(state, layout.state_dir(state)),
-        StateSettings.open(state, node_db),
-        directories,
-        every=every,
+        state, PolicyStore(state, layout.state_dir(state)), db.settings, directories, every=every
     )
-    return StateNode(
-        state,
-        RecordStore.open(state, records or layout.records(state)),
-        directories,
-        policy,
-        audit,
-        ReviewQueue.open(state, node_db),
-        NoticeStore.open(state, node_db),
-    )
+    ledger = Ledger(state, audit, db.notices, lambda: policy.digest)
+    parts = NodeParts(state, store, directories, policy, db.queue, ledger)
+    return StateNode(parts, owned=(store, db) if own else (store,))
 
 
 class _Nodes(Mapping[str, StateNode]):
@@ -76,15 +70,37 @@ class _Nodes(Mapping[str, StateNode]):
         self._every = every
         self._audit = audit
         self._open: dict[str, StateNode] = {}
+        self._databases: dict[str, NodeDatabase] = {}
 
     def __getitem__(self, state: str) -> StateNode:
         node = self._open.get(state)
         if node is None:
-            if state not in self._states:
-                raise KeyError(state)
-            node = open_node(self._layout, state, self._directories, self._audit, every=self._every)
+            node = open_node(
+                self._layout,
+                state,
+                self._directories,
+                self._audit,
+                every=self._every,
+                db=self.database(state),
+            )
             self._open[state] = node
         return node
+
+    def database(self, state: str) -> NodeDatabase:
+        """The state's node database, one per state for the whole process (its node and
+        the dashboard share it)."""
+        db = self._databases.get(state)
+        if db is None:
+            if state not in self._states:
+                raise KeyError(state)
+            db = self._databases[state] = NodeDatabase.open(state, self._layout.node_store(state))
+        return db
+
+    def close(self) -> None:
+        for node in self._open.values():
+            node.close()
+        for db in self._databases.values():
+            db.close()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._states)
@@ -115,6 +131,10 @@ class EmbeddedNetwork:
         self.routing_log = routing_log
         self.audit = audit
         self.hub = Hub(directories, self.transport, routing_log=routing_log)
+
+    def database(self, state: str) -> NodeDatabase:
+        """A state's node database (settings, review queue, notices), shared with its node."""
+        return self._nodes.database(state)
 
     @property
     def directory(self) -> Directory:
@@ -151,7 +171,7 @@ class EmbeddedNetwork:
             try:
                 await node.reviews.carry_out()
             except StatelinkError as e:
-                log.error("%s review queue not processed: %s", node.state, e.message)
+                log.error("review_queue_not_processed", state=node.state, error=e.message)
 
     def purge_notices(self) -> None:
         """Delete notices whose retention has ended, in every state opened so far."""
@@ -160,14 +180,13 @@ class EmbeddedNetwork:
             try:
                 node.notices.purge(on)
             except StatelinkError as e:
-                log.error("%s notices not purged: %s", node.state, e.message)
+                log.error("notices_not_purged", state=node.state, error=e.message)
 
     async def aclose(self) -> None:
         """Stop the audit service (it signs a last checkpoint of each log), close the stores."""
         await self.transport.aclose()
         await self.audit.aclose()
-        for node in self._nodes.opened():
-            node.close()
+        self._nodes.close()
         self.routing_log.close()
 
     async def __aenter__(self) -> EmbeddedNetwork:

@@ -8,8 +8,8 @@ translated into this tree once, at the boundary that calls the foreign library.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, is_dataclass
+from typing import Any, ClassVar
 
 
 class StatelinkError(Exception):
@@ -18,14 +18,25 @@ class StatelinkError(Exception):
     code = "error"
     http_status = 500
     exit_code = 1
+    detail_fields: ClassVar[tuple[str, ...]] = ()
+    """The attributes that become members of the JSON error shape."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
-    def details(self) -> dict[str, Any]:
+    def details(self) -> dict[str, Any]:  # JSON boundary: the problem body's extra members
         """Extra machine-readable fields for the JSON error shape."""
-        return {}
+        return {name: _plain(getattr(self, name)) for name in self.detail_fields}
+
+
+def _plain(value: object) -> object:
+    """A detail as JSON: problems and field errors (dataclasses) as objects."""
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return value
 
 
 # --- bad input: exit code 2 -------------------------------------------------
@@ -56,6 +67,7 @@ class MessageInvalid(UsageError):
 
     code = "invalid-message"
     http_status = 422
+    detail_fields = ("errors",)
 
     def __init__(self, errors: list[FieldError]) -> None:
         if not errors:
@@ -65,24 +77,20 @@ class MessageInvalid(UsageError):
         super().__init__(f"invalid message: {first}{more}")
         self.errors = errors
 
-    def details(self) -> dict[str, Any]:
-        return {"errors": [e.__dict__ for e in self.errors]}
-
 
 class CsvInvalid(UsageError):
     """A CSV file (directory import) has a bad row; names the line and column."""
 
     code = "invalid-csv"
     http_status = 422
+    detail_fields = ("path", "line", "errors")
 
     def __init__(self, path: str, line: int, error: FieldError) -> None:
         super().__init__(f"{path}, line {line}: {error}")
         self.path = path
         self.line = line
         self.error = error
-
-    def details(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line, "errors": [self.error.__dict__]}
+        self.errors = [error]
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,7 @@ class PolicyInvalid(StatelinkError):
     code = "invalid-policy"
     http_status = 422
     exit_code = 1
+    detail_fields = ("problems",)
 
     def __init__(self, problems: list[PolicyProblem]) -> None:
         if not problems:
@@ -111,9 +120,6 @@ class PolicyInvalid(StatelinkError):
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         super().__init__(f"policy set refused: {problems[0]}{more}")
         self.problems = problems
-
-    def details(self) -> dict[str, Any]:
-        return {"problems": [p.__dict__ for p in self.problems]}
 
 
 # --- refusals and missing things: exit code 1 --------------------------------
@@ -136,6 +142,7 @@ class ControlReused(StatelinkError):
 
     code = "control-reused"
     http_status = 409
+    detail_fields = ("ori", "control")
 
     def __init__(self, ori: str, control: str, window: float) -> None:
         super().__init__(
@@ -145,22 +152,17 @@ class ControlReused(StatelinkError):
         self.ori = ori
         self.control = control
 
-    def details(self) -> dict[str, Any]:
-        return {"ori": self.ori, "control": self.control}
-
 
 class OriNotOwned(StatelinkError):
     """A member sent a message for an ORI it does not own. Nothing is sent."""
 
     code = "ori-not-owned"
     http_status = 403
+    detail_fields = ("ori",)
 
     def __init__(self, member: str, ori: str) -> None:
         super().__init__(f"member {member} may not send for ORI {ori}; nothing was sent")
         self.ori = ori
-
-    def details(self) -> dict[str, Any]:
-        return {"ori": self.ori}
 
 
 class Unauthenticated(StatelinkError):
@@ -177,18 +179,25 @@ class Forbidden(StatelinkError):
     http_status = 403
 
 
+class PageRefused(StatelinkError):
+    """A dashboard page refused to its visitor (401: sign in first). It is always shown
+    as a page, never in the JSON error shape, so it has no code of its own."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.http_status = status
+
+
 class UnknownAgency(StatelinkError):
     """An ORI that is well formed but not in the directory. Fail closed: nothing is sent."""
 
     code = "unknown-ori"
     http_status = 403
+    detail_fields = ("ori",)
 
     def __init__(self, ori: str) -> None:
         super().__init__(f"unknown ORI {ori}: not in the directory, nothing was sent")
         self.ori = ori
-
-    def details(self) -> dict[str, Any]:
-        return {"ori": self.ori}
 
 
 class NationMissing(StatelinkError):
@@ -231,6 +240,13 @@ class RemoteError(StatelinkError):
 
     def details(self) -> dict[str, Any]:
         return self._details
+
+
+class ServiceFailed(StatelinkError):
+    """A service that ``statelink demo --processes`` (or a test) started did not come up,
+    or stopped; the message ends with the end of its log."""
+
+    code = "service-failed"
 
 
 class AuditUnavailable(StatelinkError):

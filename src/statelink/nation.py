@@ -32,14 +32,12 @@ from statelink.audit.log import AuditLog
 from statelink.directory import Directory, seed_directory
 from statelink.directory.source import DirectorySource
 from statelink.errors import NationMissing, UsageError
-from statelink.notices import NoticeStore
+from statelink.node_database import NodeDatabase
 from statelink.policy.active import PolicyStore
 from statelink.policy.decision_point import DecisionPoint
-from statelink.policy.settings import StateSettings
 from statelink.provision import provision
 from statelink.records import RecordStore
 from statelink.records.generator import Spec, generate
-from statelink.review import ReviewQueue
 from statelink.states import CODES, STATES
 from statelink.store import Where, engine_for, open_engine, sqlite_url
 from statelink.store.copy import Tables, copy_tables
@@ -256,35 +254,21 @@ def build_nation(
 def provision_state(layout: Layout, state: str, directory: Directory, today: dt.date) -> None:
     """The state's demo policy and settings, unless it has its own already; the node's
     review queue and notices are created (migrated) here too, not on its first message."""
-    settings = StateSettings.open(state, layout.node_db(state))
-    try:
-        provision(state, PolicyStore(state, layout.state_dir(state)), settings, directory, today)
-    finally:
-        settings.close()
-    ReviewQueue.open(state, layout.node_db(state)).close()
-    NoticeStore.open(state, layout.node_db(state)).close()
+    with NodeDatabase.open(state, layout.node_db(state)) as db:
+        provision(state, PolicyStore(state, layout.state_dir(state)), db.settings, directory, today)
 
 
 def _node_database(state: str) -> str | None:
-    """The node database the environment names for this state, if it names one."""
-    url = os.environ.get("STATELINK_NODE_DATABASE")
-    named = os.environ.get("STATELINK_NODE_STATE", "").strip().upper()
-    return url if url and named == state else None
+    """The node database this machine's settings name for the state, if any."""
+    from statelink.config import NodeStores  # pydantic-settings: only when a node is opened
+
+    return NodeStores().database_for(state)
 
 
-def open_settings(layout: Layout, state: str) -> StateSettings:
+def open_node_database(layout: Layout, state: str) -> NodeDatabase:
+    """A state's node database (settings, review queue, notices), as its node uses it."""
     code = known_state(layout, state)
-    return StateSettings.open(code, layout.node_store(code))
-
-
-def open_review_queue(layout: Layout, state: str) -> ReviewQueue:
-    code = known_state(layout, state)
-    return ReviewQueue.open(code, layout.node_store(code))
-
-
-def open_notices(layout: Layout, state: str) -> NoticeStore:
-    code = known_state(layout, state)
-    return NoticeStore.open(code, layout.node_store(code))
+    return NodeDatabase.open(code, layout.node_store(code))
 
 
 def open_policy_store(layout: Layout, state: str) -> PolicyStore:
@@ -306,7 +290,7 @@ def open_decision_point(layout: Layout, state: str) -> DecisionPoint:
     return DecisionPoint(
         code,
         PolicyStore(code, layout.state_dir(code)),
-        StateSettings.open(code, layout.node_store(code)),
+        open_node_database(layout, code).settings,
         DirectorySource.open(layout.directory),
     )
 

@@ -21,10 +21,10 @@ from types import TracebackType
 
 import httpx
 
-from statelink.errors import StatelinkError
+from statelink.errors import ServiceFailed
 from statelink.nation import Layout
 from statelink.pki import Pki
-from statelink.transport.https import client_context
+from statelink.transport.tls import client_context
 
 START_SECONDS = 60.0
 STOP_SECONDS = 10.0
@@ -178,18 +178,18 @@ class ProcessNetwork:
         self.wait_healthy(node)
 
     def wait_healthy(self, service: Service, timeout: float = START_SECONDS) -> None:
-        context = client_context(self.pki.hub, self.pki.hub_key, self.pki.ca)
+        context = client_context(ca=self.pki.ca, cert=self.pki.hub, key=self.pki.hub_key)
         deadline = time.monotonic() + timeout
         while True:
             if not service.running():
-                raise ServiceFailed(service, "exited")
+                raise service_failed(service, "exited")
             try:
                 if httpx.get(service.url + "/v1/health", verify=context, timeout=2).is_success:
                     return
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise ServiceFailed(service, f"did not answer within {timeout:g} s")
+                raise service_failed(service, f"did not answer within {timeout:g} s")
             time.sleep(0.1)
 
     def stop(self) -> None:
@@ -212,11 +212,9 @@ class ProcessNetwork:
         self.stop()
 
 
-class ServiceFailed(StatelinkError):
-    code = "service-failed"
-
-    def __init__(self, service: Service, what: str) -> None:
-        tail = ""
-        with contextlib.suppress(OSError):
-            tail = service.log.read_text(errors="replace")[-2000:]
-        super().__init__(f"{service.name} {what}; its log ({service.log}) ends:\n{tail}")
+def service_failed(service: Service, what: str) -> ServiceFailed:
+    """The error for a service that failed, with the end of its log."""
+    tail = ""
+    with contextlib.suppress(OSError):
+        tail = service.log.read_text(errors="replace")[-2000:]
+    return ServiceFailed(f"{service.name} {what}; its log ({service.log}) ends:\n{tail}")

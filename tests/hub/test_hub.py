@@ -11,13 +11,14 @@ import pytest
 from statelink.embedded import EmbeddedNetwork
 from statelink.errors import NotFound, UnknownAgency
 from statelink.hub import Hub
+from statelink.hub.routing_log import Routed
 from statelink.messages import decode
 from statelink.messages.envelope import Envelope
 from statelink.messages.response import StateAnswer, Status
 from statelink.nation import Layout, read_manifest
 from statelink.records.generator import shared_plates
 from statelink.transport import Transport
-from tests.conftest import copy_nation
+from tests.conftest import copy_nation, records_of
 
 pytestmark = pytest.mark.anyio
 
@@ -58,7 +59,7 @@ class Troubled:
 
 
 async def test_single_state_hit(network: EmbeddedNetwork) -> None:
-    driver = network.nodes["WA"].records.list_drivers(1)[0]
+    driver = records_of(network.nodes["WA"]).list_drivers(1)[0]
     reply = await network.hub.submit(decode(f"DQ.NY0303000.WA.*CTL1.OLN/{driver.oln}.PUR/C."))
     assert reply.mke == "DR"
     assert reply.control == "CTL1"
@@ -129,7 +130,7 @@ async def test_a_stalled_node_times_out_while_the_others_answer(
 
 async def test_a_state_with_no_node_is_unavailable(network: EmbeddedNetwork) -> None:
     partial = {s: n for s, n in network.nodes.items() if s != "OR"}
-    from statelink.transport import InProcessTransport
+    from statelink.transport.inprocess import InProcessTransport
 
     hub = Hub(network.directories, InProcessTransport(partial))
     reply = await hub.submit(decode("DQ.NY0303000.WA,OR.OLN/X1.PUR/C."))
@@ -142,26 +143,26 @@ async def test_a_state_with_no_node_is_unavailable(network: EmbeddedNetwork) -> 
 def test_the_routing_log_keeps_metadata_only(layout: Layout, tmp_path: Path) -> None:
     own = copy_nation(layout, tmp_path / "nation")
 
-    async def run() -> list[dict[str, object]]:
+    async def run() -> list[Routed]:
         async with EmbeddedNetwork.open(own) as network:
             await network.hub.submit(decode("DQ.NY0303000.WA,OR.*CT1.OLN/WDLSECRET99.PUR/C."))
             return network.routing_log.rows()
 
     (row,) = asyncio.run(run())
-    assert (row["ori"], row["mke"], row["dest"], row["control"]) == (
+    assert (row.ori, row.mke, row.dest, row.control) == (
         "NY0303000",
         "DQ",
         "WA,OR",
         "CT1",
     )
-    assert row["summary"] == '{"WA": "NO_HIT", "OR": "NO_HIT"}'
+    assert row.summary == '{"WA": "NO_HIT", "OR": "NO_HIT"}'
     assert b"WDLSECRET99" not in own.hub_db.read_bytes()
 
 
 async def test_a_failing_node_is_unavailable_when_collecting_too(
     network: EmbeddedNetwork,
 ) -> None:
-    oln = network.nodes["WA"].records.list_drivers(1)[0].oln
+    oln = records_of(network.nodes["WA"]).list_drivers(1)[0].oln
     held = await network.hub.submit(decode(f"DQ.WAHSI0100.WA,OR.OLN/{oln}.PUR/C.OFF/6499."))
     assert held.summary == {"WA": Status.HELD, "OR": Status.HELD}
     troubled = Troubled(network.transport, failing=frozenset({"OR"}))

@@ -44,7 +44,7 @@ def test_tokens_are_kept_hashed_and_revocable(members: MemberStore) -> None:
     assert found.name == "ice-line"
     assert found.components == {"ICE", "HSI"}
     listed = members.require("ice-line").tokens
-    assert [t["token_id"] for t in listed] == [token_id]
+    assert [t.token_id for t in listed] == [token_id]
     assert token not in repr(listed)
     assert members.by_token(token + "x") is None
     members.revoke_token(token_id)

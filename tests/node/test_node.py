@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from statelink.messages.response import Status
 from statelink.node import StateNode
 from statelink.policy.active import PolicyStore
 from statelink.policy.decision_point import DecisionPoint
+from tests.conftest import records_of
 
 pytestmark = pytest.mark.anyio
 
@@ -25,7 +27,7 @@ def _envelope(text: str) -> Envelope:
 
 async def test_answers_a_message_for_itself(network: EmbeddedNetwork) -> None:
     node = network.nodes["WA"]
-    vehicle = node.records.list_vehicles(1)[0]
+    vehicle = records_of(node).list_vehicles(1)[0]
     answer = await node.handle(_envelope(f"RQ.NY0303000.WA.VIN/{vehicle.vin}.PUR/C."))
     assert answer.status is Status.HIT
     assert answer.vehicles == [vehicle]
@@ -42,7 +44,7 @@ async def test_rejects_a_message_addressed_elsewhere(network: EmbeddedNetwork) -
 async def test_rejects_an_ori_missing_from_its_own_directory(network: EmbeddedNetwork) -> None:
     own = DirectorySource(Directory(a for a in network.directory if a.ori != "NY0303000"))
     wa = network.nodes["WA"]
-    node = StateNode("WA", wa.records, own, wa.policy, wa.audit, wa.queue, wa.notices)
+    node = StateNode(replace(wa.parts, directories=own))
     answer = await node.handle(_envelope("DQ.NY0303000.WA.OLN/A1.PUR/C."))
     assert answer.status is Status.REJECTED
     assert "unknown ORI NY0303000" in answer.detail
@@ -56,7 +58,7 @@ async def test_nationwide_messages_are_for_every_node(network: EmbeddedNetwork) 
 
 async def test_a_denial_releases_nothing_and_says_why(network: EmbeddedNetwork) -> None:
     node = network.nodes["WA"]
-    driver = node.records.list_drivers(1)[0]
+    driver = records_of(node).list_drivers(1)[0]
     answer = await node.handle(_envelope(f"DQ.WAICE0100.WA.OLN/{driver.oln}.PUR/I."))
     assert answer.status is Status.DENIED
     assert answer.record_count == 0
@@ -69,7 +71,7 @@ async def test_a_denial_releases_nothing_and_says_why(network: EmbeddedNetwork) 
 
 async def test_a_hold_releases_nothing_until_review(network: EmbeddedNetwork) -> None:
     node = network.nodes["WA"]
-    driver = node.records.list_drivers(1)[0]
+    driver = records_of(node).list_drivers(1)[0]
     answer = await node.handle(_envelope(f"DQ.WAHSI0100.WA.OLN/{driver.oln}.PUR/C.OFF/6499."))
     assert answer.status is Status.HELD
     assert answer.record_count == 0
@@ -82,9 +84,10 @@ async def test_a_node_without_a_valid_policy_keeps_denying(
 ) -> None:
     wa = network.nodes["WA"]
     store = PolicyStore("WA", tmp_path)  # nothing applied here
+    assert isinstance(wa.policy, DecisionPoint)
     point = DecisionPoint("WA", store, wa.policy.settings, network.directories)
-    node = StateNode("WA", wa.records, network.directories, point, wa.audit, wa.queue, wa.notices)
-    driver = wa.records.list_drivers(1)[0]
+    node = StateNode(replace(wa.parts, policy=point))
+    driver = records_of(wa).list_drivers(1)[0]
     answer = await node.handle(_envelope(f"DQ.NY0303000.WA.OLN/{driver.oln}.PUR/C."))
     assert answer.status is Status.DENIED
     assert [r.id for r in answer.reasons] == ["policy-error"]

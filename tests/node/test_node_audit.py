@@ -12,14 +12,14 @@ from statelink.embedded import EmbeddedNetwork
 from statelink.messages import decode
 from statelink.messages.response import Status
 from statelink.nation import Layout
-from tests.conftest import copy_nation
+from tests.conftest import copy_nation, records_of
 
 pytestmark = pytest.mark.anyio
 
 
 async def test_every_kind_of_answer_carries_a_receipt(network: EmbeddedNetwork) -> None:
     wa = network.nodes["WA"]
-    oln = wa.records.list_drivers(1)[0].oln
+    oln = records_of(wa).list_drivers(1)[0].oln
     messages = {
         Status.HIT: f"DQ.NY0303000.WA.OLN/{oln}.PUR/C.",
         Status.NO_HIT: "DQ.NY0303000.WA.OLN/NOSUCH1.PUR/C.",
@@ -46,7 +46,7 @@ def test_a_node_that_cannot_log_answers_unavailable_and_releases_nothing(
     async def run() -> None:
         async with EmbeddedNetwork.open(own) as network:
             wa = network.nodes["WA"]
-            oln = wa.records.list_drivers(1)[0].oln
+            oln = records_of(wa).list_drivers(1)[0].oln
             ok = await network.hub.submit(decode(f"DQ.NY0303000.WA.OLN/{oln}.PUR/C."))
             assert ok.summary["WA"] is Status.HIT
             engine = sa.create_engine(f"sqlite:///{own.audit('WA')}")
@@ -74,8 +74,8 @@ def test_no_personal_data_reaches_the_audit_logs_or_the_hub_log(
     async def run() -> list[str]:
         async with EmbeddedNetwork.open(own) as network:
             wa = network.nodes["WA"]
-            driver = wa.records.list_drivers(1)[0]
-            vehicle = wa.records.list_vehicles(1)[0]
+            driver = records_of(wa).list_drivers(1)[0]
+            vehicle = records_of(wa).list_vehicles(1)[0]
             texts = [
                 f"DQ.NY0303000.WA.OLN/{driver.oln}.PUR/C.OPR/OFFICER KRUPKE.",
                 f"DQ.NY0303000.WA.NAM/{driver.name}.DOB/{driver.dob}.PUR/T.",

@@ -15,10 +15,10 @@ from statelink.embedded import EmbeddedNetwork
 from statelink.errors import NotFound, UsageError
 from statelink.messages import decode
 from statelink.messages.response import HubResponse, Status
-from statelink.nation import Layout, open_settings
+from statelink.nation import Layout, open_node_database
 from statelink.notices.calendar import add_business_days
-from statelink.review import queue as q
-from tests.conftest import copy_nation
+from statelink.review import ItemStatus
+from tests.conftest import copy_nation, records_of
 
 HSI = "WAHSI0100"
 
@@ -29,8 +29,7 @@ def steps(layout: Layout, message_id: str) -> list[tuple[str, str, int]]:
     log = AuditLog.open("WA", layout.audit("WA"))
     try:
         return [
-            (r["status"], r["decision"], r["released"])
-            for r in log.find(Filters(message_id=message_id))
+            (r.status, r.decision, r.released) for r in log.find(Filters(message_id=message_id))
         ]
     finally:
         log.close()
@@ -49,7 +48,7 @@ def play(
 
     async def run() -> None:
         async with EmbeddedNetwork.open(own, every=0) as network:
-            oln = network.nodes["WA"].records.list_drivers(1)[0].oln
+            oln = records_of(network.nodes["WA"]).list_drivers(1)[0].oln
             reply = await network.hub.submit(
                 decode(f"DQ.{HSI}.WA.OLN/{oln}.PUR/C.OFF/6499.CAS/26-0042.")
             )
@@ -69,15 +68,19 @@ def test_approved_then_collected_once_with_a_notice_and_every_step_logged(
     async def scenario(network: EmbeddedNetwork, message_id: str, oln: str) -> None:
         wa = network.nodes["WA"]
         item = wa.queue.get(message_id)
-        assert (item.status, item.offense, item.case_number) == (q.PENDING, "6499", "26-0042")
-        assert [p["id"] for p in item.policies] == ["no-civil-immigration"]
+        assert (item.status, item.offense, item.case_number) == (
+            ItemStatus.PENDING,
+            "6499",
+            "26-0042",
+        )
+        assert [p.id for p in item.policies] == ["no-civil-immigration"]
         polled = await network.hub.collect(message_id, HSI)
         assert polled.summary == {"WA": Status.HELD}
         assert polled.answers[0].receipt is None  # a poll changes nothing, logs nothing
 
         wa.queue.decide(message_id, approve=True, reviewer="r.lee", note="trafficking case")
         (ready,) = await wa.reviews.carry_out()
-        assert ready.status == q.READY
+        assert ready.status == ItemStatus.READY
         assert ready.answer is not None
         assert wa.notices.find() == []  # nothing released yet, nothing owed yet
 
@@ -105,7 +108,7 @@ def test_approved_then_collected_once_with_a_notice_and_every_step_logged(
     closed = seen["closed"]
     assert getattr(closed, "answer") is None  # noqa: B009
     assert getattr(closed, "message") is None  # noqa: B009
-    assert [p["id"] for p in getattr(closed, "policies")] == ["no-civil-immigration"]  # noqa: B009
+    assert [p.id for p in getattr(closed, "policies")] == ["no-civil-immigration"]  # noqa: B009
     assert steps(own, str(seen["id"])) == [
         ("HELD", "hold", 0),
         ("APPROVED", "permit", 0),
@@ -124,7 +127,7 @@ def test_a_denied_review_releases_nothing(layout: Layout, tmp_path: Path) -> Non
         assert answer.status is Status.DENIED
         assert answer.record_count == 0
         assert "denied on case-by-case review" in answer.detail
-        assert wa.queue.get(message_id).status == q.CLOSED
+        assert wa.queue.get(message_id).status == ItemStatus.CLOSED
         assert wa.notices.find() == []
         ids.append(message_id)
 
@@ -139,11 +142,11 @@ def test_an_approval_is_evaluated_again_under_the_policy_in_force(
 
     async def scenario(network: EmbeddedNetwork, message_id: str, oln: str) -> None:
         wa = network.nodes["WA"]
-        wa.policy.settings.revoke(HSI, "agreement violated")
+        network.database("WA").settings.revoke(HSI, "agreement violated")
         wa.queue.decide(message_id, approve=True, reviewer="r.lee", note="ok")
         (refused,) = await wa.reviews.carry_out()
-        assert refused.status == q.REFUSED
-        assert [p["id"] for p in refused.policies] == ["certification-required"]
+        assert refused.status == ItemStatus.REFUSED
+        assert [p.id for p in refused.policies] == ["certification-required"]
         got = await network.hub.collect(message_id, HSI)
         assert got.summary == {"WA": Status.DENIED}
         assert got.answers[0].record_count == 0
@@ -155,9 +158,8 @@ def test_an_approval_is_evaluated_again_under_the_policy_in_force(
 
 def test_an_item_nobody_decides_expires(layout: Layout, tmp_path: Path) -> None:
     def no_time_to_review(own: Layout) -> None:
-        settings = open_settings(own, "WA")
-        settings.set_number("review_hours", 0)
-        settings.close()
+        with open_node_database(own, "WA") as db:
+            db.settings.set_number("review_hours", 0)
 
     ids: list[str] = []
 
@@ -191,7 +193,7 @@ def test_a_collection_that_cannot_be_logged_releases_nothing_and_owes_nothing(
         assert answer.status is Status.UNAVAILABLE
         assert answer.drivers == []
         assert wa.notices.find() == []
-        assert wa.queue.get(message_id).status == q.READY  # still there to collect later
+        assert wa.queue.get(message_id).status == ItemStatus.READY  # still there to collect later
         with audit.begin() as conn:
             conn.exec_driver_sql("DROP TRIGGER full")
         audit.dispose()

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
+
+import structlog
 
 from statelink.directory.directory import Directory
 from statelink.errors import StatelinkError
 from statelink.filewatch import FileWatch
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 
 class DirectorySource:
@@ -28,11 +29,7 @@ class DirectorySource:
         if self._watch is not None and self._path is not None and self._watch.changed():
             try:
                 self._directory = Directory.read(self._path)
-                log.info("directory reloaded: %d agencies", len(self._directory))
+                log.info("directory_reloaded", agencies=len(self._directory))
             except StatelinkError as e:
-                log.error(
-                    "directory %s not reloaded, keeping the last good one: %s",
-                    self._path,
-                    e.message,
-                )
+                log.error("directory_not_reloaded", path=str(self._path), error=e.message)
         return self._directory

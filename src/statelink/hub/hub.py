@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import logging
 import time
 from collections.abc import Awaitable, Coroutine
 from typing import Any
 
+import structlog
+
+from statelink import logs
 from statelink.directory.source import DirectorySource
 from statelink.errors import NotFound, StatelinkError
 from statelink.hub.message_id import new_message_id
@@ -25,7 +27,7 @@ from statelink.messages.model import Message
 from statelink.messages.response import HubResponse, StateAnswer, Status
 from statelink.transport import Transport
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 SINGLE_STATE_TIMEOUT = 10.0
 NATIONWIDE_TIMEOUT = 60.0
@@ -96,14 +98,14 @@ class Hub:
             summary=summary,
             elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
         )
-        if log.isEnabledFor(logging.INFO):
+        if logs.enabled(logging.INFO):  # on the hot path: only build the event if it is kept
             log.info(
-                "message %s %s from %s to %d states: %s",
-                envelope.message_id,
-                message.mke,
-                message.ori,
-                len(states),
-                response.counts(),
+                "message_answered",
+                message_id=envelope.message_id,
+                mke=message.mke,
+                ori=message.ori,
+                states=len(states),
+                counts=response.counts(),
             )
         if self.routing_log is not None:
             self.routing_log.record(message, response)
@@ -118,9 +120,9 @@ class Hub:
         message_id = message_id.strip().upper()
         ori = ori.strip().upper()
         row = self.routing_log.find(message_id) if self.routing_log is not None else None
-        if row is None or row["ori"] != ori:
+        if row is None or row.ori != ori:
             raise NotFound(f"no message {message_id} from {ori}")
-        summary = {s: Status(v) for s, v in json.loads(row["summary"]).items()}
+        summary = row.statuses
         held = [s for s, status in summary.items() if status is Status.HELD]
         if not held:
             raise NotFound(
@@ -129,16 +131,21 @@ class Hub:
         answers = list(
             await asyncio.gather(
                 *(
-                    self._ask(s, self.transport.collect(s, message_id, ori), self.single_timeout)
+                    self._ask(
+                        s,
+                        message_id,
+                        self.transport.collect(s, message_id, ori),
+                        self.single_timeout,
+                    )
                     for s in held
                 )
             )
         )
         return HubResponse(
             message_id=message_id,
-            mke=MESSAGE_KEYS[row["mke"]].response,
+            mke=MESSAGE_KEYS[row.mke].response,
             ori=ori,
-            control=row["control"],
+            control=row.control,
             destinations=held,
             answers=answers,
             summary={a.state: a.status for a in answers},
@@ -146,10 +153,16 @@ class Hub:
         )
 
     def _deliver(self, state: str, envelope: Envelope, timeout: float) -> Awaitable[StateAnswer]:
-        return self._ask(state, self.transport.deliver(state, envelope), timeout)
+        return self._ask(
+            state, envelope.message_id, self.transport.deliver(state, envelope), timeout
+        )
 
     async def _ask(
-        self, state: str, call: Coroutine[Any, Any, StateAnswer], timeout: float
+        self,
+        state: str,
+        message_id: str,
+        call: Coroutine[Any, Any, StateAnswer],
+        timeout: float,
     ) -> StateAnswer:
         """One state's answer; any failure to get one is UNAVAILABLE for that state only."""
         started = time.perf_counter()
@@ -161,7 +174,7 @@ class Hub:
         except StatelinkError as e:
             detail = e.message
         except Exception:
-            log.exception("node %s failed on a message", state)
+            log.exception("node_failed", state=state, message_id=message_id)
             detail = "the node failed while answering"
         return StateAnswer(
             state=state,

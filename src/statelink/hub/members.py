@@ -18,7 +18,7 @@ import json
 import re
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,6 +56,15 @@ member_tokens = sa.Table(
 
 
 @dataclass(frozen=True)
+class Token:
+    """A member's bearer token as listed: its id and dates, never the token itself."""
+
+    token_id: str
+    created_at: str
+    revoked_at: str | None
+
+
+@dataclass(frozen=True)
 class Member:
     name: str
     states: frozenset[str] = frozenset()
@@ -63,7 +72,7 @@ class Member:
     oris: frozenset[str] = frozenset()
     cert_sha256: str | None = None
     created_at: str = ""
-    tokens: tuple[dict[str, Any], ...] = field(default=(), compare=False)
+    tokens: tuple[Token, ...] = field(default=(), compare=False)
 
     def owns(self, agency: Agency) -> bool:
         """Whether this member may send messages for the agency."""
@@ -73,7 +82,7 @@ class Member:
             return bool(agency.component) and agency.component in self.components
         return agency.state in self.states
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:  # JSON boundary: `members show --json`
         return {
             "name": self.name,
             "states": sorted(self.states),
@@ -81,7 +90,7 @@ class Member:
             "oris": sorted(self.oris),
             "cert_sha256": self.cert_sha256,
             "created_at": self.created_at,
-            "tokens": list(self.tokens),
+            "tokens": [asdict(t) for t in self.tokens],
         }
 
 
@@ -196,7 +205,7 @@ class MemberStore(TableStore):
         return self._member(rows[0]._mapping, with_tokens=False) if rows else None
 
     def _member(self, row: Any, *, with_tokens: bool = True) -> Member:
-        tokens: tuple[dict[str, Any], ...] = ()
+        tokens: tuple[Token, ...] = ()
         if with_tokens:
             found = self._read(
                 sa.select(
@@ -205,7 +214,7 @@ class MemberStore(TableStore):
                 .where(member_tokens.c.member == row["name"])
                 .order_by(member_tokens.c.created_at)
             )
-            tokens = tuple(dict(t._mapping) for t in found)
+            tokens = tuple(Token(t.token_id, t.created_at, t.revoked_at) for t in found)
         return Member(
             name=row["name"],
             states=frozenset(json.loads(row["states"])),

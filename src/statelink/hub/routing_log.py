@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+import structlog
 
 from statelink.audit.record import utc_now
 from statelink.messages.model import Message
-from statelink.messages.response import HubResponse
+from statelink.messages.response import HubResponse, Status
 from statelink.store import Where, engine_for
 from statelink.store.driver import BulkInsert
 from statelink.store.migration import migrate
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 metadata = sa.MetaData()
 routing = sa.Table(
@@ -39,6 +40,25 @@ routing = sa.Table(
     sa.Column("elapsed_ms", sa.Float, nullable=False),
     sa.Index("ix_routing_ori_time", "ori", "time"),
 )
+
+
+@dataclass(frozen=True)
+class Routed:
+    """One message as the hub routed it: metadata only, never content."""
+
+    message_id: str
+    time: str
+    ori: str
+    control: str
+    mke: str
+    dest: str  # as sent: WA,OR or NL
+    purpose: str
+    summary: str  # JSON: {"WA": "HIT", ...}
+    elapsed_ms: float
+
+    @property
+    def statuses(self) -> dict[str, Status]:
+        return {state: Status(v) for state, v in json.loads(self.summary).items()}
 
 
 class RoutingLog:
@@ -86,24 +106,24 @@ class RoutingLog:
             with self._engine.begin() as conn:
                 self._insert.run(conn, rows)
         except sa.exc.SQLAlchemyError as e:
-            log.error("hub routing log: %d rows not written: %s", len(rows), e)
+            log.error("routing_log_not_written", rows=len(rows), error=str(e))
 
-    def find(self, message_id: str) -> dict[str, Any] | None:
+    def find(self, message_id: str) -> Routed | None:
         """One message's row (buffered or written), or None."""
         for row in reversed(self._rows):
             if row[0] == message_id:
-                return dict(zip(routing.c.keys(), row, strict=True))
+                return Routed(*row)
         with self._engine.connect() as conn:
             found = conn.execute(
                 sa.select(routing).where(routing.c.message_id == message_id)
             ).first()
-        return dict(found._mapping) if found else None
+        return Routed(*found) if found else None
 
-    def rows(self, limit: int = 100) -> list[dict[str, Any]]:
+    def rows(self, limit: int = 100) -> list[Routed]:
         self.flush()
         with self._engine.connect() as conn:
             result = conn.execute(sa.select(routing).order_by(routing.c.time.desc()).limit(limit))
-            return [dict(r._mapping) for r in result]
+            return [Routed(*r) for r in result]
 
     def close(self) -> None:
         self.flush()

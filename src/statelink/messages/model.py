@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Required, TypedDict, TypeVar, cast
 
 from pydantic import (
     AfterValidator,
@@ -22,8 +22,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+import statelink.messages.fields as rules
 from statelink.errors import FieldError, MessageInvalid
-from statelink.messages import fields as rules
 from statelink.messages.keys import FIELD_ORDER, MESSAGE_KEYS, MessageKey
 from statelink.states import NATIONWIDE
 
@@ -63,6 +63,28 @@ def render_given(value: Any) -> str:
     return repr(text) if isinstance(value, str) else text
 
 
+class WarrantJson(TypedDict, total=False):
+    kind: Required[str]
+    id: Required[str]
+    court: str
+
+
+class MessageJson(TypedDict, total=False):
+    """A message's JSON form (contract 1): required members always, optional ones when set."""
+
+    mke: Required[str]
+    ori: Required[str]
+    dest: Required[list[str]]
+    control: str
+    purpose: Required[str]
+    reason: str
+    warrant: WarrantJson
+    case_number: str
+    offense: str
+    operator: str
+    fields: Required[dict[str, str]]
+
+
 class Warrant(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -98,9 +120,9 @@ class Message(BaseModel):
         except ValidationError as e:
             raise MessageInvalid(field_errors(e)) from None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> MessageJson:
         """The JSON form: required fields always, optional ones only when set."""
-        return self.model_dump(mode="json", exclude_defaults=True)
+        return cast(MessageJson, self.model_dump(mode="json", exclude_defaults=True))
 
     # --- derived facts ---------------------------------------------------------
 

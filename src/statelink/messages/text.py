@@ -12,8 +12,6 @@ every valid message.
 
 from __future__ import annotations
 
-from typing import Any
-
 from statelink.errors import FieldError, MessageInvalid
 from statelink.messages.keys import FIELD_ORDER
 from statelink.messages.model import Message, render_given
@@ -94,19 +92,38 @@ def decode(text: str) -> Message:
                 )
             ]
         )
-    data: dict[str, Any] = {
-        "mke": parts[0],
-        "ori": parts[1],
-        "dest": parts[2].split(","),
-        "fields": {},
-    }
     rest = parts[3:]
-    if rest and rest[0].startswith("*"):
-        data["control"] = rest.pop(0)[1:]
-    warrant: dict[str, str] = {}
+    control = rest.pop(0)[1:] if rest and rest[0].startswith("*") else ""
+    header: _Tags = {}
+    warrant: _Tags = {}
+    fields: _Tags = {}
+    problems = _read_tags(rest, header, warrant, fields)
+    if problems:
+        raise MessageInvalid(problems)
+    data = {"mke": parts[0], "ori": parts[1], "dest": parts[2].split(","), "fields": fields}
+    if control:
+        data["control"] = control
+    if warrant:
+        data["warrant"] = warrant
+    try:
+        return Message.parse(data | header)
+    except MessageInvalid as e:
+        raise MessageInvalid(
+            [FieldError(_TEXT_NAMES.get(f.field, f.field), f.expected, f.given) for f in e.errors]
+        ) from None
+
+
+_Tags = dict[str, str]
+
+
+def _read_tags(
+    segments: list[str], header: _Tags, warrant: _Tags, fields: _Tags
+) -> list[FieldError]:
+    """Sort each FIELD/VALUE segment into the header, the warrant or the search fields;
+    return the problems."""
     problems: list[FieldError] = []
     seen: set[str] = set()
-    for segment in rest:
+    for segment in segments:
         tag, slash, value = segment.partition("/")
         tag = tag.strip().upper()
         if not slash or not tag:
@@ -114,11 +131,11 @@ def decode(text: str) -> Message:
         elif tag in seen:
             problems.append(FieldError(tag, "each field at most once", render_given(segment)))
         elif tag in HEADER_TAGS:
-            data[HEADER_TAGS[tag]] = value
+            header[HEADER_TAGS[tag]] = value
         elif tag in WARRANT_TAGS:
             warrant[WARRANT_TAGS[tag]] = value
         elif tag in FIELD_ORDER:
-            data["fields"][tag] = value
+            fields[tag] = value
         else:
             problems.append(
                 FieldError(
@@ -126,16 +143,7 @@ def decode(text: str) -> Message:
                 )
             )
         seen.add(tag)
-    if problems:
-        raise MessageInvalid(problems)
-    if warrant:
-        data["warrant"] = warrant
-    try:
-        return Message.parse(data)
-    except MessageInvalid as e:
-        raise MessageInvalid(
-            [FieldError(_TEXT_NAMES.get(f.field, f.field), f.expected, f.given) for f in e.errors]
-        ) from None
+    return problems
 
 
 def parse_any(text: str) -> Message:

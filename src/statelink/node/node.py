@@ -1,241 +1,155 @@
-"""One state's node: check, decide, search, owe notices, audit, answer.
+"""One state's node: check, decide, search, then answer through the ledger.
 
 A node never trusts the hub: it checks again that the requester is in its own copy of
 the directory and that the message is addressed to it. It then decides with its own
 policy and searches its records only when the decision is permit. A held message goes
-to the state's review queue. Every answer, a refusal too, is appended to the state's
-audit log **before** it leaves the node; if the append fails, the answer is UNAVAILABLE,
-nothing is released, and whatever the answer queued or owed is undone.
+to the state's review queue. Every answer, a refusal or a failure too, goes through the
+:class:`~statelink.node.ledger.Ledger`: logged to the state's audit log **before** it
+leaves the node; if the log cannot be written, the answer is UNAVAILABLE, nothing is
+released, and whatever the answer queued or owed is undone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Sequence
+from typing import NamedTuple
 
-from statelink.audit import AuditService, build_entry
+import structlog
+
 from statelink.directory import Agency
-from statelink.directory.source import DirectorySource
-from statelink.errors import AuditUnavailable, StoreError
+from statelink.errors import StoreError
 from statelink.messages.envelope import Envelope
-from statelink.messages.response import Receipt, StateAnswer, Status
+from statelink.messages.response import StateAnswer, Status
+from statelink.node.ledger import NOTHING, AuditStep, Ledger
+from statelink.node.parts import Closable, Decider, NodeParts, RecordSearch
 from statelink.node.reviews import ReviewDesk
-from statelink.notices import Addressee, NoticeStore
-from statelink.policy.decision_point import DecisionPoint
+from statelink.notices import NoticeStore
+from statelink.policy.context import Context
 from statelink.policy.engine import Decision, Outcome
-from statelink.records import RecordStore
 from statelink.records.store import Found
 from statelink.review import ReviewQueue
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
-_STATUS = {Outcome.DENY: Status.DENIED, Outcome.HOLD: Status.HELD}
-NOTHING = Found([], [], [])
+
+class _Facts(NamedTuple):
+    """What the node knows of a message once its policy decided."""
+
+    envelope: Envelope
+    started: float
+    agency: Agency
+    context: Context
+    decision: Decision
+
+    def step(self, status: Status, detail: str = "", found: Found = NOTHING) -> AuditStep:
+        e = self
+        return AuditStep(
+            e.envelope, e.started, e.agency, status, detail, e.context, e.decision, found
+        )
 
 
 class StateNode:
-    def __init__(
-        self,
-        state: str,
-        records: RecordStore,
-        directories: DirectorySource,
-        policy: DecisionPoint,
-        audit: AuditService,
-        queue: ReviewQueue,
-        notices: NoticeStore,
-    ) -> None:
-        self.state = state
-        self.records = records
-        self.directories = directories
-        self.policy = policy
-        self.audit = audit
-        self.queue = queue
-        self.notices = notices
-        self.reviews = ReviewDesk(self)
+    """A state's node; its :attr:`reviews` desk is built beside it from the same parts."""
+
+    def __init__(self, parts: NodeParts, *, owned: Sequence[Closable] = ()) -> None:
+        self.parts = parts
+        self.state = parts.state
+        self.reviews = ReviewDesk(parts)
+        self._owned = owned
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.parts.ledger
+
+    @property
+    def policy(self) -> Decider:
+        return self.parts.policy
+
+    @property
+    def records(self) -> RecordSearch:
+        return self.parts.records
+
+    @property
+    def queue(self) -> ReviewQueue:
+        return self.parts.queue
+
+    @property
+    def notices(self) -> NoticeStore:
+        return self.parts.ledger.notices
 
     async def handle(self, envelope: Envelope) -> StateAnswer:
         started = time.perf_counter()
         message = envelope.message
-        agency = self.directories.current().get(message.ori)
+        agency = self.parts.agency(message.ori)
         if agency is None:
-            return await self._answer(
-                envelope, started, None, Status.REJECTED, f"unknown ORI {message.ori}"
-            )
+            return await self._reject(envelope, started, None, f"unknown ORI {message.ori}")
         if not (message.nationwide or self.state in message.dest):
-            return await self._answer(
-                envelope,
-                started,
-                agency,
-                Status.REJECTED,
-                f"message is not addressed to {self.state}",
-            )
+            detail = f"message is not addressed to {self.state}"
+            return await self._reject(envelope, started, agency, detail)
         request = self.policy.request(message, agency)
         decision = self.policy.decide(request)
+        facts = _Facts(envelope, started, agency, request.context, decision)
         if decision.outcome is Outcome.DENY:
-            return await self._answer(
-                envelope, started, agency, Status.DENIED, "", request.context, decision
-            )
+            return await self._answer(facts.step(Status.DENIED))
         if decision.outcome is Outcome.HOLD:
-            return await self._hold(envelope, started, agency, request.context, decision)
-        found = self.records.find(message.mke, message.fields)
-        status = Status.HIT if found.count else Status.NO_HIT
-        return await self._answer(
-            envelope, started, agency, status, "", request.context, decision, found
-        )
+            return await self._hold(facts)
+        return await self._search(facts)
 
-    async def _hold(
-        self,
-        envelope: Envelope,
-        started: float,
-        agency: Agency,
-        context: Mapping[str, Any],
-        decision: Decision,
-    ) -> StateAnswer:
+    async def _search(self, facts: _Facts) -> StateAnswer:
+        """Search the records for a permitted message; a failed search is logged too."""
+        message = facts.envelope.message
+        try:
+            found = self.records.find(message.mke, message.fields)
+        except StoreError as e:
+            return await self._answer(facts.step(Status.UNAVAILABLE, e.message))
+        status = Status.HIT if found.count else Status.NO_HIT
+        return await self._answer(facts.step(status, found=found))
+
+    async def _hold(self, facts: _Facts) -> StateAnswer:
         """Queue a held message for review; the queue entry is undone if the log fails."""
+        envelope, agency = facts.envelope, facts.agency
         try:
             item = self.queue.hold(
                 message_id=envelope.message_id,
-                message=envelope.message.to_json(),
+                message=envelope.message,
                 agency=agency.name,
-                policies=[p.model_dump() for p in decision.policies],
-                expires_in=dt.timedelta(hours=self.policy.settings.number("review_hours")),
+                policies=facts.decision.policies,
+                expires_in=dt.timedelta(hours=self.policy.snapshot.review_hours),
             )
         except StoreError as e:
-            return await self._answer(
-                envelope, started, agency, Status.UNAVAILABLE, e.message, context, decision
-            )
+            return await self._answer(facts.step(Status.UNAVAILABLE, e.message))
         detail = (
             f"held for case-by-case review by {self.state} until "
             f"{item.expires_at:%Y-%m-%d %H:%M} UTC; collect the answer with message id "
             f"{envelope.message_id} once a reviewer decides"
         )
-        answer = await self._answer(
-            envelope, started, agency, Status.HELD, detail, context, decision
-        )
-        if answer.status is Status.UNAVAILABLE:
+        try:
+            answer = await self._answer(facts.step(Status.HELD, detail))
+        except BaseException:
+            self.queue.discard(envelope.message_id)
+            raise
+        if answer.status is Status.UNAVAILABLE:  # never answered HELD: nothing to review
             self.queue.discard(envelope.message_id)
         return answer
 
-    async def _answer(
-        self,
-        envelope: Envelope,
-        started: float,
-        agency: Agency | None,
-        status: Status,
-        detail: str,
-        context: Mapping[str, Any] | None = None,
-        decision: Decision | None = None,
-        found: Found = NOTHING,
+    async def _reject(
+        self, envelope: Envelope, started: float, agency: Agency | None, detail: str
     ) -> StateAnswer:
-        """Owe the notices, log the answer, then release it; if it cannot be logged,
-        release nothing and void the notices."""
-        if status is Status.REJECTED:
-            log.warning("node %s rejected message %s: %s", self.state, envelope.message_id, detail)
-        owed: list[int] = []
-        if found.count and agency is not None:
-            try:
-                owed = self.owe_notices(envelope, agency, found)
-            except StoreError as e:
-                status, detail, found = Status.UNAVAILABLE, e.message, NOTHING
-        try:
-            receipt = await self.log(
-                envelope,
-                started,
-                agency,
-                status.value,
-                detail,
-                context or {},
-                decision,
-                found,
-            )
-        except AuditUnavailable as e:
-            self.notices.void(owed)
-            return StateAnswer(
-                state=self.state,
-                status=Status.UNAVAILABLE,
-                detail=f"the audit log could not be written ({e.message}); nothing is released",
-                elapsed_ms=_ms_since(started),
-            )
-        return StateAnswer(
+        log.warning(
+            "message_rejected",
             state=self.state,
-            status=status,
-            drivers=found.drivers,
-            vehicles=found.vehicles,
-            reasons=list(decision.policies) if decision and status in _STATUS.values() else [],
-            detail=detail,
-            elapsed_ms=_ms_since(started),
-            receipt=receipt,
-        )
-
-    async def log(
-        self,
-        envelope: Envelope,
-        started: float,
-        agency: Agency | None,
-        status: str,
-        detail: str,
-        context: Mapping[str, Any],
-        decision: Decision | None,
-        found: Found = NOTHING,
-    ) -> Receipt:
-        """Append one step to the state's audit log; raise AuditUnavailable if it fails."""
-        message = envelope.message
-        entry = build_entry(
-            node=self.state,
-            envelope=envelope,
-            agency=agency,
-            dataset=f"{self.state}/{message.key.dataset}",
-            context=context,
-            decision=decision.outcome.value if decision else "",
-            policies=decision.policy_ids if decision else (),
-            policy_digest=decision.digest if decision else self.policy.digest,
-            status=status,
-            released=found.count,
-            subjects=found.subjects,
-            search=f"{message.mke}:" + "|".join(f"{k}={v}" for k, v in message.fields.items()),
-            operator=message.operator,
-            latency_ms=(time.perf_counter() - started) * 1000,
-            detail=decision.error if decision and decision.error else detail,
-        )
-        try:
-            return await self.audit.append(self.state, entry)
-        except Exception as e:
-            log.error(
-                "node %s could not log message %s, releasing nothing: %s",
-                self.state,
-                envelope.message_id,
-                e,
-            )
-            if isinstance(e, AuditUnavailable):
-                raise
-            raise AuditUnavailable("an error") from e
-
-    def owe_notices(self, envelope: Envelope, agency: Agency, found: Found) -> list[int]:
-        """The notices this release owes, if the agency is in one of the notice groups."""
-        if not self.policy.snapshot.notice_groups.intersection(agency.groups):
-            return []
-        settings = self.policy.settings
-        return self.notices.owe(
             message_id=envelope.message_id,
-            ori=agency.ori,
-            agency=agency.name,
-            purpose=envelope.message.purpose,
-            addressees=Addressee.of([*found.drivers, *found.vehicles]),
-            released_on=dt.datetime.now(dt.UTC).date(),
-            business_days=settings.number("notice_days"),
-            holidays=[day for day, _ in settings.holidays()],
+            component=agency.component if agency else "",
+            detail=detail,
         )
+        return await self._answer(AuditStep(envelope, started, agency, Status.REJECTED, detail))
+
+    async def _answer(self, step: AuditStep) -> StateAnswer:
+        return await self.ledger.answer(step, self.policy.snapshot)
 
     def close(self) -> None:
-        """Close the node's stores (its audit log belongs to the audit service)."""
-        self.records.close()
-        self.policy.settings.close()
-        self.queue.close()
-        self.notices.close()
-
-
-def _ms_since(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 3)
+        """Close what was opened for this node (its audit log belongs to the audit service)."""
+        for part in self._owned:
+            part.close()

@@ -6,241 +6,223 @@ The node carries it out: on approval it evaluates the message again with
 answer for the requester; on denial it closes the item; an item nobody decides (or
 nobody collects) in time expires. Each of these steps is appended to the audit log
 before the queue records it, and the release itself happens only at collection, which
-is logged with the released records like any other answer. If a step cannot be logged,
-the item stays as it was and is tried again later: nothing is released.
+is logged with the released records like any other answer (through the same ledger as
+the node's answers). If a step cannot be logged, the item goes back to where it was and
+is tried again later: nothing is released.
 
-Asking about an item (polling) changes nothing and is not logged.
+Every step first claims its item (a conditional move to ``busy`` in the queue), so a
+step is logged once and a kept answer released once even when several processes share
+the queue. Asking about an item (polling) changes nothing and is not logged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from statelink.errors import AuditUnavailable, NotFound
 from statelink.messages.envelope import Envelope
-from statelink.messages.model import Message
-from statelink.messages.response import (
-    DriverRecord,
-    PolicyReason,
-    StateAnswer,
-    Status,
-    VehicleRecord,
-)
+from statelink.messages.response import PolicyReason, StateAnswer, Status
+from statelink.node.ledger import AuditStep, ReviewStep, elapsed_ms
+from statelink.node.parts import NodeParts
 from statelink.policy.engine import Decision, Outcome
 from statelink.records.store import Found
-from statelink.review import queue as q
-from statelink.review.queue import Item
+from statelink.review.queue import ItemStatus, KeptAnswer, ReviewItem, now
 
-if TYPE_CHECKING:
-    from statelink.node.node import StateNode
+_WAITING = (ItemStatus.PENDING, ItemStatus.APPROVED)
 
-# The audit statuses of review steps (an answer's own statuses are in Status).
-APPROVED, REVIEW_DENIED, REFUSED, EXPIRED, COLLECTED = (
-    "APPROVED",
-    "REVIEW_DENIED",
-    "REFUSED",
-    "EXPIRED",
-    "COLLECTED",
-)
+
+@dataclass(frozen=True)
+class _Settled:
+    """Where a carried-out step leaves its item."""
+
+    to: ItemStatus
+    answer: KeptAnswer | None = None
+    policies: tuple[PolicyReason, ...] | None = None
+    expires_at: dt.datetime | None = None
 
 
 class ReviewDesk:
-    def __init__(self, node: StateNode) -> None:
-        self.node = node
-        self._busy: set[str] = set()  # items a step is under way on (one step at a time)
+    def __init__(self, parts: NodeParts) -> None:
+        self.parts = parts
 
     # --- carrying out decisions --------------------------------------------------------
 
-    async def carry_out(self) -> list[Item]:
+    async def carry_out(self) -> list[ReviewItem]:
         """Act on every decided or timed-out item; return the items as they end up.
 
-        An item whose step cannot be logged is left as it was (and tried next time).
+        An item another process is acting on is left to it; an item whose step cannot
+        be logged is put back as it was (and tried next time).
         """
-        done = []
-        for item in self.node.queue.to_carry_out():
-            if item.message_id in self._busy:
-                continue
-            self._busy.add(item.message_id)
-            try:
-                await self._carry_out(item)
-            except AuditUnavailable:
-                continue
-            finally:
-                self._busy.discard(item.message_id)
-            done.append(self.node.queue.get(item.message_id))
-        return done
+        queue = self.parts.queue
+        done = [item.message_id for item in queue.to_carry_out() if await self._step(item)]
+        return [queue.get(message_id) for message_id in done]
 
-    async def _carry_out(self, item: Item) -> None:
-        node, queue = self.node, self.node.queue
-        started = time.perf_counter()
-        envelope = _envelope(item)
-        agency = node.directories.current().get(item.ori)
-        held = _decision(Outcome.DENY, item.policies, node.policy.digest)
-        if item.status in (q.PENDING, q.READY):  # past its time
-            what = "no reviewer decided" if item.status == q.PENDING else "nobody collected it"
+    async def _step(self, item: ReviewItem) -> bool:
+        queue, message_id = self.parts.queue, item.message_id
+        if not queue.transition(message_id, item.status, ItemStatus.BUSY):
+            return False  # another process moved it first
+        try:
+            settled = await self._carry_out(item)
+        except AuditUnavailable:
+            queue.transition(message_id, ItemStatus.BUSY, item.status)  # tried next time
+            return False
+        except BaseException:
+            queue.transition(message_id, ItemStatus.BUSY, item.status)
+            raise
+        queue.transition(
+            message_id,
+            ItemStatus.BUSY,
+            settled.to,
+            answer=settled.answer,
+            policies=settled.policies,
+            expires_at=settled.expires_at,
+        )
+        return True
+
+    async def _carry_out(self, item: ReviewItem) -> _Settled:
+        parts = self.parts
+        envelope, started = _envelope(item), time.perf_counter()
+        agency = parts.agency(item.ori)
+        held = Decision(Outcome.DENY, item.policies, parts.policy.digest)
+        if item.status in (ItemStatus.PENDING, ItemStatus.READY, ItemStatus.BUSY):
+            what = (
+                "nobody collected it" if item.status is ItemStatus.READY else "no reviewer decided"
+            )
             detail = f"expired: {what} by {item.expires_at:%Y-%m-%d %H:%M} UTC"
-            await node.log(envelope, started, agency, EXPIRED, detail, {}, held)
-            queue.settle(item.message_id, q.EXPIRED)
-            return
-        if item.status == q.DENIED:
+            step = AuditStep(envelope, started, agency, ReviewStep.EXPIRED, detail, decision=held)
+            await parts.ledger.log(step)
+            return _Settled(ItemStatus.EXPIRED)
+        if item.status is ItemStatus.DENIED:
             detail = f"denied on review by {item.reviewer}; nothing is released"
-            await node.log(envelope, started, agency, REVIEW_DENIED, detail, {}, held)
-            queue.settle(item.message_id, q.CLOSED)
-            return
-        # approved: evaluate again with the approval, under the policy in force now
+            step = AuditStep(
+                envelope, started, agency, ReviewStep.REVIEW_DENIED, detail, decision=held
+            )
+            await parts.ledger.log(step)
+            return _Settled(ItemStatus.CLOSED)
         if agency is None:
             detail = f"approved on review, but {item.ori} is no longer in the directory"
-            await node.log(envelope, started, None, REFUSED, detail, {}, held)
-            queue.settle(item.message_id, q.REFUSED)
-            return
-        request = node.policy.request(envelope.message, agency, review_approved=True)
-        decision = node.policy.decide(request, cached=False)
-        policies = [p.model_dump() for p in decision.policies]
+            step = AuditStep(envelope, started, None, ReviewStep.REFUSED, detail, decision=held)
+            await parts.ledger.log(step)
+            return _Settled(ItemStatus.REFUSED)
+        return await self._approved(item, envelope, started)
+
+    async def _approved(self, item: ReviewItem, envelope: Envelope, started: float) -> _Settled:
+        """Evaluate an approved item again, with the approval, under the policy in force."""
+        parts = self.parts
+        agency = parts.agency(item.ori)
+        assert agency is not None
+        request = parts.policy.request(envelope.message, agency, review_approved=True)
+        decision = parts.policy.decide(request, cached=False)
+        step = AuditStep(
+            envelope, started, agency, ReviewStep.REFUSED, "", request.context, decision
+        )
         if decision.outcome is not Outcome.PERMIT:
             detail = "approved on review, but the policy in force now refuses it"
-            await node.log(envelope, started, agency, REFUSED, detail, request.context, decision)
-            queue.settle(item.message_id, q.REFUSED, policies=policies)
-            return
-        found = node.records.find(envelope.message.mke, envelope.message.fields)
+            await parts.ledger.log(step._replace(status=ReviewStep.REFUSED, detail=detail))
+            return _Settled(ItemStatus.REFUSED, policies=decision.policies)
+        found = parts.records.find(envelope.message.mke, envelope.message.fields)
         detail = (
             f"approved on review by {item.reviewer}; {found.count} record(s) kept "
             "for the requester to collect"
         )
-        await node.log(envelope, started, agency, APPROVED, detail, request.context, decision)
-        hours = node.policy.settings.number("review_hours")
-        queue.settle(
-            item.message_id,
-            q.READY,
-            answer={
-                "drivers": [d.model_dump(mode="json") for d in found.drivers],
-                "vehicles": [v.model_dump(mode="json") for v in found.vehicles],
-                "subjects": found.subjects,
-                "policies": policies,  # those that permitted it, for the release's record
-            },
-            expires_at=q.now() + dt.timedelta(hours=hours),
+        await parts.ledger.log(step._replace(status=ReviewStep.APPROVED, detail=detail))
+        kept = KeptAnswer(
+            drivers=tuple(found.drivers),
+            vehicles=tuple(found.vehicles),
+            subjects=tuple(found.subjects),
+            policies=decision.policies,  # those that permitted it, for the release's record
         )
+        hours = parts.policy.snapshot.review_hours
+        return _Settled(ItemStatus.READY, kept, expires_at=now() + dt.timedelta(hours=hours))
 
     # --- collection ------------------------------------------------------------------------
 
     async def collect(self, message_id: str, ori: str) -> StateAnswer:
         """The state's answer to a held message, for the agency that sent it.
 
-        A kept answer is released once: logged with its records, then erased here.
+        A kept answer is released once: claimed, logged with its records, then erased.
         """
         await self.carry_out()
         started = time.perf_counter()
-        node = self.node
+        state, queue = self.parts.state, self.parts.queue
         try:
-            item = node.queue.get(message_id)
+            item: ReviewItem | None = queue.get(message_id)
         except NotFound:
             item = None
         if item is None or item.ori != ori.strip().upper():
-            raise NotFound(f"{node.state} holds no message {message_id} from {ori}")
-        reasons = [PolicyReason(**p) for p in item.policies]
-        if item.message_id in self._busy:
-            return self._answer(
-                item, started, Status.HELD, "a review step is under way: ask again", reasons
+            raise NotFound(f"{state} holds no message {message_id} from {ori}")
+        if item.status in _WAITING:
+            detail = (
+                f"waiting for case-by-case review by {state} until "
+                f"{item.expires_at:%Y-%m-%d %H:%M} UTC"
             )
-        if item.status in (q.PENDING, q.APPROVED):
-            return self._answer(
-                item,
-                started,
-                Status.HELD,
-                f"waiting for case-by-case review by {node.state} until "
-                f"{item.expires_at:%Y-%m-%d %H:%M} UTC",
-                reasons,
-            )
-        if item.status != q.READY:
-            return self._answer(item, started, *_closed(item), reasons)
-        self._busy.add(item.message_id)
+            return self._poll(item, started, Status.HELD, detail)
+        if item.status is not ItemStatus.READY:
+            return self._poll(item, started, *_closed(item))
+        if not queue.transition(item.message_id, ItemStatus.READY, ItemStatus.BUSY):
+            return self._poll(item, started, Status.HELD, "a review step is under way: ask again")
+        released = False
         try:
-            return await self._release(item, started)
-        finally:
-            self._busy.discard(item.message_id)
+            answer = await self._release(item, started)
+            released = answer.status in (Status.HIT, Status.NO_HIT)
+        finally:  # not released: it stays ready to collect
+            after = ItemStatus.COLLECTED if released else ItemStatus.READY
+            queue.transition(item.message_id, ItemStatus.BUSY, after)
+        return answer
 
-    async def _release(self, item: Item, started: float) -> StateAnswer:
-        node = self.node
+    async def _release(self, item: ReviewItem, started: float) -> StateAnswer:
+        parts = self.parts
         assert item.answer is not None
         envelope = _envelope(item)
-        agency = node.directories.current().get(item.ori)
+        agency = parts.agency(item.ori)
         if agency is None:
-            return self._answer(item, started, Status.REJECTED, f"unknown ORI {item.ori}", [])
-        found = Found(
-            [DriverRecord.model_validate(d) for d in item.answer["drivers"]],
-            [VehicleRecord.model_validate(v) for v in item.answer["vehicles"]],
-            list(item.answer["subjects"]),
-        )
-        request = node.policy.request(envelope.message, agency, review_approved=True)
-        permit = _decision(Outcome.PERMIT, item.answer["policies"], node.policy.digest)
+            return self._poll(item, started, Status.REJECTED, f"unknown ORI {item.ori}")
+        kept = item.answer
+        found = Found(list(kept.drivers), list(kept.vehicles), list(kept.subjects))
+        request = parts.policy.request(envelope.message, agency, review_approved=True)
+        permit = Decision(Outcome.PERMIT, kept.policies, parts.policy.digest)
         detail = (
             f"released after case-by-case review, approved by {item.reviewer} "
             f"on {item.decided_at:%Y-%m-%d}"
         )
-        owed = node.owe_notices(envelope, agency, found)
-        try:
-            receipt = await node.log(
-                envelope, started, agency, COLLECTED, detail, request.context, permit, found
-            )
-        except AuditUnavailable as e:
-            node.notices.void(owed)
-            return self._answer(
-                item,
-                started,
-                Status.UNAVAILABLE,
-                f"the audit log could not be written ({e.message}); nothing is released",
-                [],
-            )
-        node.queue.settle(item.message_id, q.COLLECTED)
-        return StateAnswer(
-            state=node.state,
-            status=Status.HIT if found.count else Status.NO_HIT,
-            drivers=found.drivers,
-            vehicles=found.vehicles,
-            detail=detail,
-            elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
-            receipt=receipt,
+        step = AuditStep(
+            envelope, started, agency, ReviewStep.COLLECTED, detail, request.context, permit, found
         )
+        shown = Status.HIT if found.count else Status.NO_HIT
+        return await parts.ledger.answer(step, parts.policy.snapshot, shown=shown)
 
-    def _answer(
-        self,
-        item: Item,
-        started: float,
-        status: Status,
-        detail: str,
-        reasons: list[PolicyReason],
-    ) -> StateAnswer:
+    def _poll(self, item: ReviewItem, started: float, status: Status, detail: str) -> StateAnswer:
+        """An answer to a requester asking about an item: not a release, not logged."""
         return StateAnswer(
-            state=self.node.state,
+            state=self.parts.state,
             status=status,
-            reasons=reasons if status in (Status.HELD, Status.DENIED) else [],
+            reasons=list(item.policies) if status in (Status.HELD, Status.DENIED) else [],
             detail=detail,
-            elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+            elapsed_ms=elapsed_ms(started),
         )
 
 
-def _closed(item: Item) -> tuple[Status, str]:
+def _closed(item: ReviewItem) -> tuple[Status, str]:
     """What the requester is told about an item that released nothing (or already did)."""
     when = f"{item.closed_at:%Y-%m-%d %H:%M} UTC" if item.closed_at else "earlier"
-    if item.status in (q.DENIED, q.CLOSED):
+    if item.status in (ItemStatus.DENIED, ItemStatus.CLOSED):
         return Status.DENIED, "denied on case-by-case review; nothing is released"
-    if item.status == q.REFUSED:
+    if item.status is ItemStatus.REFUSED:
         return Status.DENIED, "approved on review, but the policy in force refuses it"
-    if item.status == q.EXPIRED:
+    if item.status is ItemStatus.EXPIRED:
         return Status.DENIED, f"expired {when}; nothing is released"
+    if item.status is ItemStatus.BUSY:
+        return Status.HELD, "a review step is under way: ask again"
     return Status.REJECTED, f"collected {when}: an answer is released once"
 
 
-def _envelope(item: Item) -> Envelope:
+def _envelope(item: ReviewItem) -> Envelope:
     if item.message is None:
         raise NotFound(f"held message {item.message_id} is closed")
     return Envelope(
         message_id=item.message_id,
-        message=Message.parse(item.message),
+        message=item.message,
         received_at=item.created_at.replace(tzinfo=dt.UTC).isoformat(timespec="milliseconds"),
     )
-
-
-def _decision(outcome: Outcome, policies: list[dict[str, str]], digest: str) -> Decision:
-    return Decision(outcome, tuple(PolicyReason(**p) for p in policies), digest)

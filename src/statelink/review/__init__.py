@@ -1,5 +1,5 @@
 """Case-by-case review of held messages."""
 
-from statelink.review.queue import Item, ReviewQueue
+from statelink.review.queue import ItemStatus, KeptAnswer, ReviewItem, ReviewQueue
 
-__all__ = ["Item", "ReviewQueue"]
+__all__ = ["ItemStatus", "KeptAnswer", "ReviewItem", "ReviewQueue"]

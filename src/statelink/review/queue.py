@@ -6,12 +6,19 @@ reviewer approves or denies it with a note; the node then carries the decision o
 (evaluates again with ``review_approved = true``, searches, keeps the answer) and the
 requester collects the answer by message id. Items nobody decides expire.
 
-Life of an item::
+Life of an item (:class:`ItemStatus`)::
 
     pending ──approve──▶ approved ──node──▶ ready ──collect──▶ collected
        │                     └─────node (policy now denies)──▶ refused
        ├──deny─────▶ denied ──node──▶ closed
        └──time─────▶ expired
+
+Every move is one conditional UPDATE (:meth:`ReviewQueue.transition`): it happens only
+if the item is still where the mover saw it, so two processes can never both move it.
+While the node carries out a step (logs it, then records it) the item is ``busy``: the
+node claims it first, so a step is logged once and a kept answer is released once, even
+with several processes on one queue. A step that cannot be logged puts the item back
+where it was; an item left busy by a process that died expires at its time.
 
 The message (with its search values) and the kept answer are personal data: they are
 kept only as long as the item needs them, then erased.
@@ -21,27 +28,44 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
 
 from statelink.errors import NotFound, UsageError
+from statelink.messages.model import Message
+from statelink.messages.response import DriverRecord, PolicyReason, VehicleRecord
 from statelink.store.table_store import TableStore
 
-PENDING, APPROVED, DENIED, READY, COLLECTED, REFUSED, CLOSED, EXPIRED = (
-    "pending",
-    "approved",
-    "denied",
-    "ready",
-    "collected",
-    "refused",
-    "closed",
-    "expired",
+
+class ItemStatus(StrEnum):
+    """Where a held message is in its review: the queue's one status vocabulary."""
+
+    PENDING = "pending"  # waiting for a reviewer
+    APPROVED = "approved"  # a reviewer approved; the node has not acted yet
+    DENIED = "denied"  # a reviewer denied; the node has not closed it yet
+    BUSY = "busy"  # the node is logging a step on it right now
+    READY = "ready"  # approved and searched: the answer waits for the requester
+    COLLECTED = "collected"  # released to the requester, once
+    REFUSED = "refused"  # approved, but the policy in force then refused it
+    CLOSED = "closed"  # denied on review, and closed
+    EXPIRED = "expired"  # nobody decided, or nobody collected, in time
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_STATUSES
+
+
+OPEN_STATUSES = frozenset(
+    {ItemStatus.PENDING, ItemStatus.APPROVED, ItemStatus.DENIED, ItemStatus.BUSY, ItemStatus.READY}
 )
-ALL_STATES = (PENDING, APPROVED, DENIED, READY, COLLECTED, REFUSED, CLOSED, EXPIRED)
-OPEN_STATES = (PENDING, APPROVED, DENIED, READY)
-CLOSED_STATES = (COLLECTED, REFUSED, CLOSED, EXPIRED)
+CLOSED_STATUSES = frozenset(set(ItemStatus) - OPEN_STATUSES)
+EXPIRING = (ItemStatus.PENDING, ItemStatus.READY, ItemStatus.BUSY)
+ALL_STATES = tuple(s.value for s in ItemStatus)
 
 metadata = sa.MetaData()
 review_item = sa.Table(
@@ -72,10 +96,22 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+class KeptAnswer(BaseModel):
+    """What an approved item keeps for its requester until collection: the records found
+    and the policies that permitted the release (for the release's audit record)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    drivers: tuple[DriverRecord, ...] = ()
+    vehicles: tuple[VehicleRecord, ...] = ()
+    subjects: tuple[str, ...] = ()
+    policies: tuple[PolicyReason, ...] = ()
+
+
 @dataclass(frozen=True)
-class Item:
+class ReviewItem:
     message_id: str
-    status: str
+    status: ItemStatus
     created_at: dt.datetime
     expires_at: dt.datetime
     ori: str
@@ -85,19 +121,24 @@ class Item:
     offense: str
     case_number: str
     warrant: str
-    policies: list[dict[str, str]]
-    message: dict[str, Any] | None
+    policies: tuple[PolicyReason, ...]
+    message: Message | None  # erased once the item closes
     reviewer: str
     note: str
     decided_at: dt.datetime | None
-    answer: dict[str, Any] | None
+    answer: KeptAnswer | None  # erased once collected
     closed_at: dt.datetime | None
 
-    def as_dict(self) -> dict[str, Any]:
+    @property
+    def searched_by(self) -> list[str]:
+        """The names of the fields searched (never their values)."""
+        return sorted(self.message.fields) if self.message else []
+
+    def to_json(self) -> dict[str, Any]:  # JSON boundary: `review --json` and the API
         """For people and JSON: no search values, no records."""
         return {
             "message_id": self.message_id,
-            "status": self.status,
+            "status": self.status.value,
             "created_at": self.created_at.isoformat(),
             "expires_at": self.expires_at.isoformat(),
             "ori": self.ori,
@@ -107,12 +148,23 @@ class Item:
             "offense": self.offense,
             "case_number": self.case_number,
             "warrant": self.warrant,
-            "policies": self.policies,
+            "policies": [p.model_dump() for p in self.policies],
             "reviewer": self.reviewer,
             "note": self.note,
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
             "closed_at": self.closed_at.isoformat() if self.closed_at else None,
         }
+
+
+def _warrant(message: Message) -> str:
+    w = message.warrant
+    if w is None:
+        return ""
+    return " ".join(filter(None, (w.kind, w.id, f"({w.court})" if w.court else "")))
+
+
+def _policies(policies: Sequence[PolicyReason]) -> str:
+    return json.dumps([p.model_dump() for p in policies])
 
 
 class ReviewQueue(TableStore):
@@ -126,118 +178,108 @@ class ReviewQueue(TableStore):
         self,
         *,
         message_id: str,
-        message: dict[str, Any],
+        message: Message,
         agency: str,
-        policies: list[dict[str, str]],
+        policies: Sequence[PolicyReason],
         expires_in: dt.timedelta,
-    ) -> Item:
+    ) -> ReviewItem:
         """Queue a held message (once: a message is held at most once per state)."""
         created = now()
-        warrant = message.get("warrant") or {}
         row = {
             "message_id": message_id,
-            "status": PENDING,
+            "status": ItemStatus.PENDING.value,
             "created_at": created,
             "expires_at": created + expires_in,
-            "ori": message["ori"],
+            "ori": message.ori,
             "agency": agency,
-            "mke": message["mke"],
-            "purpose": message["purpose"],
-            "offense": message.get("offense", ""),
-            "case_number": message.get("case_number", ""),
-            "warrant": " ".join(
-                filter(
-                    None,
-                    (
-                        warrant.get("kind", ""),
-                        warrant.get("id", ""),
-                        f"({warrant['court']})" if warrant.get("court") else "",
-                    ),
-                )
-            ),
-            "policies": json.dumps(policies),
-            "message": json.dumps(message),
+            "mke": message.mke,
+            "purpose": message.purpose,
+            "offense": message.offense,
+            "case_number": message.case_number,
+            "warrant": _warrant(message),
+            "policies": _policies(policies),
+            "message": json.dumps(message.to_json()),
         }
         with self._write() as conn:
             conn.execute(review_item.insert().values(**row))
         return self.get(message_id)
 
-    def settle(
+    def transition(
         self,
         message_id: str,
-        status: str,
+        from_: ItemStatus,
+        to: ItemStatus,
         *,
-        answer: dict[str, Any] | None = None,
-        policies: list[dict[str, str]] | None = None,
+        answer: KeptAnswer | None = None,
+        policies: Sequence[PolicyReason] | None = None,
         expires_at: dt.datetime | None = None,
-    ) -> None:
-        """Record what the node did with an item; a closed item keeps no personal data
-        (its message and kept answer are erased)."""
-        values: dict[str, Any] = {"status": status}
-        if status == READY:
-            values["answer"] = json.dumps(answer)
+    ) -> bool:
+        """Move an item from ``from_`` to ``to`` if it is still ``from_`` (one conditional
+        UPDATE); False if it is not. A closed item keeps no personal data."""
+        values: dict[str, object] = {"status": to.value}
+        if answer is not None:
+            values["answer"] = answer.model_dump_json()
         if policies is not None:
-            values["policies"] = json.dumps(policies)
+            values["policies"] = _policies(policies)
         if expires_at is not None:
             values["expires_at"] = expires_at
-        if status in CLOSED_STATES:
+        if to in CLOSED_STATUSES:
             values.update(message=None, answer=None, closed_at=now())
+        query = (
+            review_item.update()
+            .where(review_item.c.message_id == message_id)
+            .where(review_item.c.status == from_.value)
+            .values(**values)
+        )
         with self._write() as conn:
-            conn.execute(
-                review_item.update().where(review_item.c.message_id == message_id).values(**values)
-            )
+            return conn.execute(query).rowcount == 1
 
     def discard(self, message_id: str) -> None:
         """Forget an item whose hold could not be logged (it was never answered HELD)."""
-        with self._write() as conn:
-            conn.execute(review_item.delete().where(review_item.c.message_id == message_id))
-
-    def to_carry_out(self) -> list[Item]:
-        """Decided items the node has not acted on yet, and open ones past their time."""
-        query = (
-            sa.select(review_item)
-            .where(
-                sa.or_(
-                    review_item.c.status.in_((APPROVED, DENIED)),
-                    sa.and_(
-                        review_item.c.status.in_((PENDING, READY)),
-                        review_item.c.expires_at <= now(),
-                    ),
-                )
-            )
-            .order_by(review_item.c.created_at)
+        query = review_item.delete().where(
+            review_item.c.message_id == message_id,
+            review_item.c.status == ItemStatus.PENDING.value,
         )
-        return [self._item(r) for r in self._read(query)]
+        with self._write() as conn:
+            conn.execute(query)
+
+    def to_carry_out(self) -> list[ReviewItem]:
+        """Decided items the node has not acted on yet, and open ones past their time."""
+        decided = review_item.c.status.in_((ItemStatus.APPROVED.value, ItemStatus.DENIED.value))
+        late = sa.and_(
+            review_item.c.status.in_([s.value for s in EXPIRING]),
+            review_item.c.expires_at <= now(),
+        )
+        query = sa.select(review_item).where(sa.or_(decided, late))
+        return [self._item(r) for r in self._read(query.order_by(review_item.c.created_at))]
 
     # --- reviewers -------------------------------------------------------------------------
 
-    def decide(self, message_id: str, *, approve: bool, reviewer: str, note: str) -> Item:
+    def decide(self, message_id: str, *, approve: bool, reviewer: str, note: str) -> ReviewItem:
         item = self.get(message_id)
-        if item.status != PENDING:
-            raise UsageError(
-                f"{message_id} is {item.status}, not pending: it cannot be "
-                f"{'approved' if approve else 'denied'} now"
-            )
+        verb = "approved" if approve else "denied"
+        if item.status is not ItemStatus.PENDING:
+            raise UsageError(f"{message_id} is {item.status}, not pending: it cannot be {verb} now")
         if item.expires_at <= now():
             raise UsageError(f"{message_id} expired at {item.expires_at:%Y-%m-%d %H:%M} UTC")
         if not reviewer.strip() or not note.strip():
             raise UsageError("a decision needs the reviewer's name and a note")
+        to = ItemStatus.APPROVED if approve else ItemStatus.DENIED
+        query = (
+            review_item.update()
+            .where(review_item.c.message_id == item.message_id)
+            .where(review_item.c.status == ItemStatus.PENDING.value)
+            .values(status=to.value, reviewer=reviewer, note=note, decided_at=now())
+        )
         with self._write() as conn:
-            conn.execute(
-                review_item.update()
-                .where(review_item.c.message_id == item.message_id)
-                .values(
-                    status=APPROVED if approve else DENIED,
-                    reviewer=reviewer,
-                    note=note,
-                    decided_at=now(),
-                )
-            )
+            moved = conn.execute(query).rowcount == 1
+        if not moved:
+            raise UsageError(f"{message_id} changed meanwhile: it cannot be {verb} now")
         return self.get(item.message_id)
 
     # --- reading ---------------------------------------------------------------------------
 
-    def get(self, message_id: str) -> Item:
+    def get(self, message_id: str) -> ReviewItem:
         rows = self._read(
             sa.select(review_item).where(review_item.c.message_id == message_id.strip().upper())
         )
@@ -245,10 +287,12 @@ class ReviewQueue(TableStore):
             raise NotFound(f"{self.state} has no held message {message_id}")
         return self._item(rows[0])
 
-    def find(self, status: str | None = None, limit: int = 100) -> list[Item]:
+    def find(self, status: str | None = None, limit: int = 100) -> list[ReviewItem]:
         query = sa.select(review_item).order_by(review_item.c.created_at.desc()).limit(limit)
+        if status == "all":
+            status = None
         if status == "open":
-            query = query.where(review_item.c.status.in_(OPEN_STATES))
+            query = query.where(review_item.c.status.in_([s.value for s in OPEN_STATUSES]))
         elif status:
             if status not in ALL_STATES:
                 raise UsageError(
@@ -259,11 +303,11 @@ class ReviewQueue(TableStore):
         return [self._item(r) for r in self._read(query)]
 
     @staticmethod
-    def _item(row: sa.Row[Any]) -> Item:
+    def _item(row: sa.Row[Any]) -> ReviewItem:
         m = row._mapping
-        return Item(
+        return ReviewItem(
             message_id=m["message_id"],
-            status=m["status"],
+            status=ItemStatus(m["status"]),
             created_at=m["created_at"],
             expires_at=m["expires_at"],
             ori=m["ori"],
@@ -273,11 +317,11 @@ class ReviewQueue(TableStore):
             offense=m["offense"],
             case_number=m["case_number"],
             warrant=m["warrant"],
-            policies=json.loads(m["policies"]),
-            message=json.loads(m["message"]) if m["message"] else None,
+            policies=tuple(PolicyReason(**p) for p in json.loads(m["policies"])),
+            message=Message.parse(m["message"]) if m["message"] else None,
             reviewer=m["reviewer"],
             note=m["note"],
             decided_at=m["decided_at"],
-            answer=json.loads(m["answer"]) if m["answer"] else None,
+            answer=KeptAnswer.model_validate_json(m["answer"]) if m["answer"] else None,
             closed_at=m["closed_at"],
         )

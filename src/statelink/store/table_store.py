@@ -21,16 +21,22 @@ class TableStore:
     metadata: ClassVar[sa.MetaData]  # the store's tables
     migrations: ClassVar[str]  # its folder of Alembic revisions
 
-    def __init__(self, state: str, engine: Engine) -> None:
+    def __init__(self, state: str, engine: Engine, *, owns_engine: bool = False) -> None:
         self.state = state
         self._engine = engine
+        self._owns_engine = owns_engine  # else the engine belongs to a NodeDatabase
 
     @classmethod
     def open(cls, state: str, where: Where) -> Self:
-        """Open the state's store (a SQLite file or a database URL), migrating its tables."""
-        store = cls(state, engine_for(where))
-        store._migrate()
+        """Open the state's store on its own engine (a SQLite file or a database URL),
+        migrating its tables. A node's stores are opened together by NodeDatabase."""
+        store = cls(state, engine_for(where), owns_engine=True)
+        store.create()
         return store
+
+    def create(self) -> None:
+        """Create or migrate the store's tables."""
+        self._migrate()
 
     def _migrate(self) -> bool:
         """Bring the tables to the newest revision; True if they were just created."""
@@ -42,7 +48,8 @@ class TableStore:
             ) from e
 
     def close(self) -> None:
-        self._engine.dispose()
+        if self._owns_engine:
+            self._engine.dispose()
 
     def _read(self, query: sa.Executable) -> list[sa.Row[Any]]:
         try:

@@ -1,9 +1,10 @@
 """The HTTPS transport: the hub calls state node services over mutual TLS.
 
 The hub presents its certificate to every node and checks each node's certificate
-against the network's CA. Each node has its own connection pool (aiohttp), so one slow
-node cannot take connections from the others; ``max_connections`` bounds the requests
-in flight to one node (more wait for a free connection, inside the hub's own timeout).
+against the network's CA (:func:`statelink.transport.tls.client_context`). Each node
+has its own connection pool (aiohttp), so one slow node cannot take connections from
+the others; ``max_connections`` bounds the requests in flight to one node (more wait
+for a free connection, inside the hub's own timeout).
 The timeouts that decide UNAVAILABLE are the hub's per-destination ones; this module
 only turns every transport failure into :class:`~statelink.errors.NodeUnreachable`.
 """
@@ -13,13 +14,12 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import orjson
 
-from statelink.errors import NodeUnreachable, UsageError
+from statelink.errors import NodeUnreachable
 from statelink.messages.envelope import Envelope
 from statelink.messages.response import StateAnswer
 
@@ -27,16 +27,6 @@ DELIVER_PATH = "/v1/node/messages"
 COLLECT_PATH = "/v1/node/collect"
 CONNECT_TIMEOUT = 5.0
 JSON = {"content-type": "application/json"}
-
-
-def client_context(cert: Path, key: Path, ca: Path) -> ssl.SSLContext:
-    """TLS for a client that presents ``cert`` and trusts only ``ca``."""
-    try:
-        context = ssl.create_default_context(cafile=str(ca))
-        context.load_cert_chain(str(cert), str(key))
-    except (OSError, ssl.SSLError) as e:
-        raise UsageError(f"cannot load TLS files ({cert}, {key}, {ca}): {e}") from None
-    return context
 
 
 class HttpsTransport:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from statelink.errors import NodeUnreachable
 from statelink.messages.envelope import Envelope
 from statelink.messages.response import StateAnswer
-from statelink.node import StateNode
+
+if TYPE_CHECKING:
+    from statelink.node import StateNode
 
 
 class InProcessTransport:

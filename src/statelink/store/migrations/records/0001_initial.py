@@ -14,6 +14,12 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _create_driver()
+    _create_driver_event()
+    _create_vehicle()
+
+
+def _create_driver() -> None:
     op.create_table(
         "driver",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -39,6 +45,8 @@ def upgrade() -> None:
         batch_op.create_index("ix_driver_name", ["last", "first", "dob"], unique=False)
         batch_op.create_index("ix_driver_oln", ["oln"], unique=True)
 
+
+def _create_driver_event() -> None:
     op.create_table(
         "driver_event",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -56,6 +64,8 @@ def upgrade() -> None:
     with op.batch_alter_table("driver_event", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_driver_event_driver_id"), ["driver_id"], unique=False)
 
+
+def _create_vehicle() -> None:
     op.create_table(
         "vehicle",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -1,0 +1,56 @@
+"""What a state's node works with, shared by its two peers: the node (new messages) and
+its review desk (held messages). Each part is named by what the node needs of it, so a
+test can hand in a fake."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from statelink.directory import Agency, Directory
+from statelink.messages.model import Message
+from statelink.node.ledger import Ledger
+from statelink.policy.engine import Decision, Request
+from statelink.policy.settings import Snapshot
+from statelink.records.store import Found
+from statelink.review import ReviewQueue
+
+
+class RecordSearch(Protocol):
+    def find(self, mke: str, fields: Mapping[str, str]) -> Found: ...
+
+
+class Agencies(Protocol):
+    def current(self) -> Directory: ...
+
+
+class Decider(Protocol):
+    @property
+    def digest(self) -> str: ...
+
+    @property
+    def snapshot(self) -> Snapshot: ...
+
+    def request(
+        self, message: Message, agency: Agency, *, review_approved: bool = False
+    ) -> Request: ...
+
+    def decide(self, request: Request, *, cached: bool = True) -> Decision: ...
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class NodeParts:
+    state: str
+    records: RecordSearch
+    directories: Agencies
+    policy: Decider
+    queue: ReviewQueue
+    ledger: Ledger
+
+    def agency(self, ori: str) -> Agency | None:
+        return self.directories.current().get(ori)

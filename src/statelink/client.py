@@ -9,9 +9,10 @@ from typing import Any
 
 import httpx
 
-from statelink.errors import HubUnreachable, RemoteError, UsageError
+from statelink.errors import HubUnreachable, RemoteError
 from statelink.messages.model import Message
 from statelink.messages.response import HubResponse
+from statelink.transport.tls import client_context
 
 
 @dataclass(frozen=True)
@@ -24,15 +25,10 @@ class Credentials:
     token: str | None = None
 
     def verify(self) -> ssl.SSLContext | bool:
+        """httpx's ``verify``: the system's CAs (True) unless a CA or a certificate is given."""
         if self.ca is None and self.cert is None:
             return True
-        try:
-            context = ssl.create_default_context(cafile=str(self.ca) if self.ca else None)
-            if self.cert is not None:
-                context.load_cert_chain(self.cert, self.key)
-        except (OSError, ssl.SSLError) as e:
-            raise UsageError(f"cannot load the TLS files: {e}") from None
-        return context
+        return client_context(ca=self.ca, cert=self.cert, key=self.key)
 
     def headers(self) -> dict[str, str]:
         return {"authorization": f"Bearer {self.token}"} if self.token else {}

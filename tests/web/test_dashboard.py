@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 
 from statelink.nation import Layout, open_records
+from statelink.web import dashboard, transparency, whatif
 from tests.web.dashboard_session import PASSWORD, add_accounts, csrf, hold, sign_in
 
 
@@ -29,6 +33,37 @@ def test_pages_need_signing_in(site: str) -> None:
         reply = httpx.get(site + path)
         assert reply.status_code == 303
         assert reply.headers["location"].startswith("/dashboard/login?next=")
+
+
+OPEN_PAGES = {"/dashboard/login", "/dashboard/logout", "/dashboard"}
+
+
+def test_every_page_is_behind_the_one_sign_in_check(site: str) -> None:
+    checked = 0
+    for page in (*dashboard.routes, *transparency.routes, *whatif.routes):
+        assert isinstance(page, APIRoute)
+        if page.path in OPEN_PAGES:
+            continue
+        path = page.path.format(state="WA", message_id="X", seq=1)
+        for method in page.methods or ():
+            reply = httpx.request(method, site + path, params={"since": "2026-01-01"})
+            assert reply.status_code == 303, (method, path)
+            assert reply.headers["location"] == (
+                f"/dashboard/login?next={quote(path + '?since=2026-01-01')}"
+            )
+            checked += 1
+    assert checked == 12  # every page but signing in and out
+
+
+def test_a_refusal_is_a_page(site: str) -> None:
+    elsewhere = sign_in(site, "or.reviewer")
+    for path, status in (("/dashboard/states/WA/records/1", 403), ("/dashboard/states/ZZ/", 404)):
+        refused = elsewhere.get(path)
+        assert refused.status_code == status
+        assert refused.headers["content-type"].startswith("text/html")
+        assert "default-src 'none'" in refused.headers["content-security-policy"]
+    assert "your account does not cover WA" in elsewhere.get("/dashboard/states/WA/").text
+    assert "unknown state &#39;ZZ&#39;" in elsewhere.get("/dashboard/states/ZZ/notices").text
 
 
 def test_session_cookie_and_security_headers(site: str) -> None:

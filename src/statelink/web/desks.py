@@ -1,15 +1,17 @@
-"""The dashboard's view of each state's own stores (review queue, notices, settings),
-opened the first time a page needs them and kept open."""
+"""The dashboard's view of each state's node database (review queue, notices, settings),
+opened the first time a page needs it and kept open: one engine per state."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from statelink.nation import Layout
+from statelink.nation import Layout, open_node_database
+from statelink.node_database import NodeDatabase
 from statelink.notices import NoticeStore
 from statelink.notices.store import today
 from statelink.policy.settings import StateSettings
-from statelink.review import ReviewQueue
+from statelink.review import ItemStatus, ReviewQueue
 
 
 @dataclass(frozen=True)
@@ -22,27 +24,35 @@ class Summary:
 
 
 class Desks:
-    def __init__(self, layout: Layout, states: list[str]) -> None:
+    """Each state's node database for the dashboard: from ``databases`` (the embedded
+    network shares its nodes' own), else opened here on first use and closed by close()."""
+
+    def __init__(
+        self,
+        layout: Layout,
+        states: list[str],
+        databases: Callable[[str], NodeDatabase] | None = None,
+    ) -> None:
         self.layout = layout
         self.states = states
-        self._queues: dict[str, ReviewQueue] = {}
-        self._notices: dict[str, NoticeStore] = {}
-        self._settings: dict[str, StateSettings] = {}
+        self._databases = databases
+        self._open: dict[str, NodeDatabase] = {}
+
+    def database(self, state: str) -> NodeDatabase:
+        if self._databases is not None:
+            return self._databases(state)
+        if state not in self._open:
+            self._open[state] = open_node_database(self.layout, state)
+        return self._open[state]
 
     def queue(self, state: str) -> ReviewQueue:
-        if state not in self._queues:
-            self._queues[state] = ReviewQueue.open(state, self.layout.node_store(state))
-        return self._queues[state]
+        return self.database(state).queue
 
     def notices(self, state: str) -> NoticeStore:
-        if state not in self._notices:
-            self._notices[state] = NoticeStore.open(state, self.layout.node_store(state))
-        return self._notices[state]
+        return self.database(state).notices
 
     def settings(self, state: str) -> StateSettings:
-        if state not in self._settings:
-            self._settings[state] = StateSettings.open(state, self.layout.node_store(state))
-        return self._settings[state]
+        return self.database(state).settings
 
     def summary(self, state: str, days: int = 30) -> Summary:
         on = today()
@@ -50,7 +60,7 @@ class Desks:
         due = self.notices(state).find("due")
         return Summary(
             state=state,
-            pending_reviews=sum(i.status == "pending" for i in open_items),
+            pending_reviews=sum(i.status is ItemStatus.PENDING for i in open_items),
             notices_due=len(due),
             notices_overdue=sum(n.overdue(on) for n in due),
             expiring=len(self.settings(state).expiring(on, days)),
@@ -66,5 +76,5 @@ class Desks:
         return ""
 
     def close(self) -> None:
-        for store in (*self._queues.values(), *self._notices.values(), *self._settings.values()):
-            store.close()
+        for db in self._open.values():
+            db.close()

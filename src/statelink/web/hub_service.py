@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 
@@ -24,8 +25,8 @@ from statelink.hub.members import Member, MemberStore
 from statelink.hub.resubmissions import Resubmissions
 from statelink.hub.routing_log import RoutingLog
 from statelink.nation import Layout
-from statelink.transport import HttpsTransport
-from statelink.transport.https import client_context
+from statelink.transport.https import HttpsTransport
+from statelink.transport.tls import client_context
 from statelink.web import problems, v1
 from statelink.web.admission import Admission
 from statelink.web.peer import peer_fingerprint
@@ -99,49 +100,70 @@ class MemberGate:
             raise OriNotOwned(member.name, ori)
 
 
+@dataclass(frozen=True)
+class HubService:
+    """The hub behind the app, kept on ``app.state.hub``, with what it closes on the way out."""
+
+    hub: Hub
+    directories: DirectorySource
+    members: MemberStore
+    routing: RoutingLog
+    transport: HttpsTransport
+
+    @classmethod
+    def open(cls, config: HubConfig) -> HubService:
+        layout = Layout(config.data)
+        if not layout.directory.is_file():
+            raise NationMissing(f"no directory at {layout.directory}; build a nation first")
+        directories = DirectorySource.open(layout.directory)
+        where = config.database or layout.hub_db
+        members = MemberStore.open("hub", where)
+        routing = RoutingLog(where)
+        transport = HttpsTransport(
+            config.nodes,
+            client_context(ca=config.node_ca or config.ca, cert=config.cert, key=config.key),
+            max_connections=config.node_connections,
+        )
+        hub = Hub(
+            directories,
+            transport,
+            single_timeout=config.single_timeout,
+            nationwide_timeout=config.nationwide_timeout,
+            routing_log=routing,
+            resubmissions=Resubmissions(window=config.resubmit_window),
+        )
+        return cls(hub, directories, members, routing, transport)
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+        self.routing.close()
+        self.members.close()
+
+
 def create_hub_app(config: HubConfig) -> FastAPI:
-    layout = Layout(config.data)
-    if not layout.directory.is_file():
-        raise NationMissing(f"no directory at {layout.directory}; build a nation first")
-    directories = DirectorySource.open(layout.directory)
-    where = config.database or layout.hub_db
-    members = MemberStore.open("hub", where)
-    routing = RoutingLog(where)
-    transport = HttpsTransport(
-        config.nodes,
-        client_context(config.cert, config.key, config.node_ca or config.ca),
-        max_connections=config.node_connections,
-    )
-    hub = Hub(
-        directories,
-        transport,
-        single_timeout=config.single_timeout,
-        nationwide_timeout=config.nationwide_timeout,
-        routing_log=routing,
-        resubmissions=Resubmissions(window=config.resubmit_window),
-    )
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await transport.aclose()
-        routing.close()
-        members.close()
-
+    service = HubService.open(config)
     app = FastAPI(
         title="statelink hub",
         version=statelink.__version__,
         description="Interstate driver and vehicle queries; each state decides on its own data. "
         "Authenticate with a member's client certificate or `Authorization: Bearer <token>`.",
-        lifespan=lifespan,
+        lifespan=_lifespan,
     )
+    app.state.hub = service
     problems.install(app)
     app.add_middleware(Admission, limit=config.max_requests)
-    v1.install(
-        app,
-        hub,
-        directories,
-        states=lambda: len(transport.states()),
-        gate=MemberGate(members, directories),
+    api = v1.Api(
+        service.hub,
+        service.directories,
+        states=lambda: len(service.transport.states()),
+        gate=MemberGate(service.members, service.directories),
     )
+    v1.install(app, api)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    service: HubService = app.state.hub
+    await service.aclose()

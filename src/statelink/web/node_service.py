@@ -8,15 +8,13 @@ fingerprint). Everything else (policy, records, review, notices, audit) is the s
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import json
 import logging
 import os
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import TypeVar
 
 import orjson
@@ -31,18 +29,16 @@ from statelink.audit import AuditService
 from statelink.config import NodeConfig
 from statelink.directory.source import DirectorySource
 from statelink.embedded import open_node
-from statelink.errors import Forbidden, StatelinkError, UsageError
+from statelink.errors import Forbidden, UsageError
 from statelink.messages.envelope import Envelope
 from statelink.nation import Layout, require_manifest
 from statelink.node import StateNode
 from statelink.pki import fingerprint_of
 from statelink.web import problems
+from statelink.web.housekeeping import housekeeping
 from statelink.web.peer import peer_fingerprint
 
 log = logging.getLogger(__name__)
-
-REVIEW_EVERY = 1.0
-PURGE_EVERY = 3600.0
 
 
 class CollectRequest(BaseModel):
@@ -57,87 +53,101 @@ class NodeHealth(BaseModel):
     policy: str  # digest of the policy set in force; "" if none (everything denied)
 
 
-async def _housekeeping(node: StateNode) -> None:
-    """Carry out reviewers' decisions every second; purge old notices every hour."""
-    purged = 0.0
-    while True:
-        await asyncio.sleep(REVIEW_EVERY)
-        try:
-            await node.reviews.carry_out()
-            if time.monotonic() - purged >= PURGE_EVERY:
-                node.notices.purge(dt.datetime.now(dt.UTC).date())
-                purged = time.monotonic()
-        except StatelinkError as e:
-            log.error("%s housekeeping: %s", node.state, e.message)
+@dataclass(frozen=True)
+class NodeService:
+    """The node behind the app, kept on ``app.state.node``: its state, the hub's pinned
+    certificate fingerprint, the node itself and its audit service."""
+
+    state: str
+    hub: str  # SHA-256 fingerprint of the hub's certificate
+    layout: Layout
+    node: StateNode
+    audit: AuditService
+
+    @classmethod
+    def open(cls, config: NodeConfig) -> NodeService:
+        layout = Layout(config.data)
+        require_manifest(layout)
+        hub = fingerprint_of(config.hub_cert)
+        directories = DirectorySource.open(layout.directory)
+        audit = AuditService(lambda s: (config.database or layout.audit_store(s), layout.keys(s)))
+        node = open_node(
+            layout,
+            config.state,
+            directories,
+            audit,
+            database=config.database,
+            records=config.records,
+        )
+        return cls(config.state, hub, layout, node, audit)
+
+    async def carry_out_reviews(self) -> None:
+        await self.node.reviews.carry_out()
+
+    def purge_notices(self) -> None:
+        self.node.notices.purge(dt.datetime.now(dt.UTC).date())
 
 
 def create_node_app(config: NodeConfig) -> Starlette:
     """The node's ASGI app: Starlette only (the hub is its one client; no OpenAPI)."""
-    layout = Layout(config.data)
-    require_manifest(layout)
-    hub = fingerprint_of(config.hub_cert)
-    directories = DirectorySource.open(layout.directory)
-    audit = AuditService(lambda s: (config.database or layout.audit_store(s), layout.keys(s)))
-    node = open_node(
-        layout,
-        config.state,
-        directories,
-        audit,
-        database=config.database,
-        records=config.records,
-    )
+    app = Starlette(routes=routes, lifespan=_lifespan)
+    app.state.node = NodeService.open(config)
+    problems.install(app)
+    return app
 
-    @asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        audit.start()
-        chores = asyncio.create_task(_housekeeping(node))
-        marker = layout.serving(config.state)
+
+@asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    service: NodeService = app.state.node
+    service.audit.start()
+    async with housekeeping(service, service.state):
+        marker = service.layout.serving(service.state)
         marker.write_text(json.dumps({"pid": os.getpid()}), encoding="utf-8")
         yield
         marker.unlink(missing_ok=True)
-        chores.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await chores
-        await audit.aclose()
-        node.close()
+    await service.audit.aclose()
+    service.node.close()
 
-    def only_the_hub(request: Request) -> None:
-        if peer_fingerprint(request.scope) != hub:
-            log.warning("%s node: refused a client that is not the hub", config.state)
-            raise Forbidden(f"the {config.state} node answers only its hub")
 
-    async def health(request: Request) -> Response:
-        only_the_hub(request)
-        found = NodeHealth(
-            status="ok",
-            version=statelink.__version__,
-            state=config.state,
-            policy=node.policy.digest,
-        )
-        return _json(found)
+def _from_the_hub(request: Request) -> NodeService:
+    """The node's service, if the request comes with the hub's own certificate."""
+    service: NodeService = request.app.state.node
+    if peer_fingerprint(request.scope) != service.hub:
+        log.warning("%s node: refused a client that is not the hub", service.state)
+        raise Forbidden(f"the {service.state} node answers only its hub")
+    return service
 
-    async def deliver(request: Request) -> Response:
-        """One message from the hub; the state's answer (a StateAnswer)."""
-        only_the_hub(request)
-        envelope = _parse(Envelope, await request.body())
-        return _json(await node.handle(envelope))
 
-    async def collect(request: Request) -> Response:
-        """A held message's answer for the agency that sent it (released once)."""
-        only_the_hub(request)
-        wanted = _parse(CollectRequest, await request.body())
-        return _json(await node.reviews.collect(wanted.message_id, wanted.ori))
-
-    app = Starlette(
-        routes=[
-            Route("/v1/health", health, methods=["GET"]),
-            Route("/v1/node/messages", deliver, methods=["POST"]),
-            Route("/v1/node/collect", collect, methods=["POST"]),
-        ],
-        lifespan=lifespan,
+async def health(request: Request) -> Response:
+    service = _from_the_hub(request)
+    found = NodeHealth(
+        status="ok",
+        version=statelink.__version__,
+        state=service.state,
+        policy=service.node.policy.digest,
     )
-    problems.install(app)
-    return app
+    return _json(found)
+
+
+async def deliver(request: Request) -> Response:
+    """One message from the hub; the state's answer (a StateAnswer)."""
+    node = _from_the_hub(request).node
+    envelope = _parse(Envelope, await request.body())
+    return _json(await node.handle(envelope))
+
+
+async def collect(request: Request) -> Response:
+    """A held message's answer for the agency that sent it (released once)."""
+    node = _from_the_hub(request).node
+    wanted = _parse(CollectRequest, await request.body())
+    return _json(await node.reviews.collect(wanted.message_id, wanted.ori))
+
+
+routes = [
+    Route("/v1/health", health, methods=["GET"]),
+    Route("/v1/node/messages", deliver, methods=["POST"]),
+    Route("/v1/node/collect", collect, methods=["POST"]),
+]
 
 
 def _json(model: BaseModel) -> Response:

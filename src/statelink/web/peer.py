@@ -13,13 +13,25 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import ssl
-from typing import Any
+from typing import TypedDict
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
-def _tls(transport: asyncio.Transport) -> dict[str, Any] | None:
+class TlsExtension(TypedDict):
+    """The ASGI TLS extension of a connection, plus the client certificate's fingerprint."""
+
+    server_cert: str | None
+    client_cert_chain: list[str]
+    client_cert_name: str | None
+    client_cert_error: str | None
+    tls_version: str | None
+    cipher_suite: int | None
+    statelink_sha256: str | None
+
+
+def _tls(transport: asyncio.Transport) -> TlsExtension | None:
     ssl_object: ssl.SSLObject | None = transport.get_extra_info("ssl_object")
     if ssl_object is None:
         return None
@@ -48,7 +60,7 @@ class PeerCertProtocol(HttpToolsProtocol):
 class _WithTls:
     """The app, for one connection: each request's scope gains the connection's TLS facts."""
 
-    def __init__(self, app: ASGIApp, tls: dict[str, Any]) -> None:
+    def __init__(self, app: ASGIApp, tls: TlsExtension) -> None:
         self._app = app
         self._tls = tls
 

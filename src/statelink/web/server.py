@@ -10,6 +10,7 @@ from starlette.types import ASGIApp
 
 from statelink import collector
 from statelink.errors import UsageError
+from statelink.transport.tls import server_context
 from statelink.web.peer import PeerCertProtocol
 
 
@@ -32,14 +33,12 @@ def serve_tls(
     for path in (cert, key, ca):
         if not path.is_file():
             raise UsageError(f"TLS file {path} not found (statelink pki init creates them)")
+    context = server_context(cert=cert, key=key, ca=ca, client_cert=client_cert)
     config = uvicorn.Config(
         app,
         host=host,
         port=port,
-        ssl_certfile=str(cert),
-        ssl_keyfile=str(key),
-        ssl_ca_certs=str(ca),
-        ssl_cert_reqs=client_cert,
+        ssl_context_factory=lambda _config, _default: context,
         http=PeerCertProtocol,
         loop="auto",  # uvloop where installed
         log_level="warning",

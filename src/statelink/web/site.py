@@ -1,25 +1,34 @@
-"""What every dashboard page shares: templates, headers, the signed-in account, CSRF."""
+"""What every dashboard page shares: the stores and caches behind the pages (one
+:class:`Site`, kept on ``app.state.site``), templates, headers, CSRF."""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
+from typing import Annotated, Any
 
-from fastapi import Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import Depends, Request
+from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from statelink.accounts import Account, Accounts
+from statelink.embedded import EmbeddedNetwork
 from statelink.errors import UsageError
 from statelink.messages.fields import PURPOSES
+from statelink.nation import Layout
 from statelink.states import STATES
 from statelink.web.desks import Desks
+from statelink.web.report_cache import ReportCache
+from statelink.web.studies import Studies
+from statelink.web.throttle import LoginThrottle
 
 HERE = Path(str(resources.files("statelink.web")))
+PREFIX = "/dashboard"
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -30,12 +39,37 @@ SECURITY_HEADERS = {
 }
 
 
+@dataclass(frozen=True)
 class Site:
-    def __init__(self, accounts: Accounts, desks: Desks) -> None:
-        self.accounts = accounts
-        self.desks = desks
-        self.templates = Jinja2Templates(directory=HERE / "templates")
-        self.templates.env.globals.update(purposes=PURPOSES, states=STATES)
+    """The dashboard's state: the network it shows, its accounts and the login throttle,
+    each state's stores (desks), the report and what-if caches, the templates."""
+
+    network: EmbeddedNetwork
+    accounts: Accounts
+    desks: Desks
+    throttle: LoginThrottle
+    reports: ReportCache
+    studies: Studies
+    templates: Jinja2Templates
+
+    @classmethod
+    def open(cls, network: EmbeddedNetwork) -> Site:
+        layout = network.layout
+        templates = Jinja2Templates(directory=HERE / "templates")
+        templates.env.globals.update(purposes=PURPOSES, states=STATES)
+        return cls(
+            network=network,
+            accounts=Accounts(layout.accounts),
+            desks=Desks(layout, list(network.nodes), network.database),
+            throttle=LoginThrottle(),
+            reports=ReportCache(layout),
+            studies=Studies(layout),
+            templates=templates,
+        )
+
+    @property
+    def layout(self) -> Layout:
+        return self.network.layout
 
     def page(self, request: Request, name: str, status_code: int = 200, **values: Any) -> Response:
         response = self.templates.TemplateResponse(
@@ -47,31 +81,27 @@ class Site:
         response.headers.update(SECURITY_HEADERS)
         return response
 
-    def signed_in(self, request: Request) -> Account | None:
-        name = request.session.get("account")
-        account = self.accounts.get(name) if isinstance(name, str) else None
-        if account is None:
-            request.session.pop("account", None)
-        return account
-
-    def to_login(self, request: Request) -> Response:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/dashboard/login?next={quote(target)}", status_code=303)
-
-    def refused(self, request: Request, account: Account, message: str, status: int) -> Response:
+    def refused(
+        self, request: Request, account: Account | None, message: str, status: int
+    ) -> Response:
         return self.page(request, "error.html", status, account=account, message=message)
 
-    def state_page(self, request: Request, state: str) -> tuple[Account, str] | Response:
-        """The signed-in account and the state, if it may see that state's pages."""
-        account = self.signed_in(request)
-        if account is None:
-            return self.to_login(request)
-        code = state.upper()
-        if code not in self.desks.states:
-            return self.refused(request, account, f"unknown state {state!r}", 404)
-        if not account.sees(code):
-            return self.refused(request, account, f"your account does not cover {code}", 403)
-        return account, code
+    def close(self) -> None:
+        self.desks.close()
+
+
+async def site_of(request: Request) -> Site:
+    """The app's :class:`Site` (a dependency of every dashboard page)."""
+    site: Site = request.app.state.site
+    return site
+
+
+Shared = Annotated[Site, Depends(site_of)]
+
+
+def route(path: str, endpoint: Callable[..., Any], method: str = "GET") -> APIRoute:
+    """A dashboard page at ``/dashboard`` + ``path``, left out of the OpenAPI document."""
+    return APIRoute(PREFIX + path, endpoint, methods=[method], include_in_schema=False)
 
 
 def csrf_token(request: Request) -> str:

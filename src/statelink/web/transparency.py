@@ -8,168 +8,110 @@
 - ``/dashboard/states/XX/records/SEQ``: one audit record as the log holds it.
 
 The numbers are :func:`statelink.reports.report.build`'s, the same as
-``statelink report --json``.
+``statelink report --json``; :class:`~statelink.web.report_cache.ReportCache` keeps them.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from markupsafe import Markup
+from starlette.routing import BaseRoute
 
 from statelink.audit.log import AuditLog
-from statelink.errors import StatelinkError
-from statelink.nation import Layout
+from statelink.errors import PageRefused, StatelinkError
 from statelink.reports import charts
 from statelink.reports.drill import DIMENSIONS, drill
-from statelink.reports.report import Period, build
-from statelink.reports.sources import agency_names, reasons
-from statelink.reports.table import AuditTable
-from statelink.web.site import Site, form_day
+from statelink.reports.model import PurposeCount
+from statelink.reports.report import Period
+from statelink.web.signin import OnState
+from statelink.web.site import Shared, form_day, route
 
 DRILL_LIMIT = 200
 
 
-class Reports:
-    """Each state's Parquet copy, refreshed before use, and its last report (cached until
-    the copy grows or the period changes)."""
-
-    def __init__(self, layout: Layout) -> None:
-        self.layout = layout
-        self._cache: dict[tuple[str, Period], tuple[int, dict[str, Any]]] = {}
-        self._names: dict[str, str] | None = None
-
-    def table(self, state: str) -> AuditTable:
-        table = AuditTable(self.layout.analytics(state))
-        if self.layout.has_audit(state):
-            log = AuditLog.open(state, self.layout.audit_store(state))
-            try:
-                table.refresh(log)
-            finally:
-                log.close()
-        return table
-
-    def names(self) -> dict[str, str]:
-        if self._names is None:
-            self._names = agency_names(self.layout)
-        return self._names
-
-    def report(self, state: str, period: Period) -> dict[str, Any]:
-        table = self.table(state)
-        size = table.size()
-        cached = self._cache.get((state, period))
-        if cached is not None and cached[0] == size:
-            return cached[1]
-        made = build(
-            state,
-            table,
-            period=period,
-            agencies=self.names(),
-            reasons=reasons(self.layout, state),
-        )
-        self._cache[(state, period)] = (size, made)
-        return made
+def _period(request: Request) -> tuple[Period, dict[str, str]]:
+    """The period the query asks for, and the query parameters that set it."""
+    params = {k: request.query_params.get(k, "") for k in ("since", "until")}
+    period = Period(form_day(params["since"], "since"), form_day(params["until"], "until"))
+    return period, {k: v for k, v in params.items() if v}
 
 
-def install(router: APIRouter, site: Site, layout: Layout) -> Reports:
-    reports = Reports(layout)
+async def state_overview(request: Request, visit: OnState, site: Shared) -> Response:
+    code = visit.state
+    try:
+        period, kept = _period(request)
+        made = site.reports.report(code, period)
+    except StatelinkError as e:
+        raise PageRefused(e.message, 400) from None
 
-    def period_of(request: Request) -> tuple[Period, dict[str, str]]:
-        params = {k: request.query_params.get(k, "") for k in ("since", "until")}
-        return Period(form_day(params["since"], "since"), form_day(params["until"], "until")), {
-            k: v for k, v in params.items() if v
-        }
+    def link(filters: dict[str, str]) -> str:
+        return f"/dashboard/states/{code}/records?{urlencode({**filters, **kept})}"
 
-    @router.get("/states/{state}/")
-    async def overview(request: Request, state: str) -> Response:
-        who = site.state_page(request, state)
-        if isinstance(who, Response):
-            return who
-        account, code = who
-        try:
-            period, kept = period_of(request)
-            made = reports.report(code, period)
-        except StatelinkError as e:
-            return site.refused(request, account, e.message, 400)
+    b = made["breakdowns"]
+    return site.page(
+        request,
+        "state.html",
+        account=visit.account,
+        state=code,
+        report=made,
+        kept=kept,
+        link=link,
+        # the charts escape every text
+        flow=Markup(charts.flow(charts.paths(made["flow"]), link)),
+        trend=Markup(charts.trend(made["weekly"], link)),
+        who=Markup(charts.bars(b["requester_class"], link, dimension="requester_class", width=520)),
+        why=Markup(charts.bars(b["purpose"], link, dimension="purpose", label=_purpose, width=520)),
+    )
 
-        def link(filters: dict[str, str]) -> str:
-            return f"/dashboard/states/{code}/records?{urlencode({**filters, **kept})}"
 
-        b = made["breakdowns"]
-        return site.page(
-            request,
-            "state.html",
-            account=account,
-            state=code,
-            report=made,
-            kept=kept,
-            link=link,
-            flow=Markup(charts.flow(made["flow"], link)),  # the charts escape every text
-            trend=Markup(charts.trend(made["weekly"], link)),
-            who=Markup(
-                charts.bars(b["requester_class"], link, dimension="requester_class", width=520)
-            ),
-            why=Markup(
-                charts.bars(
-                    b["purpose"],
-                    link,
-                    dimension="purpose",
-                    label=lambda r: f"{r['key']} {r['label']}",
-                    width=520,
-                )
-            ),
-        )
+def _purpose(row: PurposeCount) -> str:
+    return f"{row['key']} {row['label']}"
 
-    @router.get("/states/{state}/records")
-    async def records(request: Request, state: str) -> Response:
-        who = site.state_page(request, state)
-        if isinstance(who, Response):
-            return who
-        account, code = who
-        filters = {
-            k: v for k, v in request.query_params.items() if k not in ("since", "until") and v
-        }
-        try:
-            period, kept = period_of(request)
-            found = drill(reports.table(code), filters, period=period, limit=DRILL_LIMIT)
-        except StatelinkError as e:
-            return site.refused(request, account, e.message, 400)
-        return site.page(
-            request,
-            "records.html",
-            account=account,
-            state=code,
-            found=found,
-            kept=kept,
-            names=reports.names(),
-            limit=DRILL_LIMIT,
-            dimensions=sorted(DIMENSIONS),
-        )
 
-    @router.get("/states/{state}/records/{seq}")
-    async def record(request: Request, state: str, seq: int) -> Response:
-        who = site.state_page(request, state)
-        if isinstance(who, Response):
-            return who
-        account, code = who
-        log = AuditLog.open(code, layout.audit_store(code))
-        try:
-            content = log.record(seq)
-        except StatelinkError as e:
-            return site.refused(request, account, e.message, 404)
-        finally:
-            log.close()
-        return site.page(
-            request,
-            "record.html",
-            account=account,
-            state=code,
-            seq=seq,
-            text=json.dumps(content, indent=2, sort_keys=True, ensure_ascii=False),
-        )
+async def records(request: Request, visit: OnState, site: Shared) -> Response:
+    filters = {k: v for k, v in request.query_params.items() if k not in ("since", "until") and v}
+    try:
+        period, kept = _period(request)
+        found = drill(site.reports.table(visit.state), filters, period=period, limit=DRILL_LIMIT)
+    except StatelinkError as e:
+        raise PageRefused(e.message, 400) from None
+    return site.page(
+        request,
+        "records.html",
+        account=visit.account,
+        state=visit.state,
+        found=found,
+        kept=kept,
+        names=site.reports.names(),
+        limit=DRILL_LIMIT,
+        dimensions=sorted(DIMENSIONS),
+    )
 
-    return reports
+
+async def record(request: Request, visit: OnState, site: Shared, seq: int) -> Response:
+    log = AuditLog.open(visit.state, site.layout.audit_store(visit.state))
+    try:
+        content = log.record(seq)
+    except StatelinkError as e:
+        raise PageRefused(e.message, 404) from None
+    finally:
+        log.close()
+    return site.page(
+        request,
+        "record.html",
+        account=visit.account,
+        state=visit.state,
+        seq=seq,
+        text=json.dumps(content.to_json(), indent=2, sort_keys=True, ensure_ascii=False),
+    )
+
+
+routes: list[BaseRoute] = [
+    route("/states/{state}/", state_overview),
+    route("/states/{state}/records", records),
+    route("/states/{state}/records/{seq}", record),
+]

@@ -10,11 +10,13 @@ localhost, passes none.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Protocol
 
 from fastapi import Depends, FastAPI, Path, Query, Request, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 import statelink
 from statelink.directory import Agency
@@ -34,6 +36,21 @@ class Gate(Protocol):
 
     def sender(self, request: Request, ori: str) -> None:
         """Raise unless the request's member may act for the ORI."""
+
+
+@dataclass(frozen=True)
+class Api:
+    """What the ``/v1/`` routes answer from, kept on ``app.state.api``."""
+
+    hub: Hub
+    directories: DirectorySource
+    states: Callable[[], int]  # how many states are connected
+    gate: Gate | None = None  # None: every caller is let in (the embedded hub)
+
+    def check(self, request: Request, ori: str) -> None:
+        """Raise unless the caller may act for the ORI."""
+        if self.gate is not None:
+            self.gate.sender(request, ori)
 
 
 class Health(BaseModel):
@@ -62,94 +79,130 @@ def _json(response: HubResponse) -> Response:
     return Response(response.model_dump_json(), media_type="application/json")
 
 
-def install(
-    app: FastAPI,
-    hub: Hub,
-    directories: DirectorySource,
-    *,
-    states: Callable[[], int],
-    gate: Gate | None = None,
-) -> None:
-    """Add the ``/v1/`` routes to ``app``."""
-    known = [Depends(gate.caller)] if gate is not None else []
-
-    def check(request: Request, ori: str) -> None:
-        if gate is not None:
-            gate.sender(request, ori)
-
-    @app.get("/v1/health", response_model=Health)
-    async def health() -> Health:
-        return Health(
-            status="ok",
-            version=statelink.__version__,
-            states=states(),
-            agencies=len(directories.current()),
-        )
-
-    @app.post(
-        "/v1/messages",
-        response_model=HubResponse,
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": Message.model_json_schema()},
-                    "text/plain": {"schema": {"type": "string"}, "example": TEXT_EXAMPLE},
-                },
-            }
-        },
-    )
-    async def submit(request: Request) -> Response:
-        """Send one message, in JSON or in the one-line text form (``text/plain``).
-
-        Sent again with the same ORI and control field (networked hub), the same message
-        gets the same message id and answer and is not run again.
-        """
-        if gate is not None:
-            await gate.caller(request)
-        body = await request.body()
-        if not body.strip():
-            raise UsageError("empty request: send a message in JSON or the text form")
-        if request.headers.get("content-type", "").startswith("text/plain"):
-            message = decode(body.decode("utf-8", errors="replace"))
-        else:
-            message = Message.parse(body)
-        check(request, message.ori)
-        return _json(await hub.submit(message))
-
+def install(app: FastAPI, api: Api) -> None:
+    """Add the ``/v1/`` routes to ``app``, answering from ``api``."""
+    app.state.api = api
+    app.router.routes.extend(routes)
     # The busiest route is served by a plain Starlette route in front of FastAPI's: the
     # same function, without FastAPI's per-request dependency and parameter machinery
     # (a third of the hub's time per message, measured with benchmarks/networked.py).
     # FastAPI's route stays behind it for the OpenAPI document.
     app.router.routes.insert(0, Route("/v1/messages", submit, methods=["POST"]))
 
-    @app.get("/v1/messages/{message_id}", response_model=HubResponse, dependencies=known)
-    async def collect(
-        request: Request,
-        message_id: Annotated[str, Path(max_length=40)],
-        ori: Annotated[str, Query(min_length=9, max_length=9, description="The sender's ORI.")],
-    ) -> Response:
-        """Collect the answers to a message that states held for case-by-case review.
 
-        Only the agency that sent the message can collect it; an approved answer is
-        released once.
-        """
-        check(request, ori.strip().upper())
-        return _json(await hub.collect(message_id, ori))
+async def served(request: Request) -> Api:
+    """The app's :class:`Api` (a dependency of the routes)."""
+    api: Api = request.app.state.api
+    return api
 
-    @app.get("/v1/directory", response_model=list[AgencyOut], dependencies=known)
-    async def directory(
-        state: Annotated[str | None, Query(max_length=2)] = None,
-        kind: Annotated[str | None, Query(max_length=2)] = None,
-        component: Annotated[str | None, Query(max_length=32)] = None,
-        group: Annotated[str | None, Query(max_length=63)] = None,
-        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-    ) -> list[AgencyOut]:
-        found = directories.current().select(
-            state=state, kind=kind, component=component, group=group
-        )
-        return [AgencyOut.of(a) for a in found[:limit]]
 
-    @app.get("/v1/directory/{ori}", response_model=AgencyOut, dependencies=known)
-    async def agency(ori: str) -> AgencyOut:
-        return AgencyOut.of(directories.current().show(ori))
+async def known(request: Request) -> None:
+    """Refuse a caller the gate does not know (every route but ``/v1/health``)."""
+    gate = (await served(request)).gate
+    if gate is not None:
+        await gate.caller(request)
+
+
+Served = Annotated[Api, Depends(served)]
+
+
+async def health(api: Served) -> Health:
+    return Health(
+        status="ok",
+        version=statelink.__version__,
+        states=api.states(),
+        agencies=len(api.directories.current()),
+    )
+
+
+async def submit(request: Request) -> Response:
+    """Send one message, in JSON or in the one-line text form (``text/plain``).
+
+    Sent again with the same ORI and control field (networked hub), the same message
+    gets the same message id and answer and is not run again.
+    """
+    api = await served(request)
+    if api.gate is not None:
+        await api.gate.caller(request)
+    body = await request.body()
+    if not body.strip():
+        raise UsageError("empty request: send a message in JSON or the text form")
+    if request.headers.get("content-type", "").startswith("text/plain"):
+        message = decode(body.decode("utf-8", errors="replace"))
+    else:
+        message = Message.parse(body)
+    api.check(request, message.ori)
+    return _json(await api.hub.submit(message))
+
+
+async def collect(
+    request: Request,
+    api: Served,
+    message_id: Annotated[str, Path(max_length=40)],
+    ori: Annotated[str, Query(min_length=9, max_length=9, description="The sender's ORI.")],
+) -> Response:
+    """Collect the answers to a message that states held for case-by-case review.
+
+    Only the agency that sent the message can collect it; an approved answer is
+    released once.
+    """
+    api.check(request, ori.strip().upper())
+    return _json(await api.hub.collect(message_id, ori))
+
+
+async def directory(
+    api: Served,
+    state: Annotated[str | None, Query(max_length=2)] = None,
+    kind: Annotated[str | None, Query(max_length=2)] = None,
+    component: Annotated[str | None, Query(max_length=32)] = None,
+    group: Annotated[str | None, Query(max_length=63)] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> list[AgencyOut]:
+    found = api.directories.current().select(
+        state=state, kind=kind, component=component, group=group
+    )
+    return [AgencyOut.of(a) for a in found[:limit]]
+
+
+async def agency(api: Served, ori: str) -> AgencyOut:
+    return AgencyOut.of(api.directories.current().show(ori))
+
+
+MESSAGE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": Message.model_json_schema()},
+            "text/plain": {"schema": {"type": "string"}, "example": TEXT_EXAMPLE},
+        },
+    }
+}
+KNOWN = [Depends(known)]
+
+routes: list[BaseRoute] = [
+    APIRoute("/v1/health", health, methods=["GET"], response_model=Health),
+    APIRoute(
+        "/v1/messages",
+        submit,
+        methods=["POST"],
+        response_model=HubResponse,
+        openapi_extra=MESSAGE_BODY,
+    ),
+    APIRoute(
+        "/v1/messages/{message_id}",
+        collect,
+        methods=["GET"],
+        response_model=HubResponse,
+        dependencies=KNOWN,
+    ),
+    APIRoute(
+        "/v1/directory",
+        directory,
+        methods=["GET"],
+        response_model=list[AgencyOut],
+        dependencies=KNOWN,
+    ),
+    APIRoute(
+        "/v1/directory/{ori}", agency, methods=["GET"], response_model=AgencyOut, dependencies=KNOWN
+    ),
+]

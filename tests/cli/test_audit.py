@@ -17,7 +17,7 @@ from statelink.audit import verifier
 from statelink.embedded import EmbeddedNetwork
 from statelink.messages import decode
 from statelink.nation import Layout
-from tests.conftest import Run, copy_nation
+from tests.conftest import Run, copy_nation, records_of
 
 Invoke = Callable[..., Run]
 
@@ -29,7 +29,7 @@ def logged(layout: Layout, tmp_path_factory: pytest.TempPathFactory) -> Layout:
 
     async def run() -> None:
         async with EmbeddedNetwork.open(own, checkpoint_every=10) as network:
-            oln = network.nodes["WA"].records.list_drivers(1)[0].oln
+            oln = records_of(network.nodes["WA"]).list_drivers(1)[0].oln
             for n in range(30):
                 ori = "WAICE0100" if n % 3 == 0 else "NY0303000"
                 await network.hub.submit(decode(f"DQ.{ori}.WA.*C{n}.OLN/{oln}.PUR/C."))

@@ -12,7 +12,7 @@ from statelink.embedded import EmbeddedNetwork
 from statelink.messages import decode
 from statelink.messages.response import Status
 from statelink.nation import Layout
-from tests.conftest import Run, copy_nation
+from tests.conftest import Run, copy_nation, records_of
 
 Invoke = Callable[..., Run]
 TYPE_ERROR = (
@@ -124,7 +124,7 @@ def test_apply_swaps_the_active_set_and_a_running_node_follows(
 ) -> None:
     own = copy_nation(layout, tmp_path / "nation")
     network = EmbeddedNetwork.open(own, every=0)
-    oln = network.nodes["WA"].records.list_drivers(1)[0].oln
+    oln = records_of(network.nodes["WA"]).list_drivers(1)[0].oln
     message = decode(f"DQ.WAICE0100.WA.OLN/{oln}.PUR/I.")
     assert asyncio.run(network.hub.submit(message)).summary["WA"] is Status.DENIED
 

@@ -6,12 +6,11 @@ Errors print one line to stderr, never a traceback.
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import typer
 
-from statelink import collector
+from statelink import collector, logs
 from statelink.cli import (
     accounts,
     audit,
@@ -61,7 +60,7 @@ app.add_typer(database.app, name="database")
 
 def main(argv: list[str] | None = None) -> None:
     collector.tune()
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure()
     args = legacy_json_file(list(sys.argv[1:] if argv is None else argv))
     try:
         app(args=args, prog_name="statelink")

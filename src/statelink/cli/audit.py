@@ -1,23 +1,22 @@
 """``statelink audit``: verify a state's log, print checkpoints, keys and proofs, export.
 
-``verify`` checks the log with :mod:`statelink.audit.verifier` alone (RFC 9162 and C2SP),
+``verify`` (:mod:`statelink.cli.verification`) checks the log with the verifier alone,
 never with the code that wrote the log.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.progress import track
 from rich.table import Table
 
-from statelink.audit import verifier
+import statelink.cli.verification as verification
 from statelink.audit.export import FORMATS, export
 from statelink.audit.log import AuditLog, CheckpointRow, Filters
+from statelink.audit.record import AuditRecord
 from statelink.cli.options import (
     DEFAULT_DATA,
     DataDir,
@@ -27,12 +26,13 @@ from statelink.cli.options import (
     layout,
     print_json,
 )
-from statelink.errors import AuditInvalid, NotFound, UsageError
+from statelink.errors import NotFound, UsageError
 from statelink.nation import open_audit
 
 app = typer.Typer(
     help="A state's tamper-evident audit log: verify, proofs, show, export.", no_args_is_help=True
 )
+app.command()(verification.verify)
 
 
 def _open(data: Path, state: str) -> tuple[AuditLog, str]:
@@ -48,105 +48,6 @@ def _latest(audit_log: AuditLog) -> CheckpointRow:
             "every 1000 records or 10 s after the first, and when it stops"
         )
     return latest
-
-
-@app.command()
-def verify(
-    state: State,
-    checkpoint: Annotated[
-        Path | None,
-        typer.Option(help="A checkpoint you kept earlier: prove the log still extends it."),
-    ] = None,
-    key: Annotated[
-        str | None,
-        typer.Option(help="The verifier key you trust (name+hash+key) [default: the node's]."),
-    ] = None,
-    data: DataDir = DEFAULT_DATA,
-    json_output: JsonOutput = False,
-) -> None:
-    """Recompute the tree, check every signature and, with --checkpoint, consistency."""
-    audit_log, node_key = _open(data, state)
-    try:
-        try:
-            trusted = verifier.VerifierKey.parse(key or node_key)
-        except verifier.VerificationError as e:
-            raise UsageError(f"--key: {e}") from None
-        try:
-            signed = [verifier.open_checkpoint(c.note, trusted) for c in audit_log.checkpoints()]
-            leaves: Iterable[tuple[int, bytes, bytes]] = audit_log.leaves()
-            if console.is_terminal and not json_output:
-                leaves = track(
-                    leaves,
-                    total=audit_log.size(),
-                    console=console,
-                    transient=True,
-                    description=f"verifying {audit_log.state}",
-                )
-            report = verifier.verify_log(leaves, signed)
-            kept = None
-            if checkpoint is not None:
-                kept = verifier.open_checkpoint(_read(checkpoint), trusted)
-                _check_consistency(audit_log, kept, signed)
-        except verifier.VerificationError as e:
-            where = f" (first bad index: {e.index})" if e.index is not None else ""
-            if json_output:
-                print_json(
-                    {
-                        "state": audit_log.state,
-                        "verified": False,
-                        "error": str(e),
-                        "first_bad_index": e.index,
-                    }
-                )
-                raise typer.Exit(1) from None
-            raise AuditInvalid(f"{audit_log.state} audit log does NOT verify: {e}{where}") from None
-    finally:
-        audit_log.close()
-    result: dict[str, Any] = {
-        "state": audit_log.state,
-        "verified": True,
-        "records": report.size,
-        "root": report.root.hex(),
-        "checkpoints": report.checkpoints,
-        "unsigned_tail": report.unsigned_tail,
-        "key": trusted.name,
-        "consistent_with": {"size": kept.size, "root": kept.root.hex()} if kept else None,
-    }
-    if json_output:
-        print_json(result)
-        return
-    console.print(
-        f"[green]verified[/]: {audit_log.state} audit log, {report.size:,} records, "
-        f"{report.checkpoints} signed checkpoints, root {report.root.hex()[:16]}…"
-    )
-    if report.unsigned_tail:
-        console.print(
-            f"  {report.unsigned_tail} record(s) after the last checkpoint are not signed yet"
-        )
-    if kept:
-        console.print(f"  consistent with your checkpoint of size {kept.size:,}")
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise UsageError(f"cannot read {path}: {e.strerror}") from None
-
-
-def _check_consistency(
-    audit_log: AuditLog, kept: verifier.Checkpoint, signed: list[verifier.Checkpoint]
-) -> None:
-    """The log's latest signed tree extends the kept one (a proof, checked independently)."""
-    latest = max(signed, key=lambda c: c.size, default=None)
-    if latest is None or latest.size < kept.size:
-        raise verifier.VerificationError(
-            f"your checkpoint has {kept.size} records, more than the log has signed: "
-            "records were removed",
-            latest.size if latest else 0,
-        )
-    path = audit_log.reader().consistency(kept.size, latest.size)
-    verifier.verify_consistency(kept.size, latest.size, kept.root, latest.root, path)
 
 
 @app.command("checkpoint")
@@ -326,8 +227,12 @@ def show(
     finally:
         audit_log.close()
     if json_output:
-        print_json(records)
-        return
+        print_json([r.to_json() for r in records])
+    else:
+        console.print(_table(records))
+
+
+def _table(records: list[AuditRecord]) -> Table:
     table = Table(
         "seq",
         "time",
@@ -341,18 +246,17 @@ def show(
         pad_edge=False,
     )
     for r in records:
-        requester = r["requester"]
         table.add_row(
-            str(r["seq"]),
-            r["time"],
-            f"{requester['ori']} {requester['component']}",
-            r["mke"],
-            r["context"].get("purpose", ""),
-            r["decision"],
-            r["status"],
-            ", ".join(r["policies"]),
+            str(r.seq),
+            r.time,
+            f"{r.requester.ori} {r.requester.component}",
+            r.mke,
+            r.purpose,
+            r.decision,
+            r.status,
+            ", ".join(r.policies),
         )
-    console.print(table)
+    return table
 
 
 @app.command("export")

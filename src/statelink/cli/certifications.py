@@ -17,7 +17,7 @@ from statelink.cli.options import (
     layout,
     print_json,
 )
-from statelink.nation import open_settings
+from statelink.nation import open_node_database
 from statelink.policy.settings import Certification
 
 app = typer.Typer(
@@ -49,7 +49,8 @@ def list_(
 ) -> None:
     """List certifications, with their status today."""
     today = dt.datetime.now(dt.UTC).date()
-    settings = open_settings(layout(data), state)
+    db = open_node_database(layout(data), state)
+    settings = db.settings
     try:
         if expiring_within is not None:
             rows = settings.expiring(today, expiring_within)
@@ -58,7 +59,7 @@ def list_(
         else:
             rows = settings.certifications(ori.upper() if ori else None)
     finally:
-        settings.close()
+        db.close()
     if json_output:
         print_json([{**c.as_dict(), "status": _status(c, today)} for c in rows[:limit]])
         return
@@ -92,13 +93,14 @@ def add(
     json_output: JsonOutput = False,
 ) -> None:
     """Record a certification; it counts from its first day to its last."""
-    settings = open_settings(layout(data), state)
+    db = open_node_database(layout(data), state)
+    settings = db.settings
     try:
         cert = settings.add_certification(
             ori, valid_from.date(), valid_to.date(), document=document, signer=signer
         )
     finally:
-        settings.close()
+        db.close()
     if json_output:
         print_json(cert.as_dict())
     else:
@@ -117,11 +119,12 @@ def revoke(
     json_output: JsonOutput = False,
 ) -> None:
     """Revoke every unrevoked certification of an agency."""
-    settings = open_settings(layout(data), state)
+    db = open_node_database(layout(data), state)
+    settings = db.settings
     try:
         count = settings.revoke(ori, reason)
     finally:
-        settings.close()
+        db.close()
     if json_output:
         print_json({"state": settings.state, "ori": ori.upper(), "revoked": count})
     else:

@@ -10,8 +10,9 @@ import shutil
 import socket
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -23,7 +24,7 @@ from statelink.cli.networked import DEFAULT_NODES, serve_processes
 from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
 from statelink.embedded import EmbeddedNetwork
 from statelink.errors import UsageError
-from statelink.examples import HSI_SEATTLE, examples
+from statelink.examples import HSI_SEATTLE, Example, examples
 from statelink.nation import (
     DEFAULT_AS_OF,
     DEFAULT_SCALE,
@@ -37,6 +38,16 @@ from statelink.records.generator import Spec
 from statelink.simulation import YearResult, run_year, write_truth, year_count
 from statelink.states import CODES
 from statelink.web.api import create_app
+
+
+@dataclass(frozen=True)
+class Build:
+    """Which nation ``demo`` wants, and whether to send it a year of traffic."""
+
+    scale: float | None
+    seed: int | None
+    rebuild: bool
+    traffic: bool
 
 
 def _progress() -> Progress:
@@ -63,12 +74,11 @@ def _build(where: Layout, spec: Spec, quiet: bool) -> Manifest:
         return build_nation(where, spec, on_state=done)
 
 
-def _prepare(
-    where: Layout, scale: float | None, seed: int | None, rebuild: bool, quiet: bool
-) -> tuple[Manifest, bool]:
+def _prepare(where: Layout, build: Build, quiet: bool) -> tuple[Manifest, bool]:
     """The nation to use, built if needed; True when it was built now."""
+    scale, seed = build.scale, build.seed
     manifest = read_manifest(where)
-    if manifest is not None and not rebuild:
+    if manifest is not None and not build.rebuild:
         wanted = (
             scale if scale is not None else manifest.scale,
             seed if seed is not None else manifest.seed,
@@ -135,45 +145,81 @@ def _check_port(host: str, port: int) -> None:
             raise UsageError(f"{host}:{port} is in use; pass --port to choose another") from None
 
 
+Scale = Annotated[
+    float | None,
+    typer.Option(
+        help=f"Records per resident of each state [default for a new build: {DEFAULT_SCALE}]."
+    ),
+]
+Seed = Annotated[
+    int | None,
+    typer.Option(help=f"Seed of the synthetic data [default for a new build: {DEFAULT_SEED}]."),
+]
+Rebuild = Annotated[bool, typer.Option(help="Build again even if a nation exists.")]
+Serve = Annotated[bool, typer.Option(help="Serve the API after building.")]
+Host = Annotated[str, typer.Option(help="Address to serve on.")]
+Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")]
+CheckpointEvery = Annotated[
+    int, typer.Option(min=1, help="Sign each state's audit log every N records...")
+]
+CheckpointSeconds = Annotated[
+    float, typer.Option(min=0.1, help="...or every T seconds, whichever comes first.")
+]
+Traffic = Annotated[
+    bool, typer.Option(help="Send a calibrated year of synthetic traffic after building.")
+]
+Processes = Annotated[
+    bool,
+    typer.Option(
+        help="Serve the networked topology instead: the hub and state nodes as separate "
+        "processes over mutual TLS (no dashboard)."
+    ),
+]
+Nodes = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--node",
+        help="With --processes: a state to run a node for (repeat) [default: WA OR ID].",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Serving:
+    """How ``demo`` serves the nation once it is ready."""
+
+    host: str
+    port: int
+    checkpoint_every: int
+    checkpoint_seconds: float
+    processes: bool
+    nodes: tuple[str, ...]  # --node as given; checked only when serving processes
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The nation ``demo`` serves: whether it was built now, the traffic sent now, the tour."""
+
+    where: Layout
+    manifest: Manifest
+    built: bool
+    year: YearResult | None
+    tour: list[Example]
+
+
 def demo(
     data: DataDir = DEFAULT_DATA,
-    scale: Annotated[
-        float | None,
-        typer.Option(
-            help=f"Records per resident of each state [default for a new build: {DEFAULT_SCALE}]."
-        ),
-    ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option(help=f"Seed of the synthetic data [default for a new build: {DEFAULT_SEED}]."),
-    ] = None,
-    rebuild: Annotated[bool, typer.Option(help="Build again even if a nation exists.")] = False,
-    serve: Annotated[bool, typer.Option(help="Serve the API after building.")] = True,
-    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8750,
-    checkpoint_every: Annotated[
-        int, typer.Option(min=1, help="Sign each state's audit log every N records...")
-    ] = CHECKPOINT_EVERY,
-    checkpoint_seconds: Annotated[
-        float, typer.Option(min=0.1, help="...or every T seconds, whichever comes first.")
-    ] = CHECKPOINT_SECONDS,
-    traffic: Annotated[
-        bool, typer.Option(help="Send a calibrated year of synthetic traffic after building.")
-    ] = True,
-    processes: Annotated[
-        bool,
-        typer.Option(
-            help="Serve the networked topology instead: the hub and state nodes as separate "
-            "processes over mutual TLS (no dashboard)."
-        ),
-    ] = False,
-    node: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--node",
-            help="With --processes: a state to run a node for (repeat) [default: WA OR ID].",
-        ),
-    ] = None,
+    scale: Scale = None,
+    seed: Seed = None,
+    rebuild: Rebuild = False,
+    serve: Serve = True,
+    host: Host = "127.0.0.1",
+    port: Port = 8750,
+    checkpoint_every: CheckpointEvery = CHECKPOINT_EVERY,
+    checkpoint_seconds: CheckpointSeconds = CHECKPOINT_SECONDS,
+    traffic: Traffic = True,
+    processes: Processes = False,
+    node: Nodes = None,
     json_output: JsonOutput = False,
 ) -> None:
     """Build a whole simulated nation (50 states and DC), send it a year of traffic, then
@@ -181,71 +227,100 @@ def demo(
     where = layout(data)
     if serve:
         _check_port(host, port)
-    manifest, built = _prepare(where, scale, seed, rebuild, quiet=json_output)
-    year = None
-    if traffic and (built or not where.ground_truth.exists()):
-        year = _traffic(where, manifest, quiet=json_output)
-    tour = examples(where)
+    ready = _ready(where, Build(scale, seed, rebuild, traffic), quiet=json_output)
     if json_output:
-        print_json(
-            {
-                "data": str(where.root),
-                "built_now": built,
-                **manifest.model_dump(mode="json"),
-                "totals": manifest.totals(),
-                "traffic": ({"messages": year.messages, "answers": year.answers} if year else None),
-                "examples": [
-                    {"title": e.title, "message": e.message, "expect": e.expect} for e in tour
-                ],
-            }
-        )
+        print_json(_summary(ready))
     else:
-        totals = manifest.totals()
+        _print_summary(ready, program())
+    if serve:
+        options = (checkpoint_every, checkpoint_seconds, processes, tuple(node or ()))
+        _serve(ready, Serving(host, port, *options))
+
+
+def _ready(where: Layout, build: Build, quiet: bool) -> Ready:
+    """Build or reuse the nation; send it its year of traffic unless that was done before."""
+    manifest, built = _prepare(where, build, quiet)
+    year = None
+    if build.traffic and (built or not where.ground_truth.exists()):
+        year = _traffic(where, manifest, quiet=quiet)
+    return Ready(where, manifest, built, year, examples(where))
+
+
+def _summary(ready: Ready) -> dict[str, Any]:
+    """What ``demo --json`` prints."""
+    year = ready.year
+    return {
+        "data": str(ready.where.root),
+        "built_now": ready.built,
+        **ready.manifest.model_dump(mode="json"),
+        "totals": ready.manifest.totals(),
+        "traffic": ({"messages": year.messages, "answers": year.answers} if year else None),
+        "examples": [
+            {"title": e.title, "message": e.message, "expect": e.expect} for e in ready.tour
+        ],
+    }
+
+
+def _print_summary(ready: Ready, me: str) -> None:
+    manifest, year = ready.manifest, ready.year
+    totals = manifest.totals()
+    console.print(
+        f"[bold]nation[/] in {ready.where.root}: {len(manifest.counts)} states, "
+        f"{totals['driver']:,} drivers, {totals['vehicle']:,} vehicles "
+        f"(scale {manifest.scale}, seed {manifest.seed}; "
+        + (f"built in {manifest.build_seconds:.1f} s)" if ready.built else "reused)")
+    )
+    if year is not None:
         console.print(
-            f"[bold]nation[/] in {where.root}: {len(manifest.counts)} states, "
-            f"{totals['driver']:,} drivers, {totals['vehicle']:,} vehicles "
-            f"(scale {manifest.scale}, seed {manifest.seed}; "
-            + (f"built in {manifest.build_seconds:.1f} s)" if built else "reused)")
+            f"[bold]a year of traffic[/]: {year.messages:,} messages from {year.first[:10]} "
+            f"to {year.last[:10]}: "
+            + ", ".join(f"{n:,} {status}" for status, n in sorted(year.answers.items()))
+            + f" (ground truth in {ready.where.ground_truth})"
         )
-        if year is not None:
-            console.print(
-                f"[bold]a year of traffic[/]: {year.messages:,} messages from {year.first[:10]} "
-                f"to {year.last[:10]}: "
-                + ", ".join(f"{n:,} {status}" for status, n in sorted(year.answers.items()))
-                + f" (ground truth in {where.ground_truth})"
-            )
-        me = program()
-        console.print("\n[bold]try these[/] (in another terminal):")
-        for example in tour:
-            console.print(f"  [dim]# {example.title}[/]")
-            console.print(f"  {me} query '{example.message}'", soft_wrap=True)
-        console.print("\n[bold]review a held message[/] (after the HSI query above):")
-        for line in (
-            f"{me} review list --state WA",
-            f"{me} review approve MESSAGE_ID --state WA --reviewer YOU --note 'why'",
-            f"{me} query --fetch MESSAGE_ID --ori {HSI_SEATTLE}",
-            f"{me} notices list --state WA",
-            f"{me} audit show --state WA --message-id MESSAGE_ID",
-        ):
-            console.print(f"  {line}", soft_wrap=True)
-        console.print("\n[bold]what the audit logs say[/]:")
-        licence = tour[0].message.split("OLN/")[1].split(".")[0]
-        for line in (
-            f"{me} report --state WA",
-            f"{me} report --state WA --public --format html --out wa-public.html",
-            f"{me} access-report --state WA --licence {licence}",
-        ):
-            console.print(f"  {line}", soft_wrap=True)
-    if not serve:
+    _print_tour(ready.tour, me)
+
+
+def _print_tour(tour: list[Example], me: str) -> None:
+    """The example queries, then how to review a held one and read the audit logs."""
+    console.print("\n[bold]try these[/] (in another terminal):")
+    for example in tour:
+        console.print(f"  [dim]# {example.title}[/]")
+        console.print(f"  {me} query '{example.message}'", soft_wrap=True)
+    console.print("\n[bold]review a held message[/] (after the HSI query above):")
+    for line in (
+        f"{me} review list --state WA",
+        f"{me} review approve MESSAGE_ID --state WA --reviewer YOU --note 'why'",
+        f"{me} query --fetch MESSAGE_ID --ori {HSI_SEATTLE}",
+        f"{me} notices list --state WA",
+        f"{me} audit show --state WA --message-id MESSAGE_ID",
+    ):
+        console.print(f"  {line}", soft_wrap=True)
+    console.print("\n[bold]what the audit logs say[/]:")
+    licence = tour[0].message.split("OLN/")[1].split(".")[0]
+    for line in (
+        f"{me} report --state WA",
+        f"{me} report --state WA --public --format html --out wa-public.html",
+        f"{me} access-report --state WA --licence {licence}",
+    ):
+        console.print(f"  {line}", soft_wrap=True)
+
+
+def _serve(ready: Ready, serving: Serving) -> None:
+    """Serve until Ctrl-C: the hub and nodes as processes, or everything in this one."""
+    if not serving.processes:
+        _serve_embedded(ready, serving)
         return
-    if processes:
-        states = [s.strip().upper() for s in node] if node else list(DEFAULT_NODES)
-        unknown = [s for s in states if s not in CODES]
-        if unknown:
-            raise UsageError(f"unknown state code(s) for --node: {', '.join(unknown)}")
-        serve_processes(where, host, port, states, tour, program())
-        return
-    base = f"http://{host}:{port}"
+    states = [s.strip().upper() for s in serving.nodes] if serving.nodes else list(DEFAULT_NODES)
+    unknown = [s for s in states if s not in CODES]
+    if unknown:
+        raise UsageError(f"unknown state code(s) for --node: {', '.join(unknown)}")
+    serve_processes(ready.where, serving.host, serving.port, states, ready.tour, program())
+
+
+def _serve_embedded(ready: Ready, serving: Serving) -> None:
+    """The API and the dashboard in this process, with every node."""
+    where, tour = ready.where, ready.tour
+    base = f"http://{serving.host}:{serving.port}"
     console.print(f"\n[bold]API[/] on {base}/v1  (OpenAPI: {base}/docs)  — Ctrl-C to stop")
     console.print(f"  {program()} query --hub {base} '{tour[0].message}'", soft_wrap=True)
     console.print(
@@ -256,10 +331,12 @@ def demo(
     for name, role, password in demo_accounts(Accounts(where.accounts), where.demo_accounts):
         console.print(f"  sign in as {name} ({role}) with password {password}", soft_wrap=True)
     network = EmbeddedNetwork.open(
-        where, checkpoint_every=checkpoint_every, checkpoint_seconds=checkpoint_seconds
+        where,
+        checkpoint_every=serving.checkpoint_every,
+        checkpoint_seconds=serving.checkpoint_seconds,
     )
     where.served.write_text(json.dumps({"url": base, "pid": os.getpid()}), encoding="utf-8")
     try:
-        uvicorn.run(create_app(network), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(network), host=serving.host, port=serving.port, log_level="warning")
     finally:
         where.served.unlink(missing_ok=True)

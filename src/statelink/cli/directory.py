@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from statelink.cli import render
+import statelink.cli.render as render
 from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
 from statelink.directory import Directory
 from statelink.errors import NationMissing, NotFound, UsageError

@@ -68,7 +68,7 @@ def add(
             cert_sha256=fingerprint_of(cert) if cert else None,
         )
     if json_output:
-        print_json(found.as_dict())
+        print_json(found.to_json())
     else:
         console.print(f"member {found.name} added" + (" with its certificate" if cert else ""))
 
@@ -81,11 +81,11 @@ def list_(
     with _store(data, database) as store:
         found = store.list()
     if json_output:
-        print_json([m.as_dict() for m in found])
+        print_json([m.to_json() for m in found])
         return
     table = Table("member", "states", "components", "ORIs", "certificate", "live tokens")
     for m in found:
-        live = [t["token_id"] for t in m.tokens if t["revoked_at"] is None]
+        live = [t.token_id for t in m.tokens if t.revoked_at is None]
         table.add_row(
             m.name,
             " ".join(sorted(m.states)),

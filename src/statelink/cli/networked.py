@@ -15,6 +15,7 @@ import os
 import signal
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from statelink import pki as dev_pki
 from statelink.cli.options import console
@@ -62,6 +63,18 @@ def _members(where: Layout, pki: dev_pki.Pki) -> str:
     return token
 
 
+@dataclass(frozen=True)
+class Tries:
+    """What the commands to try need: the program, the hub, the PKI, a token, examples."""
+
+    me: str
+    base: str
+    pki: dev_pki.Pki
+    token: str
+    tour: list[Example]
+    last_pid: str  # a node's process to stop ("?" if it has none)
+
+
 def serve_processes(
     where: Layout, host: str, port: int, states: Sequence[str], tour: list[Example], me: str
 ) -> None:
@@ -80,67 +93,80 @@ def serve_processes(
     try:
         network.start()
         base = network.hub.url
-        where.served.write_text(
-            json.dumps(
-                {
-                    "url": base,
-                    "pid": os.getpid(),
-                    "ca": str(pki.ca),
-                    "cert": str(pki.member("demo-operator")),
-                    "key": str(pki.member_key("demo-operator")),
-                }
-            ),
-            encoding="utf-8",
-        )
-        for service in network.services:
-            pid = service.process.pid if service.process else "?"
-            console.print(f"  {service.name:8} {service.url}  pid {pid}  log {service.log}")
-        console.print(
-            f"  other states have no node here: their answers are UNAVAILABLE; PKI in {pki.root}"
-        )
+        _write_served(where, base, pki)
+        _print_services(network, pki)
         last = network.nodes[states[-1]].process
-        wa = tour[0].message
-        tls = f"--cacert {pki.ca}"
-        wa_cert = f"--cert {pki.member('wa-switch')} --key {pki.member_key('wa-switch')}"
-        spoofed = wa.replace(wa.split(".")[1], "OR0020100", 1)
-        console.print("\n[bold]try the networked hub[/] (in another terminal):")
-        for comment, line in (
-            ("as demo-operator (client certificate)", f"{me} query '{wa}'"),
-            (
-                "as wa-switch: its own ORI works, another state's is refused (403)",
-                f"curl -s {tls} {wa_cert} -H 'content-type: text/plain' "
-                f"--data '{wa.replace(wa.split('.')[1], 'WA0340000', 1)}' {base}/v1/messages",
-            ),
-            (
-                "",
-                f"curl -s {tls} {wa_cert} -H 'content-type: text/plain' "
-                f"--data '{spoofed}' {base}/v1/messages",
-            ),
-            (
-                "as ice-line (bearer token); revoke it with: "
-                f"{me} members revoke TOKEN_ID (see {me} members list)",
-                f"curl -s {tls} -H 'authorization: Bearer {token}' "
-                f"-H 'content-type: text/plain' --data '{tour[7].message}' {base}/v1/messages",
-            ),
-            ("no certificate, no token: 401", f"curl -s {tls} {base}/v1/directory"),
-            (
-                "stop a node and ask again: that state alone is UNAVAILABLE",
-                f"kill -STOP {last.pid if last else '?'}   # then: kill -CONT …",
-            ),
-        ):
-            if comment:
-                console.print(f"  [dim]# {comment}[/]")
-            console.print(f"  {line}", soft_wrap=True)
+        _print_tries(Tries(me, base, pki, token, tour, str(last.pid) if last else "?"))
         console.print(f"\nhub on {base}/v1 (OpenAPI: {base}/docs) — Ctrl-C to stop")
-        with contextlib.suppress(KeyboardInterrupt):
-            while not stop.wait(1.0):
-                for service in network.services:
-                    if not service.running() and service is network.hub:
-                        console.print("[red]the hub exited[/]; see its log")
-                        return
+        _run_until_stopped(network, stop)
     finally:
         signal.signal(signal.SIGTERM, previous)
         where.served.unlink(missing_ok=True)
         if any(service.running() for service in network.services):
             console.print("stopping the hub and nodes… (Ctrl-C again stops them at once)")
         network.stop()
+
+
+def _write_served(where: Layout, base: str, pki: dev_pki.Pki) -> None:
+    """Tell ``statelink query`` on this data folder where the hub is and how to connect."""
+    served = {
+        "url": base,
+        "pid": os.getpid(),
+        "ca": str(pki.ca),
+        "cert": str(pki.member("demo-operator")),
+        "key": str(pki.member_key("demo-operator")),
+    }
+    where.served.write_text(json.dumps(served), encoding="utf-8")
+
+
+def _print_services(network: ProcessNetwork, pki: dev_pki.Pki) -> None:
+    for service in network.services:
+        pid = service.process.pid if service.process else "?"
+        console.print(f"  {service.name:8} {service.url}  pid {pid}  log {service.log}")
+    console.print(
+        f"  other states have no node here: their answers are UNAVAILABLE; PKI in {pki.root}"
+    )
+
+
+def _print_tries(tries: Tries) -> None:
+    """Commands to try against the hub: each member's way in, a refusal, a stopped node."""
+    me, base, pki = tries.me, tries.base, tries.pki
+    wa = tries.tour[0].message
+    tls = f"--cacert {pki.ca}"
+    wa_cert = f"--cert {pki.member('wa-switch')} --key {pki.member_key('wa-switch')}"
+    post = "-H 'content-type: text/plain' --data"
+    own = wa.replace(wa.split(".")[1], "WA0340000", 1)
+    spoofed = wa.replace(wa.split(".")[1], "OR0020100", 1)
+    console.print("\n[bold]try the networked hub[/] (in another terminal):")
+    for comment, line in (
+        ("as demo-operator (client certificate)", f"{me} query '{wa}'"),
+        (
+            "as wa-switch: its own ORI works, another state's is refused (403)",
+            f"curl -s {tls} {wa_cert} {post} '{own}' {base}/v1/messages",
+        ),
+        ("", f"curl -s {tls} {wa_cert} {post} '{spoofed}' {base}/v1/messages"),
+        (
+            "as ice-line (bearer token); revoke it with: "
+            f"{me} members revoke TOKEN_ID (see {me} members list)",
+            f"curl -s {tls} -H 'authorization: Bearer {tries.token}' "
+            f"{post} '{tries.tour[7].message}' {base}/v1/messages",
+        ),
+        ("no certificate, no token: 401", f"curl -s {tls} {base}/v1/directory"),
+        (
+            "stop a node and ask again: that state alone is UNAVAILABLE",
+            f"kill -STOP {tries.last_pid}   # then: kill -CONT …",
+        ),
+    ):
+        if comment:
+            console.print(f"  [dim]# {comment}[/]")
+        console.print(f"  {line}", soft_wrap=True)
+
+
+def _run_until_stopped(network: ProcessNetwork, stop: threading.Event) -> None:
+    """Wait for Ctrl-C or SIGTERM; return early if the hub exits."""
+    with contextlib.suppress(KeyboardInterrupt):
+        while not stop.wait(1.0):
+            for service in network.services:
+                if not service.running() and service is network.hub:
+                    console.print("[red]the hub exited[/]; see its log")
+                    return

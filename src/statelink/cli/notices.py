@@ -17,7 +17,7 @@ from statelink.cli.options import (
     layout,
     print_json,
 )
-from statelink.nation import open_notices, open_settings
+from statelink.nation import open_node_database
 from statelink.notices.letters import export as export_letters
 from statelink.notices.store import Notice, today
 
@@ -65,11 +65,12 @@ def _find(
     state: str, data: Path, status: str, ids: list[int] | None = None
 ) -> tuple[str, list[Notice]]:
     """The state's code and its notices with that status (or those ids)."""
-    store = open_notices(layout(data), state)
+    db = open_node_database(layout(data), state)
+    store = db.notices
     try:
         return store.state, store.find(None if status == "all" else status, ids=ids or ())
     finally:
-        store.close()
+        db.close()
 
 
 @app.command("list")
@@ -136,20 +137,12 @@ def withhold(
 
 
 def _close(state: str, data: Path, ids: list[int], reason: str, json_output: bool) -> None:
-    where = layout(data)
-    settings = open_settings(where, state)
-    try:
-        retention = settings.number("notice_retention_days")
-    finally:
-        settings.close()
-    store = open_notices(where, state)
-    try:
+    with open_node_database(layout(data), state) as db:
+        retention = db.settings.number("notice_retention_days")
         if reason:
-            done = store.withhold(ids, reason=reason, on=today(), retention_days=retention)
+            done = db.notices.withhold(ids, reason=reason, on=today(), retention_days=retention)
         else:
-            done = store.mark_sent(ids, on=today(), retention_days=retention)
-    finally:
-        store.close()
+            done = db.notices.mark_sent(ids, on=today(), retention_days=retention)
     if json_output:
         print_json([n.as_dict() for n in done])
         return
@@ -160,11 +153,12 @@ def _close(state: str, data: Path, ids: list[int], reason: str, json_output: boo
 @app.command()
 def purge(state: State, data: DataDir = DEFAULT_DATA, json_output: JsonOutput = False) -> None:
     """Delete sent and withheld notices whose retention period has ended."""
-    store = open_notices(layout(data), state)
+    db = open_node_database(layout(data), state)
+    store = db.notices
     try:
         count = store.purge(today())
     finally:
-        store.close()
+        db.close()
     if json_output:
         print_json({"state": store.state, "purged": count})
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -43,15 +43,27 @@ def init(
     unknown = [s for s in states if s not in CODES]
     if unknown:
         raise UsageError(f"unknown state code(s): {', '.join(unknown)}")
-    made = dev_pki.init(folder, states=states, members=member or [], hosts=host or [], force=force)
-    summary = {
+    members = member or []
+    made = dev_pki.init(folder, states=states, members=members, hosts=host or [], force=force)
+    hub_sha256 = dev_pki.fingerprint_of(made.hub)
+    if json_output:
+        print_json(_summary(made, hub_sha256, states, members))
+        return
+    console.print(f"development CA in {made.root} (keys are 0600; keep ca.key safe)")
+    console.print(f"hub certificate {made.hub} sha256 {hub_sha256}")
+    console.print(f"{len(states)} node certificate(s) in {made.root / 'nodes'}")
+    for name in members:
+        console.print(f"member {name}: {made.member(name)}")
+
+
+def _summary(
+    made: dev_pki.Pki, hub_sha256: str, states: list[str], members: list[str]
+) -> dict[str, Any]:
+    """What ``pki init --json`` prints: every file made, with the certificates' SHA-256."""
+    return {
         "dir": str(made.root),
         "ca": str(made.ca),
-        "hub": {
-            "cert": str(made.hub),
-            "key": str(made.hub_key),
-            "sha256": dev_pki.fingerprint_of(made.hub),
-        },
+        "hub": {"cert": str(made.hub), "key": str(made.hub_key), "sha256": hub_sha256},
         "nodes": {s: str(made.node(s)) for s in states},
         "members": {
             m: {
@@ -59,17 +71,9 @@ def init(
                 "key": str(made.member_key(m)),
                 "sha256": dev_pki.fingerprint_of(made.member(m)),
             }
-            for m in member or []
+            for m in members
         },
     }
-    if json_output:
-        print_json(summary)
-        return
-    console.print(f"development CA in {made.root} (keys are 0600; keep ca.key safe)")
-    console.print(f"hub certificate {made.hub} sha256 {summary['hub']['sha256']}")  # type: ignore[index]
-    console.print(f"{len(states)} node certificate(s) in {made.root / 'nodes'}")
-    for name in member or []:
-        console.print(f"member {name}: {made.member(name)}")
 
 
 @app.command()

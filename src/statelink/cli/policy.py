@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from statelink.cli import impact
+import statelink.cli.impact as impact
 from statelink.cli.options import (
     DEFAULT_DATA,
     DataDir,
@@ -19,13 +19,13 @@ from statelink.cli.options import (
     layout,
     print_json,
 )
-from statelink.directory import Directory, seed_directory
+from statelink.directory import Agency, Directory, seed_directory
 from statelink.errors import PolicyInvalid, UsageError
 from statelink.messages.response import PolicyReason
 from statelink.messages.text import parse_any
 from statelink.nation import open_decision_point, open_directory, open_policy_store, read_manifest
 from statelink.policy.cases import load_cases, run_cases
-from statelink.policy.engine import Outcome
+from statelink.policy.engine import Explanation, Outcome
 from statelink.policy.policies import Policies
 from statelink.policy.schema import schema_version
 from statelink.policy.templates import TEMPLATES, write
@@ -116,7 +116,7 @@ def validate(
             for problem in e.problems:
                 console.print(f"  {problem}", soft_wrap=True)
         raise typer.Exit(1) from None
-    summary: dict[str, Any] = {
+    summary = {
         "valid": True,
         "digest": policies.digest,
         "schema_version": schema_version(),
@@ -212,29 +212,37 @@ def explain(
         explanation = point.explain(point.request(parsed, agency))
     finally:
         point.settings.close()
-    decision = explanation.decision
     if json_output:
-        print_json(
+        print_json(_explanation_json(point.state, explanation))
+    else:
+        _print_explanation(point.state, agency, explanation)
+
+
+def _explanation_json(state: str, explanation: Explanation) -> dict[str, Any]:
+    decision = explanation.decision
+    return {
+        "state": state,
+        "decision": decision.outcome.value,
+        "policies": _reasons(decision.policies),
+        "digest": decision.digest,
+        "error": decision.error,
+        "context": dict(explanation.request.context),
+        "changes": [
             {
-                "state": point.state,
-                "decision": decision.outcome.value,
-                "policies": _reasons(decision.policies),
-                "digest": decision.digest,
-                "error": decision.error,
-                "context": dict(explanation.request.context),
-                "changes": [
-                    {
-                        "change": c.change,
-                        "outcome": c.outcome.value,
-                        "policies": _reasons(c.policies),
-                    }
-                    for c in explanation.changes
-                ],
+                "change": c.change,
+                "outcome": c.outcome.value,
+                "policies": _reasons(c.policies),
             }
-        )
-        return
+            for c in explanation.changes
+        ],
+    }
+
+
+def _print_explanation(state: str, agency: Agency, explanation: Explanation) -> None:
+    """The decision, its reasons and the context; unless permitted, what would change it."""
+    decision = explanation.decision
     console.print(
-        f"{point.state} decides [{OUTCOME_STYLE[decision.outcome]}]"
+        f"{state} decides [{OUTCOME_STYLE[decision.outcome]}]"
         f"{decision.outcome.value.upper()}[/] for {agency.ori} ({agency.name}) "
         f"[dim]policy set {decision.digest[:12] or 'none'}[/]"
     )

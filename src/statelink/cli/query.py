@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from statelink.cli import render
+import statelink.cli.render as render
 from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
 from statelink.client import Credentials, HubClient
 from statelink.embedded import EmbeddedNetwork
@@ -44,82 +45,114 @@ async def _collect_in_process(where: Layout, message_id: str, ori: str) -> HubRe
         return await network.hub.collect(message_id, ori)
 
 
+MessageText = Annotated[
+    str | None,
+    typer.Argument(help="The message: one-line text (DQ.ORI.WA.OLN/....PUR/C.) or JSON."),
+]
+MessageFile = Annotated[
+    Path | None,
+    typer.Option("--file", "-f", help="Read the message (JSON or text) from FILE; - is stdin."),
+]
+Fetch = Annotated[
+    str | None,
+    typer.Option(
+        "--fetch",
+        metavar="MESSAGE_ID",
+        help="Collect the answer to a message a state held for review (needs --ori).",
+    ),
+]
+Ori = Annotated[
+    str | None, typer.Option("--ori", help="With --fetch: the ORI that sent the message.")
+]
+HubUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--hub",
+        envvar="STATELINK_HUB",
+        help="Hub URL; without one the message runs in-process on --data.",
+    ),
+]
+Token = Annotated[
+    str | None,
+    typer.Option(envvar="STATELINK_TOKEN", help="A member's bearer token for a networked hub."),
+]
+Ca = Annotated[
+    Path | None,
+    typer.Option(envvar="STATELINK_CA", help="CA certificate the hub's certificate chains to."),
+]
+Cert = Annotated[
+    Path | None,
+    typer.Option(envvar="STATELINK_CERT", help="A member's client certificate (PEM)."),
+]
+Key = Annotated[
+    Path | None, typer.Option(envvar="STATELINK_KEY", help="The client certificate's key.")
+]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a message goes: a hub over HTTP with credentials, or in-process on ``where``."""
+
+    where: Layout
+    hub: str | None
+    credentials: Credentials
+
+
 def query(
-    message: Annotated[
-        str | None,
-        typer.Argument(help="The message: one-line text (DQ.ORI.WA.OLN/....PUR/C.) or JSON."),
-    ] = None,
-    file: Annotated[
-        Path | None,
-        typer.Option("--file", "-f", help="Read the message (JSON or text) from FILE; - is stdin."),
-    ] = None,
-    fetch: Annotated[
-        str | None,
-        typer.Option(
-            "--fetch",
-            metavar="MESSAGE_ID",
-            help="Collect the answer to a message a state held for review (needs --ori).",
-        ),
-    ] = None,
-    ori: Annotated[
-        str | None, typer.Option("--ori", help="With --fetch: the ORI that sent the message.")
-    ] = None,
-    hub: Annotated[
-        str | None,
-        typer.Option(
-            "--hub",
-            envvar="STATELINK_HUB",
-            help="Hub URL; without one the message runs in-process on --data.",
-        ),
-    ] = None,
-    token: Annotated[
-        str | None,
-        typer.Option(envvar="STATELINK_TOKEN", help="A member's bearer token for a networked hub."),
-    ] = None,
-    ca: Annotated[
-        Path | None,
-        typer.Option(envvar="STATELINK_CA", help="CA certificate the hub's certificate chains to."),
-    ] = None,
-    cert: Annotated[
-        Path | None,
-        typer.Option(envvar="STATELINK_CERT", help="A member's client certificate (PEM)."),
-    ] = None,
-    key: Annotated[
-        Path | None, typer.Option(envvar="STATELINK_KEY", help="The client certificate's key.")
-    ] = None,
+    message: MessageText = None,
+    file: MessageFile = None,
+    fetch: Fetch = None,
+    ori: Ori = None,
+    hub: HubUrl = None,
+    token: Token = None,
+    ca: Ca = None,
+    cert: Cert = None,
+    key: Key = None,
     data: DataDir = DEFAULT_DATA,
     json_output: JsonOutput = False,
 ) -> None:
     """Send one driver or vehicle query and print every state's answer; or, with --fetch,
     collect the answer to a message held for review."""
-    where = layout(data)
-    served = None if hub else where.running()  # a demo serving this folder owns its logs
-    if served:
-        hub = served["url"]
-        ca = ca or _path(served.get("ca"))
-        if not token:
-            cert = cert or _path(served.get("cert"))
-            key = key or _path(served.get("key"))
-    credentials = Credentials(ca=ca, cert=cert, key=key, token=token)
+    given = Credentials(ca=ca, cert=cert, key=key, token=token)
+    target = _target(layout(data), hub, given)
     if fetch is not None:
         if message is not None or file is not None:
             raise UsageError("--fetch collects an earlier message: give no new message with it")
-        if not ori:
-            raise UsageError("--fetch needs --ori: the ORI of the agency that sent the message")
-        if hub:
-            reply = HubClient(hub, credentials=credentials).fetch(fetch, ori)
-        else:
-            reply = asyncio.run(_collect_in_process(where, fetch, ori))
+        reply = _collect(target, fetch, ori)
     else:
-        parsed = parse_any(_read(message, file))
-        if hub:
-            reply = HubClient(hub, credentials=credentials).submit(parsed)
-        else:
-            reply = asyncio.run(_in_process(where, parsed))
+        reply = _submit(target, parse_any(_read(message, file)))
     if json_output:
         print_json(reply)
     else:
         render.response(console, reply)
+
+
+def _target(where: Layout, hub: str | None, given: Credentials) -> Target:
+    """The hub given; else a demo serving this folder (it owns the logs), with its TLS files
+    filling in what was not given; else in-process."""
+    served = None if hub else where.running()
+    if not served:
+        return Target(where, hub, given)
+    ca = given.ca or _path(served.get("ca"))
+    cert, key = given.cert, given.key
+    if not given.token:
+        cert = cert or _path(served.get("cert"))
+        key = key or _path(served.get("key"))
+    return Target(where, served["url"], Credentials(ca=ca, cert=cert, key=key, token=given.token))
+
+
+def _collect(target: Target, message_id: str, ori: str | None) -> HubResponse:
+    if not ori:
+        raise UsageError("--fetch needs --ori: the ORI of the agency that sent the message")
+    if target.hub:
+        return HubClient(target.hub, credentials=target.credentials).fetch(message_id, ori)
+    return asyncio.run(_collect_in_process(target.where, message_id, ori))
+
+
+def _submit(target: Target, message: Message) -> HubResponse:
+    if target.hub:
+        return HubClient(target.hub, credentials=target.credentials).submit(message)
+    return asyncio.run(_in_process(target.where, message))
 
 
 def legacy_json_file(argv: list[str]) -> list[str]:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from statelink.cli import render
+import statelink.cli.render as render
 from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
 from statelink.nation import open_records
 

@@ -20,9 +20,9 @@ from statelink.cli.options import (
 )
 from statelink.embedded import EmbeddedNetwork
 from statelink.messages.fields import PURPOSES
-from statelink.nation import Layout, open_review_queue
-from statelink.review import Item
-from statelink.review import queue as q
+from statelink.nation import Layout, open_node_database
+from statelink.review import ReviewItem
+from statelink.review.queue import ALL_STATES, ItemStatus
 
 app = typer.Typer(
     help="Held messages waiting for case-by-case review: list, show, approve, deny.",
@@ -42,21 +42,24 @@ def list_(
     state: State,
     status: Annotated[
         str,
-        typer.Option(help="open (default), all, or one of: " + ", ".join(q.ALL_STATES)),
+        typer.Option(help="open (default), all, or one of: " + ", ".join(ALL_STATES)),
     ] = "open",
     limit: Annotated[int, typer.Option(min=1, help="Most items to show.")] = 50,
     data: DataDir = DEFAULT_DATA,
     json_output: JsonOutput = False,
 ) -> None:
     """List review items, newest first."""
-    queue = open_review_queue(layout(data), state)
-    try:
-        items = queue.find(None if status == "all" else status, limit=limit)
-    finally:
-        queue.close()
+    with open_node_database(layout(data), state) as db:
+        items = db.queue.find(status, limit=limit)
     if json_output:
-        print_json([i.as_dict() for i in items])
-        return
+        print_json([i.to_json() for i in items])
+    elif items:
+        console.print(_table(items))
+    else:
+        console.print(f"{db.state}: no {status} review items")
+
+
+def _table(items: list[ReviewItem]) -> Table:
     table = Table(
         Column("message id", no_wrap=True),
         "status",
@@ -82,12 +85,9 @@ def list_(
             i.mke,
             i.purpose,
             i.offense,
-            ", ".join(p["id"] for p in i.policies),
+            ", ".join(p.id for p in i.policies),
         )
-    if items:
-        console.print(table)
-    else:
-        console.print(f"{queue.state}: no {status} review items")
+    return table
 
 
 @app.command()
@@ -98,18 +98,19 @@ def show(
     json_output: JsonOutput = False,
 ) -> None:
     """Show one item: the requester, the claimed basis and the policies that held it."""
-    queue = open_review_queue(layout(data), state)
+    db = open_node_database(layout(data), state)
+    queue = db.queue
     try:
         item = queue.get(message_id)
     finally:
-        queue.close()
+        db.close()
     if json_output:
-        print_json(item.as_dict())
+        print_json(item.to_json())
     else:
         _print(item)
 
 
-def _print(item: Item) -> None:
+def _print(item: ReviewItem) -> None:
     rows = [
         ("message id", item.message_id),
         ("status", item.status),
@@ -122,7 +123,7 @@ def _print(item: Item) -> None:
         ("case number", item.case_number or "-"),
         ("warrant", item.warrant or "none"),
     ]
-    rows += [("held by", f"{p['id']}: {p.get('reason', '')}") for p in item.policies]
+    rows += [("held by", f"{p.id}: {p.reason}") for p in item.policies]
     if item.decided_at:
         rows += [
             ("decided", f"{item.decided_at:%Y-%m-%d %H:%M:%S} UTC by {item.reviewer}"),
@@ -169,29 +170,33 @@ def _decide(
     note: str,
     json_output: bool,
 ) -> None:
-    queue = open_review_queue(where, state)
+    db = open_node_database(where, state)
+    queue = db.queue
     try:
         item = queue.decide(message_id, approve=approve, reviewer=reviewer, note=note)
         if where.running_hub() or where.running_node(queue.state):  # its node carries it out
             deadline = time.monotonic() + WAIT_SECONDS
-            while item.status in (q.APPROVED, q.DENIED) and time.monotonic() < deadline:
+            while (
+                item.status in (ItemStatus.APPROVED, ItemStatus.DENIED)
+                and time.monotonic() < deadline
+            ):
                 time.sleep(0.2)
                 item = queue.get(item.message_id)
         else:
             asyncio.run(_carry_out(where, queue.state))
             item = queue.get(item.message_id)
     finally:
-        queue.close()
+        db.close()
     if json_output:
-        print_json(item.as_dict())
+        print_json(item.to_json())
         return
     outcome = {
-        q.READY: "approved: the answer is ready for the requester to collect "
+        ItemStatus.READY: "approved: the answer is ready for the requester to collect "
         f"(`statelink query --fetch {item.message_id} --ori {item.ori}`)",
-        q.CLOSED: "denied: nothing is released",
-        q.REFUSED: "approved, but the policy in force now refuses it: nothing is released",
-        q.APPROVED: "approved: the node carries it out when the requester collects it",
-        q.DENIED: "denied: the node closes it when the requester next asks",
+        ItemStatus.CLOSED: "denied: nothing is released",
+        ItemStatus.REFUSED: "approved, but the policy in force now refuses it: nothing is released",
+        ItemStatus.APPROVED: "approved: the node carries it out when the requester collects it",
+        ItemStatus.DENIED: "denied: the node closes it when the requester next asks",
     }
     console.print(f"{item.message_id} {outcome.get(item.status, item.status)}")
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from statelink.config import HubConfig, NodeConfig
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 app = typer.Typer(
     help="Run the hub or a state node as a service (networked mode).", no_args_is_help=True
@@ -47,7 +50,6 @@ def node(
 ) -> None:
     """Serve one state's node: it answers only the hub, over mutual TLS."""
     from statelink.web.node_service import create_node_app
-    from statelink.web.server import serve_tls
 
     settings = NodeConfig.load(
         config,
@@ -62,15 +64,17 @@ def node(
         ca=ca,
         hub_cert=hub_cert,
     )
-    serve_tls(
-        create_node_app(settings),
-        host=settings.host,
-        port=settings.port,
-        cert=settings.cert,
-        key=settings.key,
-        ca=settings.ca,
-        client_cert=ssl.CERT_REQUIRED,
-    )
+    _serve(create_node_app(settings), settings, ssl.CERT_REQUIRED)
+
+
+Nodes = Annotated[list[str] | None, typer.Option("--node", help=_help(HubConfig, "nodes"))]
+SingleTimeout = Annotated[float | None, typer.Option(help=_help(HubConfig, "single_timeout"))]
+NationwideTimeout = Annotated[
+    float | None, typer.Option(help=_help(HubConfig, "nationwide_timeout"))
+]
+NodeConnections = Annotated[int | None, typer.Option(help=_help(HubConfig, "node_connections"))]
+MaxRequests = Annotated[int | None, typer.Option(help=_help(HubConfig, "max_requests"))]
+ResubmitWindow = Annotated[float | None, typer.Option(help=_help(HubConfig, "resubmit_window"))]
 
 
 @app.command()
@@ -84,27 +88,15 @@ def hub(
     key: Annotated[Path | None, typer.Option(help=_help(HubConfig, "key"))] = None,
     ca: Annotated[Path | None, typer.Option(help=_help(HubConfig, "ca"))] = None,
     node_ca: Annotated[Path | None, typer.Option(help=_help(HubConfig, "node_ca"))] = None,
-    node: Annotated[
-        list[str] | None,
-        typer.Option("--node", help=_help(HubConfig, "nodes")),
-    ] = None,
-    single_timeout: Annotated[
-        float | None, typer.Option(help=_help(HubConfig, "single_timeout"))
-    ] = None,
-    nationwide_timeout: Annotated[
-        float | None, typer.Option(help=_help(HubConfig, "nationwide_timeout"))
-    ] = None,
-    node_connections: Annotated[
-        int | None, typer.Option(help=_help(HubConfig, "node_connections"))
-    ] = None,
-    max_requests: Annotated[int | None, typer.Option(help=_help(HubConfig, "max_requests"))] = None,
-    resubmit_window: Annotated[
-        float | None, typer.Option(help=_help(HubConfig, "resubmit_window"))
-    ] = None,
+    node: Nodes = None,
+    single_timeout: SingleTimeout = None,
+    nationwide_timeout: NationwideTimeout = None,
+    node_connections: NodeConnections = None,
+    max_requests: MaxRequests = None,
+    resubmit_window: ResubmitWindow = None,
 ) -> None:
     """Serve the hub: members connect with a client certificate or a bearer token."""
     from statelink.web.hub_service import create_hub_app
-    from statelink.web.server import serve_tls
 
     settings = HubConfig.load(
         config,
@@ -123,14 +115,21 @@ def hub(
         max_requests=max_requests,
         resubmit_window=resubmit_window,
     )
+    _serve(create_hub_app(settings), settings, ssl.CERT_OPTIONAL)
+
+
+def _serve(app: Starlette, settings: HubConfig | NodeConfig, client_cert: ssl.VerifyMode) -> None:
+    """Serve ``app`` over TLS with the service's address and files until stopped."""
+    from statelink.web.server import serve_tls
+
     serve_tls(
-        create_hub_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         cert=settings.cert,
         key=settings.key,
         ca=settings.ca,
-        client_cert=ssl.CERT_OPTIONAL,
+        client_cert=client_cert,
     )
 
 

@@ -17,7 +17,7 @@ from statelink.cli.options import (
     layout,
     print_json,
 )
-from statelink.nation import open_settings
+from statelink.nation import open_node_database
 from statelink.policy.settings import NUMBERS, StateSettings, parse_ranges
 
 app = typer.Typer(
@@ -67,11 +67,12 @@ def _show(settings: StateSettings, json_output: bool) -> None:
 @app.command()
 def show(state: State, data: DataDir = DEFAULT_DATA, json_output: JsonOutput = False) -> None:
     """Show the state's settings."""
-    settings = open_settings(layout(data), state)
+    db = open_node_database(layout(data), state)
+    settings = db.settings
     try:
         _show(settings, json_output)
     finally:
-        settings.close()
+        db.close()
 
 
 @app.command("serious-crime")
@@ -85,12 +86,13 @@ def serious_crime(
 ) -> None:
     """Replace the offense codes the state counts as serious crime."""
     parsed = parse_ranges(ranges)
-    settings = open_settings(layout(data), state)
+    db = open_node_database(layout(data), state)
+    settings = db.settings
     try:
         settings.set_serious_crime(parsed)
         _show(settings, json_output)
     finally:
-        settings.close()
+        db.close()
 
 
 @app.command("notice-groups")
@@ -106,12 +108,13 @@ def notice_groups(
     """Replace the agency groups whose access to a record owes the person a notice."""
     if not groups and not none:
         raise typer.BadParameter("give one or more groups, or --none")
-    settings = open_settings(layout(data), state)
+    db = open_node_database(layout(data), state)
+    settings = db.settings
     try:
         settings.set_notice_groups([] if none else (groups or []))
         _show(settings, json_output)
     finally:
-        settings.close()
+        db.close()
 
 
 @app.command("set")
@@ -123,12 +126,13 @@ def set_(
     json_output: JsonOutput = False,
 ) -> None:
     """Set a number: review_hours (72), notice_days (3), notice_retention_days (30)."""
-    settings = open_settings(layout(data), state)
+    db = open_node_database(layout(data), state)
+    settings = db.settings
     try:
         settings.set_number(name.replace("-", "_"), value)
         _show(settings, json_output)
     finally:
-        settings.close()
+        db.close()
 
 
 @app.command()
@@ -145,7 +149,8 @@ def holidays(
     json_output: JsonOutput = False,
 ) -> None:
     """The state's own holidays, which notices' business days skip besides federal ones."""
-    settings = open_settings(layout(data), state)
+    db = open_node_database(layout(data), state)
+    settings = db.settings
     try:
         if add is not None:
             settings.add_holiday(add.date(), name)
@@ -153,7 +158,7 @@ def holidays(
             settings.remove_holiday(remove.date())
         days = settings.holidays()
     finally:
-        settings.close()
+        db.close()
     if json_output:
         print_json([{"day": d.isoformat(), "name": n} for d, n in days])
         return

@@ -1,0 +1,161 @@
+"""``statelink audit verify``: check a state's log with the verifier alone.
+
+The log is checked with :mod:`statelink.audit.verifier` (RFC 9162 and C2SP), never with
+the code that wrote it: the tree is recomputed, every checkpoint's signature checked and,
+given a checkpoint kept earlier, the log proved to extend it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.progress import track
+
+from statelink.audit import verifier
+from statelink.audit.log import AuditLog
+from statelink.cli.options import (
+    DEFAULT_DATA,
+    DataDir,
+    JsonOutput,
+    State,
+    console,
+    layout,
+    print_json,
+)
+from statelink.errors import AuditInvalid, UsageError
+from statelink.nation import open_audit
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A log that verified: what was checked, with which key, against which kept tree."""
+
+    state: str
+    report: verifier.LogReport
+    key: verifier.VerifierKey
+    kept: verifier.Checkpoint | None
+
+    def as_json(self) -> dict[str, Any]:
+        report, kept = self.report, self.kept
+        return {
+            "state": self.state,
+            "verified": True,
+            "records": report.size,
+            "root": report.root.hex(),
+            "checkpoints": report.checkpoints,
+            "unsigned_tail": report.unsigned_tail,
+            "key": self.key.name,
+            "consistent_with": {"size": kept.size, "root": kept.root.hex()} if kept else None,
+        }
+
+
+def verify(
+    state: State,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(help="A checkpoint you kept earlier: prove the log still extends it."),
+    ] = None,
+    key: Annotated[
+        str | None,
+        typer.Option(help="The verifier key you trust (name+hash+key) [default: the node's]."),
+    ] = None,
+    data: DataDir = DEFAULT_DATA,
+    json_output: JsonOutput = False,
+) -> None:
+    """Recompute the tree, check every signature and, with --checkpoint, consistency."""
+    audit_log, keys = open_audit(layout(data), state)
+    node_key = keys.signer.verifier_key()
+    try:
+        try:
+            trusted = verifier.VerifierKey.parse(key or node_key)
+        except verifier.VerificationError as e:
+            raise UsageError(f"--key: {e}") from None
+        try:
+            verified = _verify(audit_log, trusted, checkpoint, bar=not json_output)
+        except verifier.VerificationError as e:
+            _refuse(audit_log.state, e, json_output)
+    finally:
+        audit_log.close()
+    if json_output:
+        print_json(verified.as_json())
+    else:
+        _print_verified(verified)
+
+
+def _verify(
+    audit_log: AuditLog, trusted: verifier.VerifierKey, checkpoint: Path | None, bar: bool
+) -> Verified:
+    """Check the log with the verifier alone; with a kept checkpoint, that the log extends
+    it. A progress bar on a terminal if ``bar``."""
+    signed = [verifier.open_checkpoint(c.note, trusted) for c in audit_log.checkpoints()]
+    leaves: Iterable[tuple[int, bytes, bytes]] = audit_log.leaves()
+    if console.is_terminal and bar:
+        leaves = track(
+            leaves,
+            total=audit_log.size(),
+            console=console,
+            transient=True,
+            description=f"verifying {audit_log.state}",
+        )
+    report = verifier.verify_log(leaves, signed)
+    kept = None
+    if checkpoint is not None:
+        kept = verifier.open_checkpoint(_read(checkpoint), trusted)
+        _check_consistency(audit_log, kept, signed)
+    return Verified(audit_log.state, report, trusted, kept)
+
+
+def _refuse(state: str, error: verifier.VerificationError, json_output: bool) -> NoReturn:
+    """Exit 1: as JSON (``verified: false``) or as an error naming the first bad index."""
+    if json_output:
+        print_json(
+            {
+                "state": state,
+                "verified": False,
+                "error": str(error),
+                "first_bad_index": error.index,
+            }
+        )
+        raise typer.Exit(1) from None
+    where = f" (first bad index: {error.index})" if error.index is not None else ""
+    raise AuditInvalid(f"{state} audit log does NOT verify: {error}{where}") from None
+
+
+def _print_verified(verified: Verified) -> None:
+    report = verified.report
+    console.print(
+        f"[green]verified[/]: {verified.state} audit log, {report.size:,} records, "
+        f"{report.checkpoints} signed checkpoints, root {report.root.hex()[:16]}…"
+    )
+    if report.unsigned_tail:
+        console.print(
+            f"  {report.unsigned_tail} record(s) after the last checkpoint are not signed yet"
+        )
+    if verified.kept:
+        console.print(f"  consistent with your checkpoint of size {verified.kept.size:,}")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror}") from None
+
+
+def _check_consistency(
+    audit_log: AuditLog, kept: verifier.Checkpoint, signed: list[verifier.Checkpoint]
+) -> None:
+    """The log's latest signed tree extends the kept one (a proof, checked independently)."""
+    latest = max(signed, key=lambda c: c.size, default=None)
+    if latest is None or latest.size < kept.size:
+        raise verifier.VerificationError(
+            f"your checkpoint has {kept.size} records, more than the log has signed: "
+            "records were removed",
+            latest.size if latest else 0,
+        )
+    path = audit_log.reader().consistency(kept.size, latest.size)
+    verifier.verify_consistency(kept.size, latest.size, kept.root, latest.root, path)

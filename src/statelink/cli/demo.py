@@ -246,7 +246,7 @@ def _ready(where: Layout, build: Build, quiet: bool) -> Ready:
     return Ready(where, manifest, built, year, examples(where))
 
 
-def _summary(ready: Ready) -> dict[str, Any]:
+def _summary(ready: Ready) -> dict[str, Any]:  # JSON boundary: `demo --json`
     """What ``demo --json`` prints."""
     year = ready.year
     return {

@@ -218,7 +218,7 @@ def explain(
         _print_explanation(point.state, agency, explanation)
 
 
-def _explanation_json(state: str, explanation: Explanation) -> dict[str, Any]:
+def _explanation_json(state: str, explanation: Explanation) -> dict[str, Any]:  # --json
     decision = explanation.decision
     return {
         "state": state,

@@ -39,7 +39,7 @@ class Verified:
     key: verifier.VerifierKey
     kept: verifier.Checkpoint | None
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> dict[str, Any]:  # JSON boundary: `audit verify --json`
         report, kept = self.report, self.kept
         return {
             "state": self.state,

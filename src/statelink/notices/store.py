@@ -82,7 +82,7 @@ class Notice:
     def overdue(self, on: dt.date) -> bool:
         return self.status == DUE and self.due_on < on
 
-    def as_dict(self, on: dt.date | None = None) -> dict[str, Any]:
+    def as_dict(self, on: dt.date | None = None) -> dict[str, Any]:  # JSON boundary
         return {
             "id": self.id,
             "message_id": self.message_id,

@@ -18,7 +18,7 @@ from statelink.hub.routing_log import RoutingLog
 from statelink.nation import Layout, require_manifest
 from statelink.node import StateNode
 from statelink.node.ledger import Ledger
-from statelink.node.parts import NodeParts
+from statelink.node.parts import Closable, NodeParts
 from statelink.node_database import NodeDatabase
 from statelink.policy.active import PolicyStore
 from statelink.policy.decision_point import DecisionPoint
@@ -44,13 +44,24 @@ def open_node(
     ``db``, the node uses that node database (and leaves closing it to its owner)."""
     own = db is None
     db = db or NodeDatabase.open(state, database or layout.node_store(state))
-    store = RecordStore.open(state, records or layout.records(state))
-    policy = DecisionPoint(
-        state, PolicyStore(state, layout.state_dir(state)), db.settings, directories, every=every
-    )
+    opened: list[Closable] = [db] if own else []
+    try:
+        store = RecordStore.open(state, records or layout.records(state))
+        opened.append(store)
+        policy = DecisionPoint(
+            state,
+            PolicyStore(state, layout.state_dir(state)),
+            db.settings,
+            directories,
+            every=every,
+        )
+    except BaseException:
+        for part in opened:
+            part.close()
+        raise
     ledger = Ledger(state, audit, db.notices, lambda: policy.digest)
     parts = NodeParts(state, store, directories, policy, db.queue, ledger)
-    return StateNode(parts, owned=(store, db) if own else (store,))
+    return StateNode(parts, owned=opened)
 
 
 class _Nodes(Mapping[str, StateNode]):

@@ -7,6 +7,7 @@ temporary folder (the end-to-end tests over a real nation are in test_node*.py).
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from statelink.messages.envelope import Envelope
 from statelink.messages.response import Status
 from statelink.policy.engine import Outcome
 from statelink.review import ItemStatus
+from statelink.review.queue import STALE, now
 from tests.node.fakes import HSI, POLICE, Rig, rig
 
 
@@ -198,3 +200,38 @@ def test_two_processes_release_a_kept_answer_once(tmp_path: Path) -> None:
 
     assert asyncio.run(race()) == (Status.HIT, Status.HELD, Status.REJECTED)
     assert other.audit.entries == []
+
+
+def test_an_item_left_busy_by_a_dead_process_expires_once_and_only_when_stale(
+    tmp_path: Path,
+) -> None:
+    one, other = rig(tmp_path), rig(tmp_path)
+    one.policy.outcomes[HSI.ori] = Outcome.HOLD
+    answer(one, HSI.ori)
+    one.db.queue.decide("M1", approve=True, reviewer="r.lee", note="ok")
+    just_late = now() - dt.timedelta(minutes=1)  # a step may still be running
+    assert one.db.queue.transition("M1", ItemStatus.APPROVED, ItemStatus.BUSY, expires_at=just_late)
+    assert asyncio.run(other.node.reviews.carry_out()) == []
+    stale = now() - STALE - dt.timedelta(minutes=1)
+    assert one.db.queue.transition("M1", ItemStatus.BUSY, ItemStatus.BUSY, expires_at=stale)
+    (expired,) = asyncio.run(other.node.reviews.carry_out())
+    assert expired.status is ItemStatus.EXPIRED
+    assert asyncio.run(one.node.reviews.carry_out()) == []
+    assert other.audit.statuses == ["EXPIRED"]
+    assert "a step on it did not finish" in other.audit.entries[0].record.detail
+
+
+def test_a_failed_search_on_approval_is_tried_again_and_blocks_nothing(tmp_path: Path) -> None:
+    r = rig(tmp_path)
+    r.policy.outcomes[HSI.ori] = Outcome.HOLD
+    answer(r, HSI.ori)
+    r.db.queue.decide("M1", approve=True, reviewer="r.lee", note="ok")
+    r.records.failing = True
+    with capture_logs() as logs:
+        polled = asyncio.run(r.node.reviews.collect("M1", HSI.ori))
+    assert polled.status is Status.HELD
+    assert r.db.queue.get("M1").status is ItemStatus.APPROVED
+    assert r.audit.statuses == ["HELD"]
+    assert any(e["event"] == "review_step_not_done" for e in logs)
+    r.records.failing = False
+    assert asyncio.run(r.node.reviews.collect("M1", HSI.ori)).status is Status.HIT

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import socket
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,15 +143,18 @@ class FrameReader:
         self.received(count)
         return count
 
-    def frames(self) -> Iterator[bytes]:
+    def frames(self) -> list[bytes]:
         """Every frame now complete in the buffer."""
         return self.feed(b"")
 
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        """Add received bytes; yield every frame now complete."""
+    def feed(self, data: bytes) -> list[bytes]:
+        """Add received bytes; return every frame now complete, taken out of the buffer
+        before the caller sees any (so none is handed out twice, whatever the caller
+        does with them)."""
         self._buffer += data
         start = 0
         buffer = self._buffer
+        complete = []
         while len(buffer) - start >= _LENGTH.size:
             (size,) = _LENGTH.unpack_from(buffer, start)
             if size > MAX_FRAME:
@@ -159,7 +162,8 @@ class FrameReader:
             end = start + _LENGTH.size + size
             if end > len(buffer):
                 break
-            yield bytes(buffer[start + _LENGTH.size : end])
+            complete.append(bytes(buffer[start + _LENGTH.size : end]))
             start = end
         if start:
             del buffer[:start]
+        return complete

@@ -101,7 +101,7 @@ class Ledger:
         try:
             receipt = await self.log(step)
         except BaseException as e:
-            self.notices.void(owed)  # nothing is released: nothing is owed
+            self._void(step, owed)  # nothing is released: nothing is owed
             if isinstance(e, AuditUnavailable):
                 return self.unavailable(step, e)
             raise
@@ -131,6 +131,14 @@ class Ledger:
         except Exception:
             log.exception("audit_append_crashed", **self._about(step))
             raise
+
+    def _void(self, step: AuditStep, owed: list[int]) -> None:
+        """Erase the notices of a release that did not happen; if even that fails, say so
+        (the answer still releases nothing)."""
+        try:
+            self.notices.void(owed)
+        except StoreError as e:
+            log.error("notices_not_voided", **self._about(step), notices=len(owed), error=e.message)
 
     def _about(self, step: AuditStep) -> dict[str, str]:
         """What a log line about ``step`` is bound to (never personal data)."""

@@ -21,7 +21,9 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 
-from statelink.errors import AuditUnavailable, NotFound
+import structlog
+
+from statelink.errors import NotFound, StatelinkError, StoreError
 from statelink.messages.envelope import Envelope
 from statelink.messages.response import PolicyReason, StateAnswer, Status
 from statelink.node.ledger import AuditStep, ReviewStep, elapsed_ms
@@ -31,6 +33,16 @@ from statelink.records.store import Found
 from statelink.review.queue import ItemStatus, KeptAnswer, ReviewItem, now
 
 _WAITING = (ItemStatus.PENDING, ItemStatus.APPROVED)
+_LATE = {
+    ItemStatus.PENDING: "no reviewer decided",
+    ItemStatus.READY: "nobody collected it",
+    ItemStatus.BUSY: "a step on it did not finish",
+}
+log = structlog.get_logger(__name__)
+
+
+def _about(state: str, item: ReviewItem) -> dict[str, str]:
+    return {"state": state, "message_id": item.message_id, "status": str(item.status)}
 
 
 @dataclass(frozen=True)
@@ -61,25 +73,54 @@ class ReviewDesk:
 
     async def _step(self, item: ReviewItem) -> bool:
         queue, message_id = self.parts.queue, item.message_id
-        if not queue.transition(message_id, item.status, ItemStatus.BUSY):
+        if not self._claim(item):
             return False  # another process moved it first
         try:
             settled = await self._carry_out(item)
-        except AuditUnavailable:
-            queue.transition(message_id, ItemStatus.BUSY, item.status)  # tried next time
+        except StatelinkError as e:  # not logged, or not done: tried again next time
+            queue.transition(message_id, ItemStatus.BUSY, item.status)
+            log.error("review_step_not_done", **_about(self.parts.state, item), error=e.message)
             return False
         except BaseException:
             queue.transition(message_id, ItemStatus.BUSY, item.status)
             raise
-        queue.transition(
-            message_id,
-            ItemStatus.BUSY,
-            settled.to,
-            answer=settled.answer,
-            policies=settled.policies,
-            expires_at=settled.expires_at,
-        )
+        self._move(item, settled.to, settled)
         return True
+
+    def _claim(self, item: ReviewItem) -> bool:
+        """Make the item ``busy`` for this step; one left busy by a dead process is
+        claimed by moving its time, so that only one process expires it."""
+        queue = self.parts.queue
+        if item.status is not ItemStatus.BUSY:
+            return queue.transition(item.message_id, item.status, ItemStatus.BUSY)
+        return queue.transition(
+            item.message_id,
+            ItemStatus.BUSY,
+            ItemStatus.BUSY,
+            expires_at=now(),
+            seen_expiring=item.expires_at,
+        )
+
+    def _move(self, item: ReviewItem, to: ItemStatus, settled: _Settled | None = None) -> None:
+        """Record where a logged step left the item. The step is in the audit log
+        already: if the queue cannot follow, say so (the item expires later)."""
+        try:
+            moved = self.parts.queue.transition(
+                item.message_id,
+                ItemStatus.BUSY,
+                to,
+                answer=settled.answer if settled else None,
+                policies=settled.policies if settled else None,
+                expires_at=settled.expires_at if settled else None,
+            )
+        except StoreError as e:
+            moved, problem = False, e.message
+        else:
+            problem = "it was moved meanwhile"
+        if not moved:
+            log.error(
+                "review_item_not_moved", **_about(self.parts.state, item), to=str(to), error=problem
+            )
 
     async def _carry_out(self, item: ReviewItem) -> _Settled:
         parts = self.parts
@@ -87,10 +128,7 @@ class ReviewDesk:
         agency = parts.agency(item.ori)
         held = Decision(Outcome.DENY, item.policies, parts.policy.digest)
         if item.status in (ItemStatus.PENDING, ItemStatus.READY, ItemStatus.BUSY):
-            what = (
-                "nobody collected it" if item.status is ItemStatus.READY else "no reviewer decided"
-            )
-            detail = f"expired: {what} by {item.expires_at:%Y-%m-%d %H:%M} UTC"
+            detail = f"expired: {_LATE[item.status]} by {item.expires_at:%Y-%m-%d %H:%M} UTC"
             step = AuditStep(envelope, started, agency, ReviewStep.EXPIRED, detail, decision=held)
             await parts.ledger.log(step)
             return _Settled(ItemStatus.EXPIRED)
@@ -168,8 +206,7 @@ class ReviewDesk:
             answer = await self._release(item, started)
             released = answer.status in (Status.HIT, Status.NO_HIT)
         finally:  # not released: it stays ready to collect
-            after = ItemStatus.COLLECTED if released else ItemStatus.READY
-            queue.transition(item.message_id, ItemStatus.BUSY, after)
+            self._move(item, ItemStatus.COLLECTED if released else ItemStatus.READY)
         return answer
 
     async def _release(self, item: ReviewItem, started: float) -> StateAnswer:

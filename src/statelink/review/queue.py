@@ -18,7 +18,8 @@ if the item is still where the mover saw it, so two processes can never both mov
 While the node carries out a step (logs it, then records it) the item is ``busy``: the
 node claims it first, so a step is logged once and a kept answer is released once, even
 with several processes on one queue. A step that cannot be logged puts the item back
-where it was; an item left busy by a process that died expires at its time.
+where it was; an item left busy by a process that died expires ten minutes after its
+time (``STALE``), claimed by one process only.
 
 The message (with its search values) and the kept answer are personal data: they are
 kept only as long as the item needs them, then erased.
@@ -64,7 +65,10 @@ OPEN_STATUSES = frozenset(
     {ItemStatus.PENDING, ItemStatus.APPROVED, ItemStatus.DENIED, ItemStatus.BUSY, ItemStatus.READY}
 )
 CLOSED_STATUSES = frozenset(set(ItemStatus) - OPEN_STATUSES)
-EXPIRING = (ItemStatus.PENDING, ItemStatus.READY, ItemStatus.BUSY)
+EXPIRING = (ItemStatus.PENDING, ItemStatus.READY)
+STALE = dt.timedelta(minutes=10)
+"""How long past its time an item may stay ``busy`` before it counts as left by a process
+that died (a step takes milliseconds)."""
 ALL_STATES = tuple(s.value for s in ItemStatus)
 
 metadata = sa.MetaData()
@@ -213,9 +217,12 @@ class ReviewQueue(TableStore):
         answer: KeptAnswer | None = None,
         policies: Sequence[PolicyReason] | None = None,
         expires_at: dt.datetime | None = None,
+        seen_expiring: dt.datetime | None = None,
     ) -> bool:
-        """Move an item from ``from_`` to ``to`` if it is still ``from_`` (one conditional
-        UPDATE); False if it is not. A closed item keeps no personal data."""
+        """Move an item from ``from_`` to ``to`` if it is still ``from_`` (and, given
+        ``seen_expiring``, still expires then: how a ``busy`` item left by a dead process
+        is claimed once) in one conditional UPDATE; False if it is not. A closed item
+        keeps no personal data."""
         values: dict[str, object] = {"status": to.value}
         if answer is not None:
             values["answer"] = answer.model_dump_json()
@@ -231,6 +238,8 @@ class ReviewQueue(TableStore):
             .where(review_item.c.status == from_.value)
             .values(**values)
         )
+        if seen_expiring is not None:
+            query = query.where(review_item.c.expires_at == seen_expiring)
         with self._write() as conn:
             return conn.execute(query).rowcount == 1
 
@@ -250,7 +259,11 @@ class ReviewQueue(TableStore):
             review_item.c.status.in_([s.value for s in EXPIRING]),
             review_item.c.expires_at <= now(),
         )
-        query = sa.select(review_item).where(sa.or_(decided, late))
+        left = sa.and_(
+            review_item.c.status == ItemStatus.BUSY.value,
+            review_item.c.expires_at <= now() - STALE,
+        )
+        query = sa.select(review_item).where(sa.or_(decided, late, left))
         return [self._item(r) for r in self._read(query.order_by(review_item.c.created_at))]
 
     # --- reviewers -------------------------------------------------------------------------

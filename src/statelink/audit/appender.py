@@ -164,18 +164,5 @@ def _writer_lock(audit_log: AuditLog) -> Closable:
 
 
 def _row(record: AuditRecord, leaf: bytes) -> tuple[object, ...]:
-    """The record's searchable values beside its leaf, in ``RECORD_COLUMNS`` order."""
-    return (
-        record.seq,
-        record.time,
-        record.message_id,
-        record.requester.ori,
-        record.requester.component,
-        record.mke,
-        record.dataset,
-        record.purpose,
-        record.decision,
-        record.status,
-        record.released,
-        leaf,
-    )
+    """The record's row: its sequence number and its leaf."""
+    return (record.seq, leaf)

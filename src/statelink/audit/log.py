@@ -3,7 +3,9 @@
 Tables:
 
 - ``audit_record``: each record's leaf bytes (its canonical JSON) by sequence number,
-  with a few of its values beside it for searching;
+  and nothing else: a search reads the values it filters on out of the leaf, in the
+  database (``json_extract`` in SQLite, ``jsonb`` in PostgreSQL), so what a filter finds
+  is what the leaves say, and the leaves are what ``audit verify`` checks;
 - ``tree_node``: the hash of every perfect subtree (level 0 holds the leaf hashes);
 - ``checkpoint``: every signed checkpoint (C2SP note) with its size and root.
 
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import PoolProxiedConnection
 
@@ -40,19 +43,10 @@ record = sa.Table(
     "audit_record",
     metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("time", sa.String(30), nullable=False),
-    sa.Column("message_id", sa.String(40), nullable=False),
-    sa.Column("ori", sa.String(9), nullable=False),
-    sa.Column("component", sa.String(32), nullable=False),
-    sa.Column("mke", sa.String(3), nullable=False),
-    sa.Column("dataset", sa.String(16), nullable=False),
-    sa.Column("purpose", sa.String(1), nullable=False),
-    sa.Column("decision", sa.String(6), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("released", sa.Integer, nullable=False),
     sa.Column("leaf", sa.LargeBinary, nullable=False),
-    sa.Index("ix_audit_message", "message_id"),
 )
+"""Only the sequence number and the leaf: every value a search filters on is read from
+the leaf itself (:data:`FIELDS`), so no column beside it can say something else."""
 tree_node = sa.Table(
     "tree_node",
     metadata,
@@ -70,9 +64,16 @@ checkpoint = sa.Table(
     sa.Column("note", sa.Text, nullable=False),
 )
 
-RECORD_COLUMNS = tuple(c.name for c in record.columns)
-"""seq, time, message_id, ori, component, mke, dataset, purpose, decision, status,
-released, leaf: the order of a record row."""
+FIELDS: dict[str, tuple[str, ...]] = {
+    "time": ("time",),
+    "message_id": ("message_id",),
+    "ori": ("requester", "ori"),
+    "component": ("requester", "component"),
+    "mke": ("mke",),
+    "decision": ("decision",),
+    "status": ("status",),
+}
+"""Where in a leaf each filter of :class:`Filters` finds its value."""
 
 _NODE = sa.select(tree_node.c.hash).where(
     tree_node.c.level == sa.bindparam("level"), tree_node.c.idx == sa.bindparam("idx")
@@ -196,7 +197,7 @@ class AuditLog:
     ) -> None:
         """Insert records, new tree nodes and maybe a checkpoint in one transaction and
         commit it durably; if anything fails, nothing of it stays. Rows are tuples in the
-        tables' column order (``RECORD_COLUMNS``; level, index, hash).
+        tables' column order (seq, leaf; level, index, hash).
 
         The audit service's appender is the only caller, once per batch: it goes straight
         to the driver on one connection kept open for writing, because SQLAlchemy's
@@ -311,6 +312,26 @@ class AuditLog:
             for seq, leaf, hashed in conn.execution_options(yield_per=5000).execute(query):
                 yield int(seq), _bytes(leaf), _bytes(hashed)
 
+    def hashes(self, level: int, start: int, count: int) -> list[bytes]:
+        """The stored hashes of the perfect subtrees at ``level``, indexes ``start`` to
+        ``start + count`` (fewer if the tree has fewer), in order."""
+        c = tree_node.c
+        query = (
+            sa.select(c.hash)
+            .where(c.level == level, c.idx >= start, c.idx < start + count)
+            .order_by(c.idx)
+        )
+        with self._engine.connect() as conn:
+            return [_bytes(h) for (h,) in conn.execute(query)]
+
+    def leaf_range(self, start: int, count: int) -> list[bytes]:
+        """The leaf bytes of records ``start`` to ``start + count`` (fewer if the log has
+        fewer), in order."""
+        c = record.c
+        query = sa.select(c.leaf).where(c.seq >= start, c.seq < start + count).order_by(c.seq)
+        with self._engine.connect() as conn:
+            return [_bytes(leaf) for (leaf,) in conn.execute(query)]
+
     def raw(self, first: int = 0) -> Iterator[bytes]:
         """The canonical JSON of every record from ``first`` on, in order, streamed."""
         query = sa.select(record.c.leaf).where(record.c.seq >= first).order_by(record.c.seq)
@@ -319,30 +340,39 @@ class AuditLog:
                 yield _bytes(leaf)
 
     def find(self, filters: Filters) -> Iterator[AuditRecord]:
-        """Records matching every filter, oldest first."""
+        """Records matching every filter, oldest first. Every filter is applied to the
+        values in the leaf itself."""
         query = sa.select(record.c.leaf).order_by(record.c.seq)
-        c = record.c
-        for column, value in (
-            (c.ori, filters.ori),
-            (c.component, filters.component),
-            (c.mke, filters.mke),
-            (c.decision, filters.decision),
-            (c.status, filters.status),
-            (c.message_id, filters.message_id),
-        ):
+        for name in ("ori", "component", "mke", "decision", "status", "message_id"):
+            value = getattr(filters, name)
             if value:
-                query = query.where(column == value)
+                query = query.where(self._field(name) == value)
         if filters.since:
-            query = query.where(c.time >= filters.since)
+            query = query.where(self._field("time") >= filters.since)
         if filters.until:
-            query = query.where(c.time < filters.until)
+            query = query.where(self._field("time") < filters.until)
         if filters.first:
-            query = query.where(c.seq >= filters.first)
+            query = query.where(record.c.seq >= filters.first)
         if filters.limit is not None:
             query = query.limit(filters.limit)
-        with self._engine.connect() as conn:
-            for (leaf,) in conn.execution_options(yield_per=5000).execute(query):
-                yield AuditRecord.from_json(json.loads(_bytes(leaf)))
+        try:
+            with self._engine.connect() as conn:
+                for (leaf,) in conn.execution_options(yield_per=5000).execute(query):
+                    yield AuditRecord.from_json(json.loads(_bytes(leaf)))
+        except sa.exc.SQLAlchemyError as e:
+            raise StoreError(
+                f"the {self.state} audit log could not be searched ({type(e).__name__}); "
+                f"a record may not be JSON: run `statelink audit verify --state {self.state}`"
+            ) from e
+
+    def _field(self, name: str) -> sa.ColumnElement[str]:
+        """The value of a leaf field (:data:`FIELDS`) as text, read by the database."""
+        path = FIELDS[name]
+        if self._engine.dialect.name == "postgresql":
+            leaf = sa.cast(sa.func.convert_from(record.c.leaf, "UTF8"), JSONB)
+            return leaf.op("#>>", return_type=sa.Text)(sa.literal(list(path), ARRAY(sa.Text)))
+        json_path = "$." + ".".join(path)
+        return sa.func.json_extract(sa.cast(record.c.leaf, sa.Text), json_path, type_=sa.Text)
 
 
 def _bytes(value: object) -> bytes:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from structlog.testing import capture_logs
 
+from statelink.errors import StoreError
 from statelink.messages import decode
 from statelink.messages.envelope import Envelope
 from statelink.messages.response import Status
@@ -235,3 +238,46 @@ def test_a_failed_search_on_approval_is_tried_again_and_blocks_nothing(tmp_path:
     assert any(e["event"] == "review_step_not_done" for e in logs)
     r.records.failing = False
     assert asyncio.run(r.node.reviews.collect("M1", HSI.ori)).status is Status.HIT
+
+
+def _raise(error: Exception) -> Callable[..., NoReturn]:
+    def fail(*args: object, **kwargs: object) -> NoReturn:
+        raise error
+
+    return fail
+
+
+# (who asks, what the decider says, where it fails, what the log says on the record)
+FAILURE_POINTS = {
+    "the directory": (POLICE.ori, Outcome.PERMIT, "directories.current", "could not be read"),
+    "the policy (a bug)": (POLICE.ori, Outcome.PERMIT, "policy.decide", "internal error"),
+    "the settings": (POLICE.ori, Outcome.PERMIT, "policy.request", "could not be read"),
+    "the records (a bug)": (POLICE.ori, Outcome.PERMIT, "records.find", "internal error"),
+    "the review queue": (HSI.ori, Outcome.HOLD, "queue.hold", "could not be read"),
+    "the notices": (HSI.ori, Outcome.PERMIT, "ledger.notices.owe", "could not be read"),
+}
+
+
+@pytest.mark.parametrize("case", FAILURE_POINTS.values(), ids=FAILURE_POINTS.keys())
+def test_a_failure_at_any_point_is_logged_unavailable_with_its_cause_and_releases_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: tuple[str, Outcome, str, str]
+) -> None:
+    ori, outcome, where, cause = case
+    r = rig(tmp_path)
+    r.policy.outcomes[ori] = outcome
+    owner, _, name = f"node.parts.{where}".rpartition(".")
+    target: object = r
+    for part in owner.split("."):
+        target = getattr(target, part)
+    bug = "could not be read" not in cause
+    error = RuntimeError("a bug") if bug else StoreError("WA store could not be read: Disk")
+    monkeypatch.setattr(target, name, _raise(error))
+    got = asyncio.run(r.node.handle(envelope(ori)))
+    assert got.status is Status.UNAVAILABLE
+    assert (got.drivers, got.record_count) == ([], 0)
+    (logged,) = r.audit.entries
+    assert (logged.record.status, logged.record.released) == ("UNAVAILABLE", 0)
+    assert cause in logged.record.detail
+    assert got.receipt is not None
+    assert r.db.notices.find() == []
+    assert r.db.queue.find("all") == []

@@ -19,7 +19,7 @@ from typing import NamedTuple
 import structlog
 
 from statelink.directory import Agency
-from statelink.errors import StoreError
+from statelink.errors import StatelinkError
 from statelink.messages.envelope import Envelope
 from statelink.messages.response import StateAnswer, Status
 from statelink.node.ledger import NOTHING, AuditStep, Ledger
@@ -82,14 +82,21 @@ class StateNode:
     async def handle(self, envelope: Envelope) -> StateAnswer:
         started = time.perf_counter()
         message = envelope.message
-        agency = self.parts.agency(message.ori)
+        try:
+            agency = self.parts.agency(message.ori)
+        except Exception as e:  # the directory could not be read: logged, nothing released
+            return await self._failed(AuditStep(envelope, started, None, Status.UNAVAILABLE), e)
         if agency is None:
             return await self._reject(envelope, started, None, f"unknown ORI {message.ori}")
         if not (message.nationwide or self.state in message.dest):
             detail = f"message is not addressed to {self.state}"
             return await self._reject(envelope, started, agency, detail)
-        request = self.policy.request(message, agency)
-        decision = self.policy.decide(request)
+        try:
+            request = self.policy.request(message, agency)
+            decision = self.policy.decide(request)
+        except Exception as e:  # nothing decided: logged, nothing released
+            step = AuditStep(envelope, started, agency, Status.UNAVAILABLE)
+            return await self._failed(step, e)
         facts = _Facts(envelope, started, agency, request.context, decision)
         if decision.outcome is Outcome.DENY:
             return await self._answer(facts.step(Status.DENIED))
@@ -102,10 +109,27 @@ class StateNode:
         message = facts.envelope.message
         try:
             found = self.records.find(message.mke, message.fields)
-        except StoreError as e:
-            return await self._answer(facts.step(Status.UNAVAILABLE, e.message))
+        except Exception as e:
+            return await self._failed(facts.step(Status.UNAVAILABLE), e)
         status = Status.HIT if found.count else Status.NO_HIT
         return await self._answer(facts.step(status, found=found))
+
+    async def _failed(self, step: AuditStep, error: Exception) -> StateAnswer:
+        """A failure on the way to an answer, logged as UNAVAILABLE with its cause.
+
+        A store's failure names itself; anything else (a bug in a part) is logged with
+        its traceback to the application log and recorded by its kind only."""
+        if isinstance(error, StatelinkError):
+            detail = error.message
+        else:
+            log.error(
+                "node_step_crashed",
+                state=self.state,
+                message_id=step.envelope.message_id,
+                exc_info=error,
+            )
+            detail = f"internal error ({type(error).__name__}); nothing was released"
+        return await self._answer(step.failed(detail))
 
     async def _hold(self, facts: _Facts) -> StateAnswer:
         """Queue a held message for review; the queue entry is undone if the log fails."""
@@ -118,8 +142,8 @@ class StateNode:
                 policies=facts.decision.policies,
                 expires_in=dt.timedelta(hours=self.policy.snapshot.review_hours),
             )
-        except StoreError as e:
-            return await self._answer(facts.step(Status.UNAVAILABLE, e.message))
+        except Exception as e:
+            return await self._failed(facts.step(Status.UNAVAILABLE), e)
         detail = (
             f"held for case-by-case review by {self.state} until "
             f"{item.expires_at:%Y-%m-%d %H:%M} UTC; collect the answer with message id "

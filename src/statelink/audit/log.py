@@ -324,6 +324,20 @@ class AuditLog:
         with self._engine.connect() as conn:
             return [_bytes(h) for (h,) in conn.execute(query)]
 
+    def levels(self) -> int:
+        """How many levels of stored subtree hashes the tree has (0 if empty)."""
+        with self._engine.connect() as conn:
+            found = conn.execute(sa.select(sa.func.max(tree_node.c.level))).scalar()
+        return 0 if found is None else int(found) + 1
+
+    def level(self, level: int) -> Iterator[tuple[int, bytes]]:
+        """Every stored (index, hash) at ``level``, in order, streamed."""
+        c = tree_node.c
+        query = sa.select(c.idx, c.hash).where(c.level == level).order_by(c.idx)
+        with self._engine.connect() as conn:
+            for idx, hashed in conn.execution_options(yield_per=10_000).execute(query):
+                yield int(idx), _bytes(hashed)
+
     def leaf_range(self, start: int, count: int) -> list[bytes]:
         """The leaf bytes of records ``start`` to ``start + count`` (fewer if the log has
         fewer), in order."""

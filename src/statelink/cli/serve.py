@@ -48,7 +48,8 @@ def node(
     ca: Annotated[Path | None, typer.Option(help=_help(NodeConfig, "ca"))] = None,
     hub_cert: Annotated[Path | None, typer.Option(help=_help(NodeConfig, "hub_cert"))] = None,
 ) -> None:
-    """Serve one state's node: it answers only the hub, over mutual TLS."""
+    """Serve one state's node: it answers only the hub, over mutual TLS (and serves its
+    audit log as tiles to anyone)."""
     from statelink.web.node_service import create_node_app
 
     settings = NodeConfig.load(
@@ -64,7 +65,7 @@ def node(
         ca=ca,
         hub_cert=hub_cert,
     )
-    _serve(create_node_app(settings), settings, ssl.CERT_REQUIRED)
+    _serve(create_node_app(settings), settings, ssl.CERT_OPTIONAL)  # /logs/ is public
 
 
 Nodes = Annotated[list[str] | None, typer.Option("--node", help=_help(HubConfig, "nodes"))]

@@ -1,5 +1,6 @@
 """The embedded network's HTTP app: the API under ``/v1/`` (a thin shell over the hub and
-the directory) and the dashboard under ``/dashboard``."""
+the directory), the dashboard under ``/dashboard`` and every state's audit log as
+C2SP tlog-tiles under ``/logs/XX/``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from fastapi import FastAPI
 
 import statelink
 from statelink.embedded import EmbeddedNetwork
-from statelink.web import dashboard, problems, v1
+from statelink.web import dashboard, log_tiles, problems, v1
 from statelink.web.housekeeping import housekeeping
 from statelink.web.site import Site
 
@@ -28,6 +29,8 @@ def create_app(network: EmbeddedNetwork) -> FastAPI:
         app,
         v1.Api(network.hub, network.directories, states=lambda: len(network.nodes)),
     )
+    states = frozenset(network.nodes)
+    log_tiles.install(app, lambda s: network.layout.audit_store(s) if s in states else None)
     return app
 
 
@@ -39,4 +42,5 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     async with housekeeping(network, "embedded network"):
         yield
     site.close()
+    log_tiles.close(app)
     await network.aclose()

@@ -8,6 +8,8 @@ Revision ID: audit_0002
 Revises: audit_0001
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -16,7 +18,7 @@ down_revision = "audit_0001"
 branch_labels = None
 depends_on = None
 
-_COLUMNS = {
+_COLUMNS: dict[str, tuple[str, sa.types.TypeEngine[Any]]] = {
     "time": ("time", sa.String(length=30)),
     "message_id": ("message_id", sa.String(length=40)),
     "ori": ("requester.ori", sa.String(length=9)),

@@ -7,7 +7,10 @@ import io
 import json
 from collections.abc import Callable
 
+import duckdb
+
 from statelink.nation import Layout
+from statelink.reports.table import AuditTable, quoted
 from tests.conftest import Run
 
 Invoke = Callable[..., Run]
@@ -55,7 +58,12 @@ def test_public_report_and_its_files(run: Invoke, year: Layout, tmp_path: object
     for row in rows:
         assert row["requests"] == "<10" or row["requests"] == "0" or int(row["requests"]) >= 10
     shown = json.loads(run("report", "--state", "WA", "--public", "--json", *data).out)
-    assert {t["table"] for t in shown} >= {"Requests by who asked", "Requests by decision"}
+    assert {t["table"] for t in shown["tables"]} >= {
+        "Requests by who asked",
+        "Requests by decision",
+    }
+    assert shown["anchor"]["size"] > 0
+    assert "Covers the WA audit log up to record" in page
 
 
 def test_bad_report_input(run: Invoke, year: Layout) -> None:
@@ -73,9 +81,60 @@ def test_access_report(run: Invoke, year: Layout) -> None:
     data = ("--data", str(year.root))
     nobody = run("access-report", "--state", "WA", "--licence", "NOSUCH1", *data)
     assert "records no access" in nobody.out
-    assert (
-        json.loads(
-            run("access-report", "--state", "WA", "--licence", "NOSUCH1", "--json", *data).out
-        )
-        == []
+    assert json.loads(
+        run("access-report", "--state", "WA", "--licence", "NOSUCH1", "--json", *data).out
+    ) == {"state": "WA", "anchor": _checkpoint(run, data), "accesses": []}
+
+
+def _checkpoint(run: Invoke, data: tuple[str, str]) -> dict[str, object]:
+    """The anchor a report should state: `statelink audit checkpoint`'s size and root."""
+    signed = json.loads(run("audit", "checkpoint", "--state", "WA", "--json", *data).out)
+    return {
+        "origin": "statelink.example/audit/WA",
+        "size": signed["size"],
+        "root": signed["root"],
+        "witnessed_by": [],
+    }
+
+
+def test_a_report_states_the_signed_checkpoint_it_covers(run: Invoke, year: Layout) -> None:
+    data = ("--data", str(year.root))
+    expected = _checkpoint(run, data)
+    made = json.loads(run("report", "--state", "WA", "--json", *data).out)
+    assert made["anchor"] == expected
+    size, root = expected["size"], str(expected["root"])
+    text = run("report", "--state", "WA", *data).out
+    assert f"up to record {int(str(size)) - 1:,} " in text
+    assert root[:16] in text
+    assert "not witnessed" in text
+    html = run("report", "--state", "WA", "--format", "html", *data).out
+    assert root[:16] in html
+    rows = list(
+        csv.DictReader(io.StringIO(run("report", "--state", "WA", "--format", "csv", *data).out))
     )
+    assert {r["key"]: r["detail"] for r in rows if r["section"] == "anchor"}["root"] == root
+
+
+def test_an_edited_copy_is_refused_until_rebuilt(run: Invoke, year: Layout) -> None:
+    data = ("--data", str(year.root))
+    assert run("report", "--state", "WA", "--json", *data).code == 0
+    table = AuditTable(year.analytics("WA"))
+    (_, last, path), *_ = table.parts()
+    seq = last // 2
+    staged = path.with_name("edited.parquet")
+    try:
+        with duckdb.connect() as con:
+            con.execute(
+                f"COPY (SELECT * REPLACE (CASE WHEN seq = {seq} THEN 'ICE' ELSE component END "
+                f"AS component) FROM read_parquet({quoted(path)}) ORDER BY seq) "
+                f"TO {quoted(staged)} (FORMAT parquet)"
+            )
+        staged.replace(path)
+        for command in (("report",), ("report", "--public"), ("access-report", "--licence", "X")):
+            refused = run(*command, "--state", "WA", *data)
+            assert refused.code == 1, command
+            assert f"does not match the audit log at record {seq} " in refused.err, command
+    finally:
+        rebuilt = run("report", "--state", "WA", "--rebuild", "--json", *data)
+    assert rebuilt.code == 0
+    assert json.loads(rebuilt.out)["anchor"] == _checkpoint(run, data)

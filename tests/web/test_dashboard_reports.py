@@ -7,12 +7,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import duckdb
 import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
 from statelink.nation import Layout
-from statelink.reports.sources import state_report
+from statelink.reports.sources import rebuild, state_report
+from statelink.reports.table import AuditTable, quoted
 from tests.conftest import copy_nation
 from tests.web.dashboard_session import PASSWORD, add_accounts, sign_in
 
@@ -91,3 +93,33 @@ def test_the_report_page_needs_an_account_for_the_state(served: Layout, base_url
     assert bad.status_code == 400
     assert "unknown filter(s) colour" in bad.text
     assert viewer.get("/dashboard/states/WA/?since=yesterday").status_code == 400
+
+
+def test_the_overview_states_its_checkpoint_and_refuses_an_edited_copy(
+    served: Layout, base_url: str
+) -> None:
+    viewer = sign_in(base_url, "wa.viewer")
+    shown = viewer.get("/dashboard/states/WA/")
+    anchor = state_report(served, "WA")["anchor"]
+    assert anchor is not None
+    assert shown.status_code == 200
+    assert f"up to record {anchor['size'] - 1:,} " in shown.text
+    assert anchor["root"][:16] in shown.text
+    (_, last, path), *_ = AuditTable(served.analytics("WA")).parts()
+    seq = last // 3
+    staged = path.with_name("edited.parquet")
+    try:
+        with duckdb.connect() as con:
+            con.execute(
+                f"COPY (SELECT * REPLACE (CASE WHEN seq = {seq} THEN 'HSI' ELSE component END "
+                f"AS component) FROM read_parquet({quoted(path)}) ORDER BY seq) "
+                f"TO {quoted(staged)} (FORMAT parquet)"
+            )
+        staged.replace(path)
+        for page in ("/dashboard/states/WA/", "/dashboard/states/WA/records?decision=deny"):
+            refused = viewer.get(page)
+            assert refused.status_code == 409, page
+            assert f"does not match the audit log at record {seq} " in refused.text, page
+    finally:
+        rebuild(served, "WA")
+    assert viewer.get("/dashboard/states/WA/").status_code == 200

@@ -23,10 +23,11 @@ from statelink.cli.options import (
 from statelink.errors import UsageError
 from statelink.nation import known_state, open_audit
 from statelink.reports import page, public
+from statelink.reports.anchor import statement
 from statelink.reports.model import Count, Report
 from statelink.reports.report import Period
 from statelink.reports.resident import accesses
-from statelink.reports.sources import agency_names, refreshed, state_report
+from statelink.reports.sources import agency_names, anchored, rebuild, state_report
 
 FORMATS = ("table", "json", "csv", "html")
 Day = Annotated[
@@ -48,16 +49,28 @@ def report(
         int, typer.Option(min=0, help="How many top requesters to list (0: every agency).")
     ] = 10,
     out: Annotated[Path | None, typer.Option(help="Write to FILE instead of the screen.")] = None,
+    rebuild_copy: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="Discard the Parquet copy of the audit log and copy it again (after a refusal).",
+        ),
+    ] = False,
     data: DataDir = DEFAULT_DATA,
     json_output: JsonOutput = False,
 ) -> None:
-    """Who read the state's residents' data, for what, and what was refused or held."""
+    """Who read the state's residents' data, for what, and what was refused or held.
+
+    The copy of the audit log behind the report is first checked against the log's latest
+    signed checkpoint, which the report states; a copy that does not match is refused."""
     fmt = "json" if json_output else format
     if fmt not in FORMATS:
         raise UsageError(f"--format: expected one of {', '.join(FORMATS)}, given {format!r}")
     if since and until and until <= since:
         raise UsageError(f"--until ({until:%Y-%m-%d}) must come after --since ({since:%Y-%m-%d})")
     where = layout(data)
+    if rebuild_copy:
+        rebuild(where, state)
     made = state_report(where, state, Period(since, until), top=top)
     text = _public(made, fmt) if public_report else _full(made, fmt)
     if text is None:
@@ -85,7 +98,14 @@ def _public(made: Report, fmt: str) -> str | None:
     """The public report in a format (None: shown here as tables)."""
     if fmt == "json":
         return _json(
-            [{"table": t.title, "rows": t.rows, "total": t.total} for t in public.tables(made)]
+            {
+                "state": made["state"],
+                "anchor": made["anchor"],
+                "tables": [
+                    {"table": t.title, "rows": t.rows, "total": t.total}
+                    for t in public.tables(made)
+                ],
+            }
         )
     if fmt == "html":
         return public.to_html(made)
@@ -107,6 +127,7 @@ def _tables(made: Report) -> None:
         f"{t['records_released']:,} records released, {t['refused']:,} refused, "
         f"{t['held']:,} held, {t['immigration_requests']:,} from immigration agencies"
     )
+    console.print(statement(made["anchor"], made["state"]), highlight=False, soft_wrap=True)
     b = made["breakdowns"]
     purposes: list[Count] = [
         {
@@ -159,6 +180,7 @@ def _who_and_why(made: Report) -> None:
 
 
 def _public_tables(made: Report) -> None:
+    console.print(statement(made["anchor"], made["state"]), highlight=False, soft_wrap=True)
     for t in public.tables(made):
         table = Table(t.title, "requests", box=None, pad_edge=False)
         for label, shown in t.rows:
@@ -173,15 +195,19 @@ def access_report(
     data: DataDir = DEFAULT_DATA,
     json_output: JsonOutput = False,
 ) -> None:
-    """Every access to one resident's records: when, which agency, why, what was decided."""
+    """Every access to one resident's records: when, which agency, why, what was decided
+    (from the copy of the audit log, checked against its latest signed checkpoint)."""
     where = layout(data)
     code = known_state(where, state)
     log, keys = open_audit(where, code)
     log.close()
-    rows = accesses(refreshed(where, code), keys, licence, agencies=agency_names(where))
+    copy = anchored(where, code)
+    rows = accesses(copy.table, keys, licence, agencies=agency_names(where))
+    covered = copy.anchor.as_json() if copy.anchor else None
     if json_output:
-        print_json(rows)
+        print_json({"state": code, "anchor": covered, "accesses": rows})
         return
+    console.print(statement(covered, code), highlight=False, soft_wrap=True)
     if not rows:
         console.print(f"{code}'s audit log records no access to that licence's records")
         return

@@ -96,6 +96,15 @@ class PolicySet(TypedDict):
     hold: int
 
 
+class AnchorJson(TypedDict):
+    """The signed checkpoint a report covers: its copy was checked against it."""
+
+    origin: str  # the log, e.g. statelink.example/audit/WA
+    size: int  # records 0 .. size - 1
+    root: str  # hex, as `statelink audit checkpoint --json` shows it
+    witnessed_by: list[str]  # the witnesses that cosigned it (none: not witnessed)
+
+
 class Report(TypedDict):
     """A state's report, as ``statelink report --json`` writes it and the dashboard shows it."""
 
@@ -110,3 +119,4 @@ class Report(TypedDict):
     weekly: list[Week]
     review: list[Count]  # review steps by status
     policy_sets: list[PolicySet]
+    anchor: AnchorJson | None  # None: the state has no signed checkpoint yet

@@ -10,6 +10,7 @@ from html import escape
 from typing import Any
 
 from statelink.reports import charts
+from statelink.reports.anchor import statement
 from statelink.reports.model import Breakdowns, Count, PolicyCount, PurposeCount, Report
 from statelink.states import STATES
 
@@ -56,6 +57,12 @@ def to_csv(report: Report) -> str:
         writer.writerow((state, "weekly", w["week"], "", w["n"], w["released"]))
     for v in report["review"]:
         writer.writerow((state, "review", v["key"], "", v["n"], v["released"]))
+    anchor = report["anchor"]
+    if anchor is not None:  # the signed checkpoint the numbers cover
+        writer.writerow((state, "anchor", "size", anchor["origin"], anchor["size"], ""))
+        writer.writerow((state, "anchor", "root", anchor["root"], "", ""))
+        witnesses = ";".join(anchor["witnessed_by"])
+        writer.writerow((state, "anchor", "witnessed_by", witnesses, "", ""))
     return out.getvalue()
 
 
@@ -101,6 +108,7 @@ th, td {{ text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #d8dd
 <p>{escape(period)}: {t["requests"]:,} requests from {t["requesters"]:,} agencies;
 {t["records_released"]:,} records released; {t["refused"]:,} refused, {t["held"]:,} held;
 {t["immigration_requests"]:,} from immigration agencies.</p>
+<p class="anchor">{escape(statement(report["anchor"], report["state"]))}</p>
 <h2>Where the data goes</h2>{charts.flow(charts.paths(report["flow"]), _no_link)}
 <h2>Requests per week</h2>{charts.trend(report["weekly"], _no_link)}
 <h2>Who asked</h2>{charts.bars(b["requester_class"], _no_link)}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from html import escape
 
 from statelink.messages.fields import PURPOSES
+from statelink.reports.anchor import statement
 from statelink.reports.model import Report
 from statelink.states import STATES
 
@@ -87,6 +88,11 @@ def to_csv(report: Report) -> str:
         for label, shown in t.rows:
             writer.writerow((*period, t.title, label, shown.replace(",", "")))
         writer.writerow((*period, t.title, "total", t.total.replace(",", "")))
+    anchor = report["anchor"]
+    if anchor is not None:  # the signed checkpoint the numbers cover (size: its records)
+        witnesses = len(anchor["witnessed_by"])
+        label = f"{anchor['origin']} root {anchor['root']} witnesses {witnesses}"
+        writer.writerow((*period, "Signed checkpoint covered", label, anchor["size"]))
     return out.getvalue()
 
 
@@ -124,6 +130,7 @@ tfoot th, tfoot td {{ font-weight: 700; }}
 through the interstate switch, {escape(first)} to {escape(last)}.</p>
 <p class="note">Counts from 1 to 9 are shown as &lt;10, and where one such count could be
 worked out from a total, another count is hidden too. Source: the state's audit log.</p>
+<p class="note">{escape(statement(report["anchor"], report["state"]))}</p>
 {"".join(sections)}
 </body></html>
 """

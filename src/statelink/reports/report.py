@@ -23,6 +23,7 @@ import duckdb
 
 from statelink.messages.fields import PURPOSES
 from statelink.reports.model import (
+    AnchorJson,
     Breakdowns,
     Count,
     FlowRow,
@@ -72,7 +73,7 @@ def connect(table: AuditTable, period: Period) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     if table.parts():
-        source = f"read_parquet({quoted(table.glob)})"
+        source = table.source
     else:  # no records yet: an empty table of the right shape
         source = "(SELECT * FROM (VALUES (0)) WHERE false)"
     con.execute(f"CREATE VIEW steps AS SELECT * FROM {source} WHERE {period.where()}")
@@ -89,10 +90,12 @@ def build(
     agencies: Mapping[str, str] | None = None,
     reasons: Mapping[str, tuple[str, str]] | None = None,
     top: int = 10,
+    anchor: AnchorJson | None = None,
 ) -> Report:
-    """The whole report (JSON-ready); ``top`` requesters (0: every agency)."""
+    """The whole report (JSON-ready); ``top`` requesters (0: every agency); ``anchor``:
+    the signed checkpoint the table was checked against (:mod:`statelink.reports.anchor`)."""
     if not table.parts():
-        return _empty(state, period)
+        return _empty(state, period, anchor)
     with connect(table, period) as con:
         _group_by_requester(con)
         breakdowns = _breakdowns(con, reasons or {})
@@ -109,6 +112,7 @@ def build(
             "weekly": _weekly(con),
             "review": _review(con),
             "policy_sets": _policy_sets(con),
+            "anchor": anchor,
         }
 
 
@@ -327,7 +331,7 @@ def _count(rows: list[Count], key: str) -> int:
     return sum(int(r["n"]) for r in rows if r["key"] == key)
 
 
-def _empty(state: str, period: Period) -> Report:
+def _empty(state: str, period: Period, anchor: AnchorJson | None) -> Report:
     return {
         "state": state,
         "since": _iso(period.since),
@@ -361,4 +365,5 @@ def _empty(state: str, period: Period) -> Report:
         "weekly": [],
         "review": [],
         "policy_sets": [],
+        "anchor": anchor,
     }

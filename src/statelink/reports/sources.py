@@ -1,28 +1,46 @@
-"""Where a report's inputs come from in a data folder: the refreshed Parquet copy of a
-state's audit log, the directory's agency names, and the reason text of each policy."""
+"""Where a report's inputs come from in a data folder: the Parquet copy of a state's
+audit log, refreshed and checked against its latest signed checkpoint, the directory's
+agency names, and the reason text of each policy."""
 
 from __future__ import annotations
 
+from statelink.audit.keys import NodeKeys
 from statelink.audit.log import AuditLog
 from statelink.errors import StatelinkError
 from statelink.nation import Layout, known_state, open_directory, open_policy_store
 from statelink.policy.engine import DEFAULT_DENY, POLICY_ERROR
+from statelink.reports.anchor import Anchored, Cosigners, anchor, unwitnessed
 from statelink.reports.model import Report
 from statelink.reports.report import ALL_TIME, Period, build
 from statelink.reports.table import AuditTable
 
 
-def refreshed(layout: Layout, state: str) -> AuditTable:
-    """The state's Parquet copy, brought up to date with its audit log."""
+def anchored(layout: Layout, state: str, cosigners: Cosigners = unwitnessed) -> Anchored:
+    """The state's Parquet copy, brought up to its audit log's latest signed checkpoint
+    and checked against it (refused if it does not match), with that checkpoint."""
     code = known_state(layout, state)
     table = AuditTable(layout.analytics(code))
-    if layout.has_audit(code):
-        log = AuditLog.open(code, layout.audit_store(code))
-        try:
-            table.refresh(log)
-        finally:
-            log.close()
-    return table
+    if not layout.has_audit(code):
+        return Anchored(table.pinned(0), None)
+    log = AuditLog.open(code, layout.audit_store(code))
+    try:
+        keys = NodeKeys.load(code, layout.keys(code), create=False)
+        return anchor(table, log, keys, cosigners)
+    finally:
+        log.close()
+
+
+def refreshed(layout: Layout, state: str) -> AuditTable:
+    """The state's Parquet copy, checked as :func:`anchored` does (for what reads the copy
+    without stating its checkpoint: drill-downs, the impact replay)."""
+    return anchored(layout, state).table
+
+
+def rebuild(layout: Layout, state: str) -> None:
+    """Discard the state's copy; the next report copies and checks the log again."""
+    table = AuditTable(layout.analytics(known_state(layout, state)))
+    with table.locked():
+        table.discard()
 
 
 def agency_names(layout: Layout) -> dict[str, str]:
@@ -41,13 +59,22 @@ def reasons(layout: Layout, state: str) -> dict[str, tuple[str, str]]:
     return found
 
 
-def state_report(layout: Layout, state: str, period: Period = ALL_TIME, *, top: int = 10) -> Report:
+def state_report(
+    layout: Layout,
+    state: str,
+    period: Period = ALL_TIME,
+    *,
+    top: int = 10,
+    cosigners: Cosigners = unwitnessed,
+) -> Report:
     code = known_state(layout, state)
+    copy = anchored(layout, code, cosigners)
     return build(
         code,
-        refreshed(layout, code),
+        copy.table,
         period=period,
         agencies=agency_names(layout),
         reasons=reasons(layout, code),
         top=top,
+        anchor=copy.anchor.as_json() if copy.anchor else None,
     )

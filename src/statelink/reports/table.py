@@ -1,11 +1,12 @@
 """A state's audit records as Parquet, for DuckDB: the analytics side of the audit log.
 
 The log itself (SQLite, a Merkle tree) is the record of truth; reports read a copy of it
-in columns, kept in ``states/XX/analytics/v4/`` as Parquet parts named by the sequence
+in columns, kept in ``states/XX/analytics/v5/`` as Parquet parts named by the sequence
 numbers they hold (``part-000000000000-000000041999.parquet``). A refresh appends a part
-with the records written since the last one, so the copy never falls behind by more
-than the records of the moment, and no record is converted twice. DuckDB does the
-conversion from the records' canonical JSON; no Python loop touches the rows.
+with the records signed since the last one: the copy ends at a signed checkpoint, never
+in the unsigned tail, and no record is converted twice. DuckDB does the conversion from
+the records' canonical JSON; no Python loop touches the rows. Each report checks the copy
+against the log first (:mod:`statelink.reports.anchor`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import fcntl
 import os
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -94,7 +97,7 @@ DERIVED = f"""
 """
 """Columns worked out once, when records are copied, so that reports only group and count
 (what a 10-million-record report needs to take well under 2 s)."""
-FORMAT = 4  # the copy's layout: a change of columns starts a new copy in analytics/v<N>
+FORMAT = 5  # the copy's layout: a change of columns starts a new copy in analytics/v<N>
 
 
 def write_parquet(source: str, target: Path) -> None:
@@ -102,9 +105,24 @@ def write_parquet(source: str, target: Path) -> None:
     with duckdb.connect() as con:
         con.execute("SET enable_progress_bar = false")
         con.execute(
-            f"COPY (SELECT *, {DERIVED} FROM ({source}) ORDER BY seq) "
+            f"COPY ({with_derived(source)} ORDER BY seq) "
             f"TO {quoted(target)} (FORMAT parquet, COMPRESSION zstd)"
         )
+
+
+def from_leaves(staged: Path) -> str:
+    """SQL giving the base columns of the records in a file of leaves, one JSON a line:
+    the one conversion from the log's leaves to the copy's rows."""
+    columns = "{" + ", ".join(f"{quoted(k)}: {quoted(v)}" for k, v in _JSON_COLUMNS.items()) + "}"
+    return (
+        f"SELECT {SELECT} FROM read_json({quoted(staged)}, "
+        f"format='newline_delimited', columns={columns})"
+    )
+
+
+def with_derived(source: str) -> str:
+    """SQL giving every column of the copy, in the copy's order, from ``from_leaves``."""
+    return f"SELECT *, {DERIVED} FROM ({source})"
 
 
 def quoted(path: Path | str) -> str:
@@ -112,15 +130,30 @@ def quoted(path: Path | str) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-class AuditTable:
-    """The Parquet copy in ``folder/v<FORMAT>`` (a copy in an older layout is left alone)."""
+def part_name(first: int, last: int) -> str:
+    return f"part-{first:012d}-{last:012d}.parquet"
 
-    def __init__(self, folder: Path) -> None:
+
+class AuditTable:
+    """The Parquet copy in ``folder/v<FORMAT>`` (a copy in an older layout is left alone).
+
+    ``upto``, if given, pins the table to the parts holding records ``0 .. upto - 1``:
+    what one report read and checked, whatever refreshes add meanwhile.
+    """
+
+    def __init__(self, folder: Path, upto: int | None = None) -> None:
         self.folder = folder / f"v{FORMAT}"
+        self.upto = upto
+
+    def pinned(self, upto: int) -> AuditTable:
+        """This copy, limited to its first ``upto`` records (whole parts)."""
+        return AuditTable(self.folder.parent, upto)
 
     @property
-    def glob(self) -> str:
-        return str(self.folder / "part-*.parquet")
+    def source(self) -> str:
+        """The parts as a DuckDB table function (at least one part must exist)."""
+        files = ", ".join(quoted(path) for _, _, path in self.parts())
+        return f"read_parquet([{files}])"
 
     def parts(self) -> list[tuple[int, int, Path]]:
         found = []
@@ -128,7 +161,9 @@ class AuditTable:
             for path in self.folder.iterdir():
                 match = PART.fullmatch(path.name)
                 if match:
-                    found.append((int(match.group(1)), int(match.group(2)), path))
+                    first, last = int(match.group(1)), int(match.group(2))
+                    if self.upto is None or last < self.upto:
+                        found.append((first, last, path))
         return sorted(found)
 
     def size(self) -> int:
@@ -140,21 +175,38 @@ class AuditTable:
     def lock_path(self) -> Path:
         return self.folder / ".refresh.lock"
 
-    def refresh(self, log: AuditLog) -> int:
-        """Add the records written since the last refresh; return how many were added.
-
-        One refresh at a time per copy, across threads and processes (a file lock): two
-        that both saw the same size would otherwise each write the same records.
-        """
-        if log.size() <= self.size():
-            return 0
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the copy's lock: one refresh, check or rebuild at a time, across threads
+        and processes (two refreshes that both saw the same size would each write the
+        same records)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         with self.lock_path.open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            first, total = self.size(), log.size()
-            if total <= first:
-                return 0
-            return self._append(log, first, total)
+            yield
+
+    def refresh(self, log: AuditLog) -> int:
+        """Add the records signed since the last refresh; return how many were added."""
+        latest = log.latest_checkpoint()
+        if latest is None or latest.size <= self.size():
+            return 0
+        with self.locked():
+            return self.catch_up(log, latest.size)
+
+    def catch_up(self, log: AuditLog, signed: int) -> int:
+        """Copy the records up to ``signed`` (a signed checkpoint's size), with the lock
+        held; records after it wait for the next checkpoint."""
+        first = self.size()
+        if signed <= first:
+            return 0
+        return self._append(log, first, signed)
+
+    def discard(self) -> None:
+        """Remove every part and what records them, with the lock held: the next refresh
+        copies the log again from its first record."""
+        for path in self.folder.iterdir():
+            if path != self.lock_path and path.is_file():
+                path.unlink()
 
     def _append(self, log: AuditLog, first: int, total: int) -> int:
         with tempfile.TemporaryDirectory(dir=self.folder) as tmp:
@@ -169,15 +221,8 @@ class AuditTable:
                         break  # records appended meanwhile wait for the next refresh
             if count == 0:
                 return 0
-            name = f"part-{first:012d}-{first + count - 1:012d}.parquet"
+            name = part_name(first, first + count - 1)
             partial = Path(tmp) / name
-            columns = (
-                "{" + ", ".join(f"{quoted(k)}: {quoted(v)}" for k, v in _JSON_COLUMNS.items()) + "}"
-            )
-            source = (
-                f"SELECT {SELECT} FROM read_json({quoted(staged)}, "
-                f"format='newline_delimited', columns={columns})"
-            )
-            write_parquet(source, partial)
+            write_parquet(from_leaves(staged), partial)
             os.replace(partial, self.folder / name)
         return count

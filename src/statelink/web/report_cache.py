@@ -1,31 +1,27 @@
 """Each state's report for the dashboard: the Parquet copy of its audit log, refreshed
-before use, and its last report (kept until the copy grows or the period changes)."""
+and checked against the log's latest signed checkpoint before use (a copy that does not
+match is refused), and its last report (kept until the checkpoint or the period changes)."""
 
 from __future__ import annotations
 
-from statelink.audit.log import AuditLog
 from statelink.nation import Layout
+from statelink.reports.anchor import Cosigners, unwitnessed
 from statelink.reports.model import Report
 from statelink.reports.report import Period, build
-from statelink.reports.sources import agency_names, reasons
+from statelink.reports.sources import agency_names, anchored, reasons
 from statelink.reports.table import AuditTable
 
 
 class ReportCache:
-    def __init__(self, layout: Layout) -> None:
+    def __init__(self, layout: Layout, cosigners: Cosigners = unwitnessed) -> None:
         self.layout = layout
+        self.cosigners = cosigners
         self._cache: dict[tuple[str, Period], tuple[int, Report]] = {}
         self._names: dict[str, str] | None = None
 
     def table(self, state: str) -> AuditTable:
-        table = AuditTable(self.layout.analytics(state))
-        if self.layout.has_audit(state):
-            log = AuditLog.open(state, self.layout.audit_store(state))
-            try:
-                table.refresh(log)
-            finally:
-                log.close()
-        return table
+        """The state's copy, checked (and pinned to what was checked)."""
+        return anchored(self.layout, state, self.cosigners).table
 
     def names(self) -> dict[str, str]:
         if self._names is None:
@@ -33,17 +29,18 @@ class ReportCache:
         return self._names
 
     def report(self, state: str, period: Period) -> Report:
-        table = self.table(state)
-        size = table.size()
+        copy = anchored(self.layout, state, self.cosigners)
+        size = copy.table.size()
         cached = self._cache.get((state, period))
         if cached is not None and cached[0] == size:
-            return cached[1]
-        made = build(
-            state,
-            table,
-            period=period,
-            agencies=self.names(),
-            reasons=reasons(self.layout, state),
-        )
-        self._cache[(state, period)] = (size, made)
-        return made
+            made = cached[1]
+        else:
+            made = build(
+                state,
+                copy.table,
+                period=period,
+                agencies=self.names(),
+                reasons=reasons(self.layout, state),
+            )
+            self._cache[(state, period)] = (size, made)
+        return {**made, "anchor": copy.anchor.as_json() if copy.anchor else None}

@@ -9,6 +9,9 @@
 
 The numbers are :func:`statelink.reports.report.build`'s, the same as
 ``statelink report --json``; :class:`~statelink.web.report_cache.ReportCache` keeps them.
+Each page first checks the copy of the log it reads against the log's latest signed
+checkpoint (:mod:`statelink.reports.anchor`): the overview states that checkpoint, and a
+copy that does not match is refused (409) with the first record that differs.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from markupsafe import Markup
 from starlette.routing import BaseRoute
 
 from statelink.audit.log import AuditLog
-from statelink.errors import PageRefused, StatelinkError
+from statelink.errors import AuditInvalid, PageRefused, StatelinkError
 from statelink.reports import charts
+from statelink.reports.anchor import statement
 from statelink.reports.drill import DIMENSIONS, drill
 from statelink.reports.model import PurposeCount
 from statelink.reports.report import Period
@@ -31,6 +35,12 @@ from statelink.web.signin import OnState
 from statelink.web.site import Shared, form_day, route
 
 DRILL_LIMIT = 200
+
+
+def _refused(e: StatelinkError) -> PageRefused:
+    """A report that cannot be made: a copy that does not match the log (409), or a bad
+    request (400)."""
+    return PageRefused(e.message, e.http_status if isinstance(e, AuditInvalid) else 400)
 
 
 def _period(request: Request) -> tuple[Period, dict[str, str]]:
@@ -46,7 +56,7 @@ async def state_overview(request: Request, visit: OnState, site: Shared) -> Resp
         period, kept = _period(request)
         made = site.reports.report(code, period)
     except StatelinkError as e:
-        raise PageRefused(e.message, 400) from None
+        raise _refused(e) from None
 
     def link(filters: dict[str, str]) -> str:
         return f"/dashboard/states/{code}/records?{urlencode({**filters, **kept})}"
@@ -58,6 +68,7 @@ async def state_overview(request: Request, visit: OnState, site: Shared) -> Resp
         account=visit.account,
         state=code,
         report=made,
+        covers=statement(made["anchor"], code),
         kept=kept,
         link=link,
         # the charts escape every text
@@ -78,7 +89,7 @@ async def records(request: Request, visit: OnState, site: Shared) -> Response:
         period, kept = _period(request)
         found = drill(site.reports.table(visit.state), filters, period=period, limit=DRILL_LIMIT)
     except StatelinkError as e:
-        raise PageRefused(e.message, 400) from None
+        raise _refused(e) from None
     return site.page(
         request,
         "records.html",

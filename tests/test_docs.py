@@ -41,6 +41,7 @@ from statelink.web.admission import Admission
 from statelink.web.api import create_app
 from statelink.web.hub_service import create_hub_app
 from statelink.web.node_service import create_node_app
+from statelink.witness.service import routes as witness_routes
 from tests.conftest import copy_nation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -357,7 +358,9 @@ def test_every_route_is_documented(apps: Apps) -> None:
 
 
 def test_the_docs_list_only_routes_that_exist(apps: Apps) -> None:
-    served = apps.embedded | apps.hub | apps.node
+    witness = _served_routes(Starlette(routes=witness_routes))
+    assert sorted(witness - _documented_routes(_read(DOCS / "witness.md"))) == []
+    served = apps.embedded | apps.hub | apps.node | witness
     unknown = [
         f"{name}: {method} {path}"
         for name, text in _all_docs().items()

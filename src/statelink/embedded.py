@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from types import TracebackType
@@ -24,6 +25,7 @@ from statelink.policy.active import PolicyStore
 from statelink.policy.decision_point import DecisionPoint
 from statelink.records import RecordStore
 from statelink.transport.inprocess import InProcessTransport
+from statelink.witness.pusher import CheckpointPusher
 
 log = structlog.get_logger(__name__)
 
@@ -192,6 +194,15 @@ class EmbeddedNetwork:
                 node.notices.purge(on)
             except StatelinkError as e:
                 log.error("notices_not_purged", state=node.state, error=e.message)
+
+    async def push_checkpoints(self) -> None:
+        """Push each opened state's latest checkpoint to its witnesses that are behind
+        (off the event loop: a witness that is down never holds up an answer)."""
+        for node in self._nodes.opened():
+            pusher = CheckpointPusher(
+                node.state, self.layout.audit_store(node.state), self.database(node.state).witnesses
+            )
+            await asyncio.to_thread(pusher.push_behind)
 
     async def aclose(self) -> None:
         """Stop the audit service (it signs a last checkpoint of each log), close the stores."""

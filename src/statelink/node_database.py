@@ -1,7 +1,7 @@
 """One state's node database: one engine, and the node's stores over it.
 
 A state's node keeps its settings (serious crime, certifications, notice terms), its
-review queue and its notices in one database: ``states/XX/node.sqlite`` in the data
+review queue, its notices and its witnesses in one database: ``states/XX/node.sqlite`` in the data
 folder, or the database server its ``serve node`` uses. The node service, the dashboard
 and the command line all open it here, so each process has one engine (one pool) per
 node database, and the stores share it.
@@ -15,6 +15,7 @@ from statelink.notices import NoticeStore
 from statelink.policy.settings import StateSettings
 from statelink.review import ReviewQueue
 from statelink.store import Where, engine_for
+from statelink.witness.registry import WitnessRegistry
 
 
 class NodeDatabase:
@@ -25,6 +26,7 @@ class NodeDatabase:
         self.settings = StateSettings(state, self._engine, where)
         self.queue = ReviewQueue(state, self._engine)
         self.notices = NoticeStore(state, self._engine)
+        self.witnesses = WitnessRegistry(state, self._engine)
 
     @classmethod
     def open(cls, state: str, where: Where) -> NodeDatabase:
@@ -35,6 +37,7 @@ class NodeDatabase:
             db.settings.create()
             db.queue.create()
             db.notices.create()
+            db.witnesses.create()
         except BaseException:
             db.close()
             raise

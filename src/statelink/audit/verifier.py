@@ -247,3 +247,91 @@ def _fold(stack: list[tuple[int, bytes]]) -> bytes:
     for _, hashed in reversed(stack[:-1]):
         result = _node(hashed, result)
     return result
+
+
+# --- C2SP tlog-cosignature (cosignature/v1, Ed25519) ----------------------------------
+
+COSIGNATURE_V1 = 0x04
+
+
+@dataclass(frozen=True)
+class CosignerKey:
+    """A witness's verifier key: ``name+hash+base64(0x04 || Ed25519 public key)``."""
+
+    name: str
+    key_id: bytes
+    public: Ed25519PublicKey
+
+    @classmethod
+    def parse(cls, text: str) -> CosignerKey:
+        try:
+            name, key_hash, encoded = text.strip().split("+", 2)
+            raw = base64.b64decode(encoded, validate=True)
+            key_id = bytes.fromhex(key_hash)
+        except (ValueError, binascii.Error):
+            raise VerificationError("not a verifier key (name+hash+key)") from None
+        if not name or len(raw) != 33 or raw[0] != COSIGNATURE_V1 or len(key_id) != 4:
+            raise VerificationError("not an Ed25519 cosignature/v1 verifier key (type 0x04)")
+        if _sha(name.encode() + b"\n" + raw)[:4] != key_id:
+            raise VerificationError("the verifier key's hash does not match its key")
+        return cls(name, key_id, Ed25519PublicKey.from_public_bytes(raw[1:]))
+
+
+@dataclass(frozen=True)
+class Cosignature:
+    """A verified cosignature: who, when (POSIX seconds) and over which tree."""
+
+    name: str
+    timestamp: int
+    size: int
+    line: str  # the signature line, without its newline
+
+
+def note_text(note: str) -> str:
+    """The text of a signed note (up to its last blank line, with its final newline)."""
+    if "\n\n" not in note:
+        raise VerificationError("not a signed note: no blank line before the signatures")
+    return note.rpartition("\n\n")[0] + "\n"
+
+
+def verify_cosignature(text: str, line: str, key: CosignerKey) -> Cosignature | None:
+    """Check one signature line over a checkpoint's note ``text`` with a witness's key.
+
+    None if the line is by another key (name or key ID differ: ignored, as signed-note
+    says); raise if it is by this key and does not verify.
+    """
+    if not line.startswith("\u2014 "):
+        raise VerificationError(f"not a signature line: {line[:40]!r}")
+    name, _, encoded = line[2:].rstrip("\n").rpartition(" ")
+    try:
+        blob = base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        raise VerificationError("cosignature is not base64") from None
+    if name != key.name or blob[:4] != key.key_id:
+        return None
+    if len(blob) != 4 + 8 + 64:
+        raise VerificationError(f"a cosignature by {key.name} has the wrong length")
+    timestamp = int.from_bytes(blob[4:12], "big")
+    if timestamp == 0 or timestamp >= 1 << 63:
+        raise VerificationError(f"a cosignature by {key.name} has no valid timestamp")
+    message = f"cosignature/v1\ntime {timestamp}\n{text}"
+    try:
+        key.public.verify(blob[12:], message.encode())
+    except InvalidSignature:
+        raise VerificationError(f"the cosignature by {key.name} does not verify") from None
+    try:
+        size = int(text.split("\n")[1])
+    except (IndexError, ValueError):
+        raise VerificationError("the cosigned note is not a checkpoint") from None
+    return Cosignature(key.name, timestamp, size, line.rstrip("\n"))
+
+
+def cosignatures(note: str, key: CosignerKey) -> list[Cosignature]:
+    """Every valid cosignature by ``key`` on a signed note (raise if one by it is bad)."""
+    text = note_text(note)
+    found = []
+    for line in note.rpartition("\n\n")[2].splitlines():
+        cosigned = verify_cosignature(text, line, key)
+        if cosigned is not None:
+            found.append(cosigned)
+    return found

@@ -25,6 +25,7 @@ from statelink.cli import (
     review,
     serve,
     settings,
+    witness,
 )
 from statelink.cli.demo import demo
 from statelink.cli.query import legacy_json_file, query
@@ -56,6 +57,7 @@ app.add_typer(serve.app, name="serve")
 app.add_typer(pki.app, name="pki")
 app.add_typer(members.app, name="members")
 app.add_typer(database.app, name="database")
+app.add_typer(witness.app, name="witness")
 
 
 def main(argv: list[str] | None = None) -> None:

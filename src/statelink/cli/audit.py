@@ -13,7 +13,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+import statelink.cli.mirror as mirror
 import statelink.cli.verification as verification
+import statelink.cli.witnessing as witnessing
 from statelink.audit.export import FORMATS, export
 from statelink.audit.log import AuditLog, CheckpointRow, Filters
 from statelink.audit.record import AuditRecord
@@ -33,6 +35,9 @@ app = typer.Typer(
     help="A state's tamper-evident audit log: verify, proofs, show, export.", no_args_is_help=True
 )
 app.command()(verification.verify)
+app.command()(mirror.mirror)
+app.command()(witnessing.witnesses)
+app.command()(witnessing.witness)
 
 
 def _open(data: Path, state: str) -> tuple[AuditLog, str]:
@@ -54,10 +59,11 @@ def _latest(audit_log: AuditLog) -> CheckpointRow:
 def checkpoint_(
     state: State, data: DataDir = DEFAULT_DATA, json_output: JsonOutput = False
 ) -> None:
-    """Print the latest signed checkpoint (C2SP note text): keep it to check the log later."""
+    """Print the latest signed checkpoint (C2SP note), with its witnesses' cosignatures."""
     audit_log, _key = _open(data, state)
     try:
         latest = _latest(audit_log)
+        note = witnessing.cosigned(audit_log, data, latest)
     finally:
         audit_log.close()
     if json_output:
@@ -66,11 +72,11 @@ def checkpoint_(
                 "size": latest.size,
                 "root": latest.root.hex(),
                 "time": latest.time,
-                "note": latest.note,
+                "note": note,
             }
         )
     else:
-        typer.echo(latest.note, nl=False)
+        typer.echo(note, nl=False)
 
 
 @app.command()

@@ -2,7 +2,10 @@
 
 The log is checked with :mod:`statelink.audit.verifier` (RFC 9162 and C2SP), never with
 the code that wrote it: the tree is recomputed, every checkpoint's signature checked and,
-given a checkpoint kept earlier, the log proved to extend it.
+given a checkpoint kept earlier, the log proved to extend it. With ``--witness``, a quorum
+of witnesses must have cosigned the log's latest checkpoint: by the cosignatures the node
+kept, or, given a witness's URL, by asking it (C2SP tlog-witness ``add-checkpoint``), which
+catches a log whose tail was cut after the witness cosigned it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.progress import track
 
+import statelink.cli.witnessed as witnessed
 from statelink.audit import verifier
 from statelink.audit.log import AuditLog
 from statelink.cli.options import (
@@ -53,6 +57,19 @@ class Verified:
         }
 
 
+Witnesses = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--witness",
+        help="A witness's verifier key, or KEY@URL to ask the witness itself (repeatable).",
+    ),
+]
+Quorum = Annotated[
+    int | None,
+    typer.Option(min=1, help="Cosignatures required [default: every --witness]."),
+]
+
+
 def verify(
     state: State,
     checkpoint: Annotated[
@@ -63,12 +80,18 @@ def verify(
         str | None,
         typer.Option(help="The verifier key you trust (name+hash+key) [default: the node's]."),
     ] = None,
+    witness: Witnesses = None,
+    quorum: Quorum = None,
     data: DataDir = DEFAULT_DATA,
     json_output: JsonOutput = False,
 ) -> None:
-    """Recompute the tree, check every signature and, with --checkpoint, consistency."""
+    """Recompute the tree, check every signature and, with --checkpoint, consistency;
+    with --witness, that a quorum of witnesses cosigned the latest checkpoint."""
+    asked = [witnessed.parse(w) for w in witness or []]
+    need = _quorum(quorum, len(asked))
     audit_log, keys = open_audit(layout(data), state)
     node_key = keys.signer.verifier_key()
+    checks: list[witnessed.WitnessCheck] = []
     try:
         try:
             trusted = verifier.VerifierKey.parse(key or node_key)
@@ -76,14 +99,34 @@ def verify(
             raise UsageError(f"--key: {e}") from None
         try:
             verified = _verify(audit_log, trusted, checkpoint, bar=not json_output)
+            if asked:
+                checks = witnessed.check(audit_log, data, trusted, asked)
+                witnessed.require_quorum(audit_log.state, checks, need)
+        except witnessed.WitnessError as e:
+            _refuse(audit_log.state, e.error, json_output, e.checks)
         except verifier.VerificationError as e:
-            _refuse(audit_log.state, e, json_output)
+            _refuse(audit_log.state, e, json_output, checks)
     finally:
         audit_log.close()
     if json_output:
-        print_json(verified.as_json())
+        print_json({**verified.as_json(), **_witness_json(asked, checks)})
     else:
         _print_verified(verified)
+        witnessed.print_checks(checks)
+
+
+def _quorum(quorum: int | None, witnesses: int) -> int:
+    if quorum is not None and not witnesses:
+        raise UsageError("--quorum counts --witness cosignatures: give at least one --witness")
+    if quorum is not None and quorum > witnesses:
+        raise UsageError(f"--quorum {quorum} is more than the {witnesses} --witness given")
+    return witnesses if quorum is None else quorum
+
+
+def _witness_json(
+    asked: list[witnessed.Asked], checks: list[witnessed.WitnessCheck]
+) -> dict[str, Any]:
+    return {"witnesses": [c.as_json() for c in checks]} if asked else {}
 
 
 def _verify(
@@ -109,7 +152,12 @@ def _verify(
     return Verified(audit_log.state, report, trusted, kept)
 
 
-def _refuse(state: str, error: verifier.VerificationError, json_output: bool) -> NoReturn:
+def _refuse(
+    state: str,
+    error: verifier.VerificationError,
+    json_output: bool,
+    checks: list[witnessed.WitnessCheck],
+) -> NoReturn:
     """Exit 1: as JSON (``verified: false``) or as an error naming the first bad index."""
     if json_output:
         print_json(
@@ -118,6 +166,7 @@ def _refuse(state: str, error: verifier.VerificationError, json_output: bool) ->
                 "verified": False,
                 "error": str(error),
                 "first_bad_index": error.index,
+                **({"witnesses": [c.as_json() for c in checks]} if checks else {}),
             }
         )
         raise typer.Exit(1) from None

@@ -21,7 +21,17 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-STORES = ("audit", "members", "notices", "records", "review", "routing", "settings")
+STORES = (
+    "audit",
+    "members",
+    "notices",
+    "records",
+    "review",
+    "routing",
+    "settings",
+    "witness",
+    "witnesses",
+)
 _lock = threading.Lock()
 
 

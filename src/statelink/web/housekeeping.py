@@ -1,5 +1,7 @@
 """The chores a serving process runs beside its requests: carry out reviewers' decisions
-every second, purge notices whose retention has ended every hour."""
+every second, purge notices whose retention has ended every hour, and, in a task of its
+own (a slow witness never delays a review), push new checkpoints to the state's witnesses
+every few seconds."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ log = logging.getLogger(__name__)
 
 REVIEW_EVERY = 1.0
 PURGE_EVERY = 3600.0
+PUSH_EVERY = 5.0
 
 
 class Chores(Protocol):
@@ -27,17 +30,24 @@ class Chores(Protocol):
 
     def purge_notices(self) -> None: ...
 
+    async def push_checkpoints(self) -> None: ...
+
 
 @asynccontextmanager
 async def housekeeping(chores: Chores, name: str) -> AsyncIterator[None]:
     """Run ``chores`` in the background for as long as the ``async with`` block runs."""
-    task = asyncio.create_task(_every_second(chores, name))
+    tasks = [
+        asyncio.create_task(_every_second(chores, name)),
+        asyncio.create_task(_pushing(chores, name)),
+    ]
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 async def _every_second(chores: Chores, name: str) -> None:
@@ -51,3 +61,12 @@ async def _every_second(chores: Chores, name: str) -> None:
                 purged = time.monotonic()
         except StatelinkError as e:  # logged; the next round tries again
             log.error("%s housekeeping: %s", name, e.message)
+
+
+async def _pushing(chores: Chores, name: str) -> None:
+    while True:
+        await asyncio.sleep(PUSH_EVERY)
+        try:
+            await chores.push_checkpoints()
+        except StatelinkError as e:  # logged; the next round tries again
+            log.error("%s witnesses: %s", name, e.message)

@@ -1,13 +1,16 @@
 """One state's node as a service (``statelink serve node --state XX``).
 
-It answers only the hub: the TLS layer requires a client certificate from the network's
-CA, and every request must come with the hub's own certificate (pinned by SHA-256
-fingerprint). Everything else (policy, records, review, notices, audit) is the same
+It answers only the hub: a client certificate, if sent, must be from the network's CA,
+and every request to ``/v1/`` must come with the hub's own certificate (pinned by
+SHA-256 fingerprint). Anyone, with or without a certificate, may read the state's audit
+log as C2SP tlog-tiles under ``/logs/XX/`` (:mod:`statelink.web.log_tiles`).
+Everything else (policy, records, review, notices, audit) is the same
 :class:`~statelink.node.StateNode` the embedded mode runs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
@@ -34,9 +37,11 @@ from statelink.messages.envelope import Envelope
 from statelink.nation import Layout, require_manifest
 from statelink.node import StateNode
 from statelink.pki import fingerprint_of
-from statelink.web import problems
+from statelink.web import log_tiles, problems
 from statelink.web.housekeeping import housekeeping
 from statelink.web.peer import peer_fingerprint
+from statelink.witness.pusher import CheckpointPusher
+from statelink.witness.registry import WitnessRegistry
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +68,7 @@ class NodeService:
     layout: Layout
     node: StateNode
     audit: AuditService
+    pusher: CheckpointPusher
 
     @classmethod
     def open(cls, config: NodeConfig) -> NodeService:
@@ -79,7 +85,13 @@ class NodeService:
             database=config.database,
             records=config.records,
         )
-        return cls(config.state, hub, layout, node, audit)
+        witnesses = WitnessRegistry.open(
+            config.state, config.database or layout.node_store(config.state)
+        )
+        pusher = CheckpointPusher(
+            config.state, config.database or layout.audit_store(config.state), witnesses
+        )
+        return cls(config.state, hub, layout, node, audit, pusher)
 
     async def carry_out_reviews(self) -> None:
         await self.node.reviews.carry_out()
@@ -87,12 +99,17 @@ class NodeService:
     def purge_notices(self) -> None:
         self.node.notices.purge(dt.datetime.now(dt.UTC).date())
 
+    async def push_checkpoints(self) -> None:
+        await asyncio.to_thread(self.pusher.push_behind)
+
 
 def create_node_app(config: NodeConfig) -> Starlette:
     """The node's ASGI app: Starlette only (the hub is its one client; no OpenAPI)."""
     app = Starlette(routes=routes, lifespan=_lifespan)
     app.state.node = NodeService.open(config)
     problems.install(app)
+    where = config.database or Layout(config.data).audit_store(config.state)
+    log_tiles.install(app, lambda s: where if s == config.state else None)
     return app
 
 
@@ -107,6 +124,8 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
         marker.unlink(missing_ok=True)
     await service.audit.aclose()
     service.node.close()
+    log_tiles.close(app)
+    service.pusher.close()
 
 
 def _from_the_hub(request: Request) -> NodeService:

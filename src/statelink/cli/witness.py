@@ -1,0 +1,117 @@
+"""``statelink witness``: run a witness of audit logs (C2SP tlog-witness).
+
+A legislature, an auditor or a civil-society group runs one: it keeps the latest
+checkpoint of each log it witnesses and cosigns a new one only if it extends that one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.table import Table
+
+from statelink.cli.options import JsonOutput, console, print_json
+from statelink.errors import UsageError
+from statelink.witness.keys import WitnessKey
+from statelink.witness.service import Witness, create_witness_app
+from statelink.witness.store import WitnessStore
+
+app = typer.Typer(
+    help="Run a witness that cosigns audit-log checkpoints (C2SP tlog-witness).",
+    no_args_is_help=True,
+)
+
+WitnessDir = Annotated[
+    Path, typer.Option("--dir", help="The witness's folder (its key and its store).")
+]
+
+
+@app.command()
+def init(
+    folder: WitnessDir,
+    name: Annotated[str, typer.Option(help="Its name, a schema-less URL: example.org/w1.")],
+) -> None:
+    """Create a witness: an Ed25519 key (mode 0600) and its store."""
+    key = WitnessKey.create(folder, name)
+    WitnessStore.open(folder).close()
+    console.print(f"witness {key.name} created in {folder}")
+    typer.echo(key.verifier_key())
+
+
+@app.command()
+def key(folder: WitnessDir, json_output: JsonOutput = False) -> None:
+    """Print the witness's verifier key (name+hash+base64(0x04 || key))."""
+    found = WitnessKey.load(folder)
+    if json_output:
+        print_json({"name": found.name, "key": found.verifier_key()})
+    else:
+        typer.echo(found.verifier_key())
+
+
+@app.command("add-log")
+def add_log(
+    folder: WitnessDir,
+    origin: Annotated[str, typer.Option(help="The log's origin line.")],
+    log_key: Annotated[str, typer.Option("--key", help="The log's verifier key.")],
+) -> None:
+    """Witness a log: its origin and the key that signs its checkpoints."""
+    WitnessKey.load(folder)
+    store = WitnessStore.open(folder)
+    try:
+        store.add_log(origin, log_key)
+    finally:
+        store.close()
+    console.print(f"witnessing {origin}")
+
+
+@app.command("list")
+def list_(folder: WitnessDir, json_output: JsonOutput = False) -> None:
+    """The logs this witness witnesses, with the size it last cosigned."""
+    WitnessKey.load(folder)
+    store = WitnessStore.open(folder)
+    try:
+        logs = store.logs()
+    finally:
+        store.close()
+    if json_output:
+        print_json(
+            [
+                {"origin": w.origin, "key": w.log_key, "size": w.size, "updated": w.updated}
+                for w in logs
+            ]
+        )
+        return
+    table = Table("origin", "cosigned size", "updated", box=None, pad_edge=False)
+    for w in logs:
+        table.add_row(w.origin, f"{w.size:,}", w.updated)
+    console.print(table)
+
+
+@app.command()
+def serve(
+    folder: WitnessDir,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8480,
+    cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM) for HTTPS.")] = None,
+    tls_key: Annotated[Path | None, typer.Option("--key", help="Its private key.")] = None,
+) -> None:
+    """Serve POST /add-checkpoint (plain HTTP, or HTTPS with --cert and --key)."""
+    if (cert is None) != (tls_key is None):
+        raise UsageError("give both --cert and --key for HTTPS, or neither")
+    witness = Witness(WitnessKey.load(folder), WitnessStore.open(folder))
+    try:
+        uvicorn.run(
+            create_witness_app(witness),
+            host=host,
+            port=port,
+            ssl_certfile=cert,
+            ssl_keyfile=tls_key,
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+        )
+    finally:
+        witness.store.close()

@@ -26,9 +26,11 @@ def _verify(folder: Path) -> verifier.LogReport:
     log = AuditLog.open("WA", folder / "audit.sqlite")
     key = verifier.VerifierKey.parse(NodeKeys.load("WA", folder / "keys").signer.verifier_key())
     try:
-        return verifier.verify_log(
+        report = verifier.verify_log(
             log.leaves(), [verifier.open_checkpoint(c.note, key) for c in log.checkpoints()]
         )
+        verifier.verify_nodes(report.size, log.level)
+        return report
     finally:
         log.close()
 
@@ -87,6 +89,21 @@ TAMPERING: list[tuple[str, Callable[[Path], None], int]] = [
         "drop the last signed records",
         lambda f: _sql(f, "DELETE FROM audit_record WHERE seq >= 35"),
         35,
+    ),
+    (
+        "change a stored subtree hash (records 12 to 15)",
+        lambda f: _sql(f, "UPDATE tree_node SET hash = zeroblob(32) WHERE level = 2 AND idx = 3"),
+        12,
+    ),
+    (
+        "delete a stored subtree (records 8 to 15)",
+        lambda f: _sql(f, "DELETE FROM tree_node WHERE level = 3 AND idx = 1"),
+        8,
+    ),
+    (
+        "store a subtree the log does not have (records 32 to 47)",
+        lambda f: _sql(f, "INSERT INTO tree_node VALUES (4, 2, zeroblob(32))"),
+        32,
     ),
 ]
 

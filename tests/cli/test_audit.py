@@ -166,18 +166,29 @@ def test_export(run: Invoke, logged: Layout, tmp_path: Path, fmt: str) -> None:
         assert counts == {"permit": 20, "deny": 10}
 
 
+# (what was changed, the first bad index `audit verify` names)
+CHANGED_ROWS = {
+    "a record deleted": ("DELETE FROM audit_record WHERE seq = 12", 12),
+    "a subtree hash": ("UPDATE tree_node SET hash = zeroblob(32) WHERE level = 1 AND idx = 7", 14),
+    "a checkpoint's size column": ("UPDATE checkpoint SET size = size + 1000 WHERE size = 20", 20),
+    "a checkpoint's root column": ("UPDATE checkpoint SET root = zeroblob(32) WHERE size = 20", 20),
+}
+
+
+@pytest.mark.parametrize("changed", CHANGED_ROWS.values(), ids=CHANGED_ROWS.keys())
 def test_tampering_makes_verify_fail_with_the_first_bad_index(
-    run: Invoke, logged: Layout, tmp_path: Path
+    run: Invoke, logged: Layout, tmp_path: Path, changed: tuple[str, int]
 ) -> None:
+    statement, first_bad = changed
     own = copy_nation(logged, tmp_path / "tampered", logs=True)
     engine = sa.create_engine(f"sqlite:///{own.audit('WA')}")
     with engine.begin() as conn:
-        conn.exec_driver_sql("DELETE FROM audit_record WHERE seq = 12")
+        conn.exec_driver_sql(statement)
     engine.dispose()
     result = run("audit", "verify", "--state", "WA", "--data", str(own.root))
     assert result.code == 1
-    assert "first bad index: 12" in result.err
+    assert f"first bad index: {first_bad}" in result.err
     as_json = json.loads(
         run("audit", "verify", "--state", "WA", "--json", "--data", str(own.root)).out
     )
-    assert as_json["first_bad_index"] == 12
+    assert as_json["first_bad_index"] == first_bad

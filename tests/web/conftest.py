@@ -9,10 +9,12 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, sync_playwright
+from starlette.types import ASGIApp
 
 from statelink.embedded import EmbeddedNetwork
 from statelink.nation import Layout
@@ -26,12 +28,12 @@ def served(layout: Layout, tmp_path_factory: pytest.TempPathFactory) -> Layout:
     return copy_nation(layout, tmp_path_factory.mktemp("served"))
 
 
-@pytest.fixture(scope="module")
-def base_url(served: Layout) -> Iterator[str]:
+@contextmanager
+def serving(app: ASGIApp) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port, in a thread; its base URL."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    app = create_app(EmbeddedNetwork.open(served))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -40,9 +42,17 @@ def base_url(served: Layout) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def base_url(served: Layout) -> Iterator[str]:
+    with serving(create_app(EmbeddedNetwork.open(served))) as url:
+        yield url
 
 
 def _install_chromium() -> None:

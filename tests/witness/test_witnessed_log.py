@@ -7,14 +7,17 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
 from statelink.embedded import EmbeddedNetwork
 from statelink.messages import decode
 from statelink.nation import Layout
+from statelink.web.api import create_app
 from statelink.witness.keys import WitnessKey
 from tests.conftest import Run, copy_nation, records_of
+from tests.web.conftest import serving
 from tests.witness.conftest import RunningWitness, cli, start
 
 Invoke = Callable[..., Run]
@@ -81,6 +84,7 @@ def test_pushed_cosigned_then_a_cut_tail_is_caught(
     asked = run("audit", "verify", "--witness", f"{witness.vkey}@{witness.url}", *data)
     assert asked.code == 0
     assert "cosigned by auditor.example/w1 at size 30" in asked.out
+    _served_and_reported_as_witnessed(logged, note, run)
 
     _cut_tail(logged, 20)
     assert run("audit", "verify", *data).code == 0  # the log alone cannot tell
@@ -96,6 +100,22 @@ def test_pushed_cosigned_then_a_cut_tail_is_caught(
     assert as_json["verified"] is False
     assert as_json["first_bad_index"] == 20
     assert as_json["witnesses"][0]["cosigned_size"] == 30
+
+
+def _served_and_reported_as_witnessed(logged: Layout, note: str, run: Invoke) -> None:
+    """The tiled log serves the cosigned checkpoint; a report names its witness, and only
+    while the kept cosignature verifies."""
+    with serving(create_app(EmbeddedNetwork.open(logged))) as url:
+        assert httpx.get(f"{url}/logs/WA/checkpoint", timeout=10).text == note
+    report = json.loads(run("report", "--state", "WA", "--json", "--data", str(logged.root)).out)
+    assert report["anchor"]["size"] == 30
+    assert report["anchor"]["witnessed_by"] == ["auditor.example/w1"]
+    engine = sa.create_engine(f"sqlite:///{logged.node_store('WA')}")
+    with engine.begin() as conn:  # a forged line: same witness, another signature
+        conn.exec_driver_sql("UPDATE cosignature SET line = substr(line, 1, length(line) - 8)")
+    engine.dispose()
+    report = json.loads(run("report", "--state", "WA", "--json", "--data", str(logged.root)).out)
+    assert report["anchor"]["witnessed_by"] == []
 
 
 def test_a_witness_behind_catches_up_and_the_quorum_counts(

@@ -12,7 +12,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
@@ -238,6 +238,44 @@ def verify_log(
             size,
         )
     return LogReport(size, _fold(stack), len(checkpoints), size - first_unsure)
+
+
+def verify_nodes(size: int, level: Callable[[int], Iterable[tuple[int, bytes]]]) -> None:
+    """Every stored subtree hash above the leaves is the hash of its two children.
+
+    ``level(l)`` streams the stored ``(index, hash)`` of level ``l`` in order (level 0,
+    the leaf hashes, is checked against the leaves by :func:`verify_log`). A log of
+    ``size`` leaves stores exactly ``size >> l`` subtrees at level ``l``. Raise naming the
+    first leaf under the first bad subtree: a wrong stored hash would make every proof
+    and tile through it fail at the reader.
+    """
+    height = 1
+    while size >> height:
+        children = iter(level(height - 1))
+        expected = 0
+        for index, hashed in level(height):
+            first = expected << height
+            left, right = next(children, None), next(children, None)
+            if index != expected or left is None or right is None:
+                raise VerificationError(
+                    f"the stored subtrees of level {height} are not in place at leaf {first}",
+                    first,
+                )
+            if _node(left[1], right[1]) != hashed:
+                last = ((index + 1) << height) - 1
+                raise VerificationError(
+                    f"the stored hash of records {first} to {last} does not match its children",
+                    first,
+                )
+            expected += 1
+        rest = sum(1 for _ in children)
+        if expected != size >> height or rest != (size >> (height - 1)) & 1:
+            raise VerificationError(
+                f"level {height} of the stored tree has {expected} subtrees (and level "
+                f"{height - 1} {rest} more); a log of {size} has {size >> height}",
+                min(expected << height, size),
+            )
+        height += 1
 
 
 def _fold(stack: list[tuple[int, bytes]]) -> bytes:

@@ -134,7 +134,15 @@ def _verify(
 ) -> Verified:
     """Check the log with the verifier alone; with a kept checkpoint, that the log extends
     it. A progress bar on a terminal if ``bar``."""
-    signed = [verifier.open_checkpoint(c.note, trusted) for c in audit_log.checkpoints()]
+    rows = audit_log.checkpoints()
+    signed = [verifier.open_checkpoint(c.note, trusted) for c in rows]
+    for row, opened in zip(rows, signed, strict=True):
+        if (row.size, row.root) != (opened.size, opened.root):
+            raise verifier.VerificationError(
+                f"the checkpoint stored at size {row.size} is the signed one of size "
+                f"{opened.size}, or has another root",
+                min(row.size, opened.size),
+            )
     leaves: Iterable[tuple[int, bytes, bytes]] = audit_log.leaves()
     if console.is_terminal and bar:
         leaves = track(
@@ -145,6 +153,7 @@ def _verify(
             description=f"verifying {audit_log.state}",
         )
     report = verifier.verify_log(leaves, signed)
+    verifier.verify_nodes(report.size, audit_log.level)
     kept = None
     if checkpoint is not None:
         kept = verifier.open_checkpoint(_read(checkpoint), trusted)

@@ -36,11 +36,6 @@ Cosigners = Callable[[int], tuple[str, ...]]
 """The names of the witnesses that cosigned the checkpoint of a size."""
 
 
-def unwitnessed(size: int) -> tuple[str, ...]:
-    """No witness has cosigned any checkpoint (until witnesses are connected)."""
-    return ()
-
-
 @dataclass(frozen=True)
 class Anchor:
     origin: str
@@ -79,9 +74,7 @@ def statement(anchor: AnchorJson | None, state: str) -> str:
     )
 
 
-def anchor(
-    table: AuditTable, log: AuditLog, keys: NodeKeys, cosigners: Cosigners = unwitnessed
-) -> Anchored:
+def anchor(table: AuditTable, log: AuditLog, keys: NodeKeys, cosigners: Cosigners) -> Anchored:
     """Bring the copy up to the latest signed checkpoint and check it against the log."""
     with table.locked():
         latest = log.latest_checkpoint()

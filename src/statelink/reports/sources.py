@@ -4,20 +4,24 @@ agency names, and the reason text of each policy."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from statelink.audit.keys import NodeKeys
 from statelink.audit.log import AuditLog
 from statelink.errors import StatelinkError
 from statelink.nation import Layout, known_state, open_directory, open_policy_store
 from statelink.policy.engine import DEFAULT_DENY, POLICY_ERROR
-from statelink.reports.anchor import Anchored, Cosigners, anchor, unwitnessed
+from statelink.reports.anchor import Anchored, anchor
 from statelink.reports.model import Report
 from statelink.reports.report import ALL_TIME, Period, build
 from statelink.reports.table import AuditTable
+from statelink.witness.registry import WitnessRegistry, witnessed_by
 
 
-def anchored(layout: Layout, state: str, cosigners: Cosigners = unwitnessed) -> Anchored:
+def anchored(layout: Layout, state: str) -> Anchored:
     """The state's Parquet copy, brought up to its audit log's latest signed checkpoint
-    and checked against it (refused if it does not match), with that checkpoint."""
+    and checked against it (refused if it does not match), with that checkpoint and the
+    witnesses whose cosignature of it verifies."""
     code = known_state(layout, state)
     table = AuditTable(layout.analytics(code))
     if not layout.has_audit(code):
@@ -25,9 +29,22 @@ def anchored(layout: Layout, state: str, cosigners: Cosigners = unwitnessed) -> 
     log = AuditLog.open(code, layout.audit_store(code))
     try:
         keys = NodeKeys.load(code, layout.keys(code), create=False)
-        return anchor(table, log, keys, cosigners)
+        return anchor(table, log, keys, lambda size: _witnessed_by(layout, code, log, size))
     finally:
         log.close()
+
+
+def _witnessed_by(layout: Layout, state: str, log: AuditLog, size: int) -> tuple[str, ...]:
+    """The state's witnesses whose kept cosignature of the checkpoint of ``size`` verifies
+    with the witness's key (a line that does not verify is not counted)."""
+    where = layout.node_store(state)
+    if isinstance(where, Path) and not where.exists():
+        return ()
+    witnesses = WitnessRegistry.open(state, where)
+    try:
+        return witnessed_by(witnesses, log.checkpoint_at(size))
+    finally:
+        witnesses.close()
 
 
 def refreshed(layout: Layout, state: str) -> AuditTable:
@@ -65,10 +82,9 @@ def state_report(
     period: Period = ALL_TIME,
     *,
     top: int = 10,
-    cosigners: Cosigners = unwitnessed,
 ) -> Report:
     code = known_state(layout, state)
-    copy = anchored(layout, code, cosigners)
+    copy = anchored(layout, code)
     return build(
         code,
         copy.table,

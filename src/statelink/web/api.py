@@ -30,7 +30,11 @@ def create_app(network: EmbeddedNetwork) -> FastAPI:
         v1.Api(network.hub, network.directories, states=lambda: len(network.nodes)),
     )
     states = frozenset(network.nodes)
-    log_tiles.install(app, lambda s: network.layout.audit_store(s) if s in states else None)
+    log_tiles.install(
+        app,
+        lambda s: network.layout.audit_store(s) if s in states else None,
+        lambda s: network.database(s).witnesses,
+    )
     return app
 
 

@@ -1,6 +1,7 @@
 """Each state's audit log, served read-only to anyone as C2SP ``tlog-tiles``.
 
-- ``GET /logs/XX/checkpoint``: the latest signed checkpoint (``text/plain``, not cached);
+- ``GET /logs/XX/checkpoint``: the latest signed checkpoint with the cosignatures of the
+  state's witnesses (``text/plain``, not cached);
 - ``GET /logs/XX/tile/<L>/<N>[.p/<W>]``: hash tiles;
 - ``GET /logs/XX/tile/entries/<N>[.p/<W>]``: entry bundles (gzip if the client takes it).
 
@@ -26,6 +27,7 @@ from statelink.audit.log import AuditLog
 from statelink.audit.tiles import TiledLog, parse_tile_path
 from statelink.errors import NotFound
 from statelink.store import Where
+from statelink.witness.registry import WitnessRegistry, cosigned_checkpoint
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 CHECKPOINT_CACHE = "no-cache"
@@ -33,13 +35,16 @@ CHECKPOINT_CACHE = "no-cache"
 
 Locate = Callable[[str], Where | None]
 """Where a state's audit log is, or None if this server has none for it."""
+Witnesses = Callable[[str], WitnessRegistry]
+"""A state's witnesses and the cosignatures they gave (in its node database)."""
 
 
 class PublicLogs:
     """The logs an app serves, each opened on first request and kept until ``close``."""
 
-    def __init__(self, locate: Locate) -> None:
+    def __init__(self, locate: Locate, witnesses: Witnesses | None) -> None:
         self._locate = locate
+        self._witnesses = witnesses
         self._open: dict[str, TiledLog] = {}
         self._lock = threading.Lock()
 
@@ -53,6 +58,15 @@ class PublicLogs:
                 found = self._open[state] = TiledLog(AuditLog.open(state, where))
             return found
 
+    def checkpoint(self, state: str) -> str:
+        """The latest signed checkpoint with the cosignatures its witnesses gave (only the
+        log's own signature where this server keeps no witnesses)."""
+        tiled = self.log(state)
+        latest = tiled.checkpoint()
+        if self._witnesses is None:
+            return latest.note
+        return cosigned_checkpoint(tiled.log, self._witnesses(state), latest)
+
     def close(self) -> None:
         with self._lock:
             for opened in self._open.values():
@@ -60,9 +74,10 @@ class PublicLogs:
             self._open.clear()
 
 
-def install(app: Starlette, locate: Locate) -> None:
-    """Serve the logs ``locate`` finds from ``app``; :func:`close` closes them."""
-    app.state.public_logs = PublicLogs(locate)
+def install(app: Starlette, locate: Locate, witnesses: Witnesses | None = None) -> None:
+    """Serve the logs ``locate`` finds from ``app``, their checkpoints cosigned by the
+    ``witnesses`` of each state; :func:`close` closes them."""
+    app.state.public_logs = PublicLogs(locate, witnesses)
     app.router.routes.extend(routes)
 
 
@@ -77,8 +92,9 @@ def _logs(request: Request) -> PublicLogs:
 
 
 def checkpoint(request: Request) -> Response:
-    """The log's latest signed checkpoint, as the note text (run in a worker thread)."""
-    text = _logs(request).log(request.path_params["state"]).checkpoint_text()
+    """The log's latest signed checkpoint with its cosignatures, as the note text (run in
+    a worker thread)."""
+    text = _logs(request).checkpoint(request.path_params["state"])
     return Response(
         text,
         media_type="text/plain; charset=utf-8",

@@ -109,7 +109,8 @@ def create_node_app(config: NodeConfig) -> Starlette:
     app.state.node = NodeService.open(config)
     problems.install(app)
     where = config.database or Layout(config.data).audit_store(config.state)
-    log_tiles.install(app, lambda s: where if s == config.state else None)
+    witnesses = app.state.node.pusher.registry
+    log_tiles.install(app, lambda s: where if s == config.state else None, lambda s: witnesses)
     return app
 
 

@@ -5,7 +5,6 @@ match is refused), and its last report (kept until the checkpoint or the period 
 from __future__ import annotations
 
 from statelink.nation import Layout
-from statelink.reports.anchor import Cosigners, unwitnessed
 from statelink.reports.model import Report
 from statelink.reports.report import Period, build
 from statelink.reports.sources import agency_names, anchored, reasons
@@ -13,15 +12,14 @@ from statelink.reports.table import AuditTable
 
 
 class ReportCache:
-    def __init__(self, layout: Layout, cosigners: Cosigners = unwitnessed) -> None:
+    def __init__(self, layout: Layout) -> None:
         self.layout = layout
-        self.cosigners = cosigners
         self._cache: dict[tuple[str, Period], tuple[int, Report]] = {}
         self._names: dict[str, str] | None = None
 
     def table(self, state: str) -> AuditTable:
         """The state's copy, checked (and pinned to what was checked)."""
-        return anchored(self.layout, state, self.cosigners).table
+        return anchored(self.layout, state).table
 
     def names(self) -> dict[str, str]:
         if self._names is None:
@@ -29,7 +27,7 @@ class ReportCache:
         return self._names
 
     def report(self, state: str, period: Period) -> Report:
-        copy = anchored(self.layout, state, self.cosigners)
+        copy = anchored(self.layout, state)
         size = copy.table.size()
         cached = self._cache.get((state, period))
         if cached is not None and cached[0] == size:

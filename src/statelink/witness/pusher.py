@@ -96,6 +96,10 @@ class CheckpointPusher:
         self._audit = audit
         self._registry = registry
 
+    @property
+    def registry(self) -> WitnessRegistry:
+        return self._registry
+
     def close(self) -> None:
         self._registry.close()  # closes its engine only if the registry owns it
 

@@ -138,5 +138,19 @@ def cosigned_checkpoint(
     return latest.note + "".join(f"{line}\n" for line in lines)
 
 
+def witnessed_by(witnesses: WitnessRegistry, latest: CheckpointRow) -> tuple[str, ...]:
+    """The names of the configured witnesses whose kept cosignature of ``latest`` verifies
+    with their key."""
+    note = latest.note + "".join(f"{line}\n" for line in witnesses.lines(latest.size))
+    found = []
+    for witness in witnesses.witnesses():
+        try:
+            if verifier.cosignatures(note, witness.key()):
+                found.append(witness.name)
+        except verifier.VerificationError:
+            continue  # a kept line that does not verify is not a cosignature
+    return tuple(found)
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

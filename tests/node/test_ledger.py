@@ -255,6 +255,7 @@ FAILURE_POINTS = {
     "the records (a bug)": (POLICE.ori, Outcome.PERMIT, "records.find", "internal error"),
     "the review queue": (HSI.ori, Outcome.HOLD, "queue.hold", "could not be read"),
     "the notices": (HSI.ori, Outcome.PERMIT, "ledger.notices.owe", "could not be read"),
+    "the notices (a bug)": (HSI.ori, Outcome.PERMIT, "ledger.notices.owe", "internal error"),
 }
 
 

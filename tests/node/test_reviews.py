@@ -91,7 +91,8 @@ def test_approved_then_collected_once_with_a_notice_and_every_step_logged(
         assert answer.status is Status.HIT
         assert [d.oln for d in answer.drivers] == [oln]
         assert answer.receipt is not None
-        assert "approved by r.lee" in answer.detail
+        assert "approved by WA" in answer.detail
+        assert "r.lee" not in answer.detail  # a reviewer is named in the queue, not the log
         again = await network.hub.collect(message_id, HSI)
         assert again.summary == {"WA": Status.REJECTED}
         assert again.answers[0].drivers == []
@@ -114,6 +115,9 @@ def test_approved_then_collected_once_with_a_notice_and_every_step_logged(
         ("APPROVED", "permit", 0),
         ("COLLECTED", "permit", 1),
     ]
+    store = Path(own.audit_store("WA"))
+    for kept in store.parent.glob(f"{store.name}*"):  # the file, its WAL and its index
+        assert b"r.lee" not in kept.read_bytes()
 
 
 def test_a_denied_review_releases_nothing(layout: Layout, tmp_path: Path) -> None:

@@ -88,16 +88,18 @@ class Ledger:
         self._digest = digest  # the set in force, for a step no policy decided
 
     async def answer(
-        self, step: AuditStep, terms: Snapshot, *, shown: Status | None = None
+        self, step: AuditStep, terms: Callable[[], Snapshot], *, shown: Status | None = None
     ) -> StateAnswer:
-        """Owe, log and release ``step``; ``shown`` is the status the requester sees when
-        it differs from the one logged (a collection shows HIT or NO_HIT)."""
+        """Owe, log and release ``step``; ``terms`` gives the settings the notices are owed
+        under; ``shown`` is the status the requester sees when it differs from the one
+        logged (a collection shows HIT or NO_HIT). If the notices cannot be owed, for
+        whatever reason, the step is logged as a failure and releases nothing."""
         owed: list[int] = []
         if step.found.count and step.agency is not None:
             try:
-                owed = self.owe(step, terms)
-            except StoreError as e:
-                step, shown = step.failed(e.message), None
+                owed = self.owe(step, terms())
+            except Exception as e:
+                step, shown = step.failed(self.cause(step, e)), None
         try:
             receipt = await self.log(step)
         except BaseException as e:
@@ -118,6 +120,14 @@ class Ledger:
             elapsed_ms=elapsed_ms(step.started),
             receipt=receipt,
         )
+
+    def cause(self, step: AuditStep, error: Exception) -> str:
+        """What a failure on the way to an answer is recorded as: a store's own message;
+        for anything else (a bug) its kind, its traceback going to the application log."""
+        if isinstance(error, StatelinkError):
+            return error.message
+        log.error("node_step_crashed", **self._about(step), exc_info=error)
+        return f"internal error ({type(error).__name__}); nothing was released"
 
     async def log(self, step: AuditStep) -> Receipt:
         """Append ``step`` to the audit log; raise AuditUnavailable if it is not durable."""

@@ -19,7 +19,6 @@ from typing import NamedTuple
 import structlog
 
 from statelink.directory import Agency
-from statelink.errors import StatelinkError
 from statelink.messages.envelope import Envelope
 from statelink.messages.response import StateAnswer, Status
 from statelink.node.ledger import NOTHING, AuditStep, Ledger
@@ -115,21 +114,9 @@ class StateNode:
         return await self._answer(facts.step(status, found=found))
 
     async def _failed(self, step: AuditStep, error: Exception) -> StateAnswer:
-        """A failure on the way to an answer, logged as UNAVAILABLE with its cause.
-
-        A store's failure names itself; anything else (a bug in a part) is logged with
-        its traceback to the application log and recorded by its kind only."""
-        if isinstance(error, StatelinkError):
-            detail = error.message
-        else:
-            log.error(
-                "node_step_crashed",
-                state=self.state,
-                message_id=step.envelope.message_id,
-                exc_info=error,
-            )
-            detail = f"internal error ({type(error).__name__}); nothing was released"
-        return await self._answer(step.failed(detail))
+        """A failure on the way to an answer, logged as UNAVAILABLE with its cause (a bug
+        in a part is recorded by its kind; its traceback goes to the application log)."""
+        return await self._answer(step.failed(self.ledger.cause(step, error)))
 
     async def _hold(self, facts: _Facts) -> StateAnswer:
         """Queue a held message for review; the queue entry is undone if the log fails."""
@@ -171,7 +158,7 @@ class StateNode:
         return await self._answer(AuditStep(envelope, started, agency, Status.REJECTED, detail))
 
     async def _answer(self, step: AuditStep) -> StateAnswer:
-        return await self.ledger.answer(step, self.policy.snapshot)
+        return await self.ledger.answer(step, lambda: self.policy.snapshot)
 
     def close(self) -> None:
         """Close what was opened for this node (its audit log belongs to the audit service)."""

@@ -133,7 +133,7 @@ class ReviewDesk:
             await parts.ledger.log(step)
             return _Settled(ItemStatus.EXPIRED)
         if item.status is ItemStatus.DENIED:
-            detail = f"denied on review by {item.reviewer}; nothing is released"
+            detail = f"denied on case-by-case review by {self.parts.state}; nothing is released"
             step = AuditStep(
                 envelope, started, agency, ReviewStep.REVIEW_DENIED, detail, decision=held
             )
@@ -162,7 +162,7 @@ class ReviewDesk:
             return _Settled(ItemStatus.REFUSED, policies=decision.policies)
         found = parts.records.find(envelope.message.mke, envelope.message.fields)
         detail = (
-            f"approved on review by {item.reviewer}; {found.count} record(s) kept "
+            f"approved on case-by-case review by {parts.state}; {found.count} record(s) kept "
             "for the requester to collect"
         )
         await parts.ledger.log(step._replace(status=ReviewStep.APPROVED, detail=detail))
@@ -221,14 +221,14 @@ class ReviewDesk:
         request = parts.policy.request(envelope.message, agency, review_approved=True)
         permit = Decision(Outcome.PERMIT, kept.policies, parts.policy.digest)
         detail = (
-            f"released after case-by-case review, approved by {item.reviewer} "
+            f"released after case-by-case review, approved by {parts.state} "
             f"on {item.decided_at:%Y-%m-%d}"
         )
         step = AuditStep(
             envelope, started, agency, ReviewStep.COLLECTED, detail, request.context, permit, found
         )
         shown = Status.HIT if found.count else Status.NO_HIT
-        return await parts.ledger.answer(step, parts.policy.snapshot, shown=shown)
+        return await parts.ledger.answer(step, lambda: parts.policy.snapshot, shown=shown)
 
     def _poll(self, item: ReviewItem, started: float, status: Status, detail: str) -> StateAnswer:
         """An answer to a requester asking about an item: not a release, not logged."""

@@ -7,9 +7,12 @@ Personal data never belongs in a log: the values of keys that could hold it (nam
 dates of birth, licence numbers, plates, VINs, searched fields, operators, records)
 are withheld by a processor before any line is written, whoever passes them.
 
-A traceback is printed plainly, without the values of local variables (they may hold
-personal data). Commands log to stderr: a readable line by default, one JSON object per line with
-``json=True`` (the services, for a log collector). Tests read the events with
+A traceback is printed plainly, without the values of local variables and without the
+exception's message (either may hold personal data: a parse error quoting a date of
+birth, a database error quoting a statement's parameters): its frames and the kinds of
+the exception and its causes are enough to find the fault. Commands log to stderr: a
+readable line by default, one JSON object per line with ``json=True`` (the services, for
+a log collector). Tests read the events with
 ``structlog.testing.capture_logs``.
 """
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -61,6 +65,38 @@ def withhold_personal(
     return event
 
 
+def traceback_without_messages(
+    _logger: Any, _method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """A structlog processor: render ``exc_info`` as frames and exception kinds only."""
+    exc_info = event.pop("exc_info", None)
+    if not exc_info:
+        return event
+    if exc_info is True:
+        error = sys.exc_info()[1]
+    elif isinstance(exc_info, BaseException):
+        error = exc_info
+    else:
+        error = exc_info[1]
+    if error is not None:
+        event["exception"] = _frames(error)
+    return event
+
+
+def _frames(error: BaseException) -> str:
+    """The traceback of ``error`` and of what caused it, each line a frame or a kind."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen and len(seen) < 8:
+        seen.add(id(current))
+        frames = "".join(traceback.format_tb(current.__traceback__))
+        kind = f"{type(current).__module__}.{type(current).__qualname__}"
+        parts.append(f"Traceback (most recent call last):\n{frames}{kind} (message withheld)")
+        current = current.__cause__ or current.__context__
+    return "\n\nwhich was raised while handling or from:\n".join(reversed(parts))
+
+
 def _to_stderr(*_args: Any) -> structlog.PrintLogger:
     """A logger on the stderr of the moment (a test may have swapped it since)."""
     return structlog.PrintLogger(sys.stderr)
@@ -97,7 +133,7 @@ def _configure(*, json: bool, level: int) -> None:
             structlog.processors.add_log_level,
             withhold_personal,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info if json else structlog.dev.set_exc_info,
+            traceback_without_messages,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),

@@ -54,11 +54,17 @@ def open_engine(url: str, *, bulk_load: bool = False, durable: bool = False) -> 
     file under a temporary name that is renamed into place once complete.
     """
     sqlite = url.startswith("sqlite")
+    # a statement's parameters (names, dates of birth, plates) never appear in an error
+    # message, so an error logged or shown carries no personal data
     # a connection may be used by one thread after another (the audit commits off the loop)
     if sqlite:
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False}, hide_parameters=True
+        )
     else:
-        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8)
+        engine = sa.create_engine(
+            url, pool_pre_ping=True, pool_size=8, max_overflow=8, hide_parameters=True
+        )
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas(bulk_load, durable))
     return engine

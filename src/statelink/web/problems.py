@@ -11,10 +11,10 @@ Validation errors add ``errors``: a list of ``{"field", "expected", "given"}``.
 
 from __future__ import annotations
 
-import logging
 from http import HTTPStatus
 from typing import Any
 
+import structlog
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.applications import Starlette
@@ -23,7 +23,7 @@ from starlette.requests import Request
 
 from statelink.errors import StatelinkError
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -66,7 +66,7 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", exc_info=exc)
+    log.error("unhandled_error", exc_info=exc)  # frames and kinds only: no message
     return problem(500, "internal-error", "the server failed; nothing was released")
 
 

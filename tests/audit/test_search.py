@@ -11,7 +11,7 @@ from alembic import command
 
 from statelink.audit import AuditLog, NodeKeys, build_entry
 from statelink.audit.appender import LogAppender
-from statelink.audit.log import Filters
+from statelink.audit.log import Filters, record
 from statelink.audit.record import AuditRecord, Entry
 from statelink.directory import seed_directory
 from statelink.messages import decode
@@ -131,3 +131,25 @@ def test_an_old_log_loses_its_unchecked_columns_and_still_verifies(tmp_path: Pat
         assert [r.seq for r in log.find(Filters(component="ICE"))] == [1, 5, 9]
     finally:
         log.close()
+
+
+def test_a_message_id_is_found_through_the_index_on_the_leaf(searched: AuditLog) -> None:
+    """The lookup is the index's own expression, so the database uses the index."""
+    query = sa.select(record.c.seq).where(searched._field("message_id") == f"M{7:031d}")
+    engine = engine_for(searched.where)
+    searched.close()
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET enable_seqscan = off")  # a tiny table: force the choice
+                compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
+                plan = " ".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
+            else:
+                compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
+                plan = " ".join(
+                    str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")
+                )
+            assert "ix_audit_message" in plan, plan
+            assert conn.execute(query).scalars().all() == [7]
+    finally:
+        engine.dispose()

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import PoolProxiedConnection
 
@@ -35,6 +34,7 @@ from statelink.audit.merkle import CompactRange, TreeReader
 from statelink.audit.record import AuditRecord
 from statelink.errors import NotFound, StoreError
 from statelink.store import Where, engine_for
+from statelink.store.advisory_lock import AdvisoryLock
 from statelink.store.driver import BulkInsert, PointLookup
 from statelink.store.migration import migrate
 
@@ -103,23 +103,6 @@ class Filters:
     message_id: str = ""
     first: int = 0
     limit: int | None = None
-
-
-class AdvisoryLock:
-    """A held PostgreSQL advisory lock; ``close()`` releases it and its connection."""
-
-    def __init__(self, conn: sa.Connection, key: int) -> None:
-        self._conn = conn
-        self._key = key
-
-    def close(self) -> None:
-        try:
-            self._conn.execute(sa.select(sa.func.pg_advisory_unlock(self._key)))
-            self._conn.commit()
-        except sa.exc.SQLAlchemyError:
-            self._conn.invalidate()  # the session ends, and the lock with it
-        finally:
-            self._conn.close()
 
 
 class AuditLog:
@@ -380,12 +363,15 @@ class AuditLog:
             ) from e
 
     def _field(self, name: str) -> sa.ColumnElement[str]:
-        """The value of a leaf field (:data:`FIELDS`) as text, read by the database."""
+        """The value of a leaf field (:data:`FIELDS`) as text, read by the database, in
+        the very form of the message-id index (``audit_0002``), so that it is used."""
         path = FIELDS[name]
         if self._engine.dialect.name == "postgresql":
-            leaf = sa.cast(sa.func.convert_from(record.c.leaf, "UTF8"), JSONB)
-            return leaf.op("#>>", return_type=sa.Text)(sa.literal(list(path), ARRAY(sa.Text)))
-        json_path = "$." + ".".join(path)
+            steps = "".join(f" -> '{step}'" for step in path[:-1])
+            return sa.literal_column(
+                f"(statelink_leaf(audit_record.leaf){steps} ->> '{path[-1]}')", sa.Text
+            )
+        json_path = sa.literal_column("'$." + ".".join(path) + "'", sa.Text)
         return sa.func.json_extract(sa.cast(record.c.leaf, sa.Text), json_path, type_=sa.Text)
 
 

@@ -32,15 +32,39 @@ _COLUMNS: dict[str, tuple[str, sa.types.TypeEngine[Any]]] = {
 }
 
 
+LEAF_FUNCTION = """
+CREATE OR REPLACE FUNCTION statelink_leaf(leaf bytea) RETURNS jsonb
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT convert_from(leaf, 'UTF8')::jsonb $$
+"""
+"""PostgreSQL: a leaf as JSON, declared immutable (a leaf's bytes decode the same way
+every time) so that an index can be built on a value read out of it."""
+
+
 def upgrade() -> None:
     with op.batch_alter_table("audit_record", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_message")
         for name in _COLUMNS:
             batch_op.drop_column(name)
+    # the message id is looked up by the database from the leaf itself
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(LEAF_FUNCTION)
+        op.execute(
+            "CREATE INDEX ix_audit_message ON audit_record "
+            "((statelink_leaf(leaf) ->> 'message_id'))"
+        )
+    else:
+        op.execute(
+            "CREATE INDEX ix_audit_message ON audit_record "
+            "(json_extract(CAST(leaf AS TEXT), '$.message_id'))"
+        )
 
 
 def downgrade() -> None:
     """Put the columns back, filled from the leaves."""
+    op.execute("DROP INDEX ix_audit_message")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION statelink_leaf(bytea)")
     with op.batch_alter_table("audit_record", schema=None) as batch_op:
         for name, (_path, kind) in _COLUMNS.items():
             default = "0" if isinstance(kind, sa.Integer) else ""

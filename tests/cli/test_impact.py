@@ -42,6 +42,10 @@ def test_simulate_json_has_the_contract_s_keys(run: Invoke, year: Layout) -> Non
         assert change["from"] != change["to"]
         assert change["examples"]
     assert {"serious_crime", "immigration", "breakdowns", "agencies", "held_per_week"} <= set(made)
+    signed = json.loads(
+        run("audit", "checkpoint", "--state", "WA", "--json", "--data", str(year.root)).out
+    )
+    assert (made["anchor"]["size"], made["anchor"]["root"]) == (signed["size"], signed["root"])
 
 
 def test_simulate_prints_fidelity_and_the_matrix(run: Invoke, year: Layout) -> None:
@@ -50,6 +54,7 @@ def test_simulate_prints_fidelity_and_the_matrix(run: Invoke, year: Layout) -> N
     )
     assert result.code == 0, result.err
     assert "fidelity:" in result.out
+    assert "Covers the WA audit log up to record" in result.out
     assert "100.0%" in result.out
     assert "before \\ after" in result.out
     assert "audit proof --state WA --seq" in result.out

@@ -8,6 +8,7 @@ from statelink.cli.options import console
 from statelink.impact import Coverage, Diff, Region, Replay, Verdict
 from statelink.impact.outcomes import OUTCOMES, split
 from statelink.impact.replay import NamedAgency, ReplayJson
+from statelink.reports.anchor import statement
 
 STYLE = {"permit": "green", "deny": "red", "hold": "yellow"}
 VERDICT_STYLE = {
@@ -51,6 +52,7 @@ def show_replay(replay: Replay, names: dict[str, str]) -> None:
         f"fidelity: [{mark}]{_n(replay.reproduced)} of {_n(replay.records)} ({share:.1f}%)[/] "
         "reproduce their logged decision under the set then in force"
     )
+    console.print(statement(made["anchor"], replay.state), highlight=False, soft_wrap=True)
     for miss in replay.not_reproduced[:20]:
         console.print(f"  [red]#{miss.seq}[/] {miss.why}", soft_wrap=True)
     if replay.not_reproduced_total > 20:

@@ -42,6 +42,7 @@ from statelink.policy.entities import agency_document, dataset_document, group_d
 from statelink.policy.partition import Partition
 from statelink.policy.policies import Policies
 from statelink.policy.schema import schema
+from statelink.reports.model import AnchorJson
 from statelink.reports.report import Period
 from statelink.reports.table import AuditTable
 
@@ -84,6 +85,7 @@ class ReplayJson(TypedDict):
     serious_crime: Lines
     immigration: ImmigrationLines
     held_per_week: list[HeldWeek]
+    anchor: AnchorJson | None  # the signed checkpoint the replayed copy was checked against
 
 
 @dataclass
@@ -102,6 +104,7 @@ class Replay:
     not_reproduced_total: int = 0
     counts: Counts | None = None  # None: nothing counted (see statelink.impact.tally)
     held_weekly: list[HeldWeek] = field(default_factory=list)
+    anchor: AnchorJson | None = None  # None: the log has no signed checkpoint yet
 
     def as_dict(self, names: dict[str, str] | None = None) -> ReplayJson:
         names = names or {}
@@ -125,6 +128,7 @@ class Replay:
             "serious_crime": counts["serious_crime"],
             "immigration": counts["immigration"],
             "held_per_week": self.held_weekly,
+            "anchor": self.anchor,
         }
 
 

@@ -23,7 +23,7 @@ from statelink.nation import (
 )
 from statelink.policy.entities import entities
 from statelink.reports.report import Period
-from statelink.reports.sources import refreshed
+from statelink.reports.sources import anchored
 from statelink.states import STATES
 
 
@@ -51,15 +51,18 @@ class WhatIf:
         """Replay the state's log under the candidate (``top`` most affected agencies)."""
         code = known_state(self.layout, state)
         store = open_policy_store(self.layout, code)
-        return simulate(
+        copy = anchored(self.layout, code)
+        replay = simulate(
             code,
-            refreshed(self.layout, code),
+            copy.table,
             candidate.policies,
             store.load,
             period=period,
             label=candidate.label,
             top=top,
         )
+        replay.anchor = copy.anchor.as_json() if copy.anchor else None
+        return replay
 
     def diff(self, state: str | None, old: Candidate, new: Candidate) -> Diff:
         code = state_code(state) if state else None

@@ -36,6 +36,7 @@ from statelink.nation import open_policy_store
 from statelink.policy.active import FILE_NAME, Applied
 from statelink.policy.templates import TEMPLATES, Template
 from statelink.reports import charts
+from statelink.reports.anchor import statement
 from statelink.reports.report import Period
 from statelink.web.signin import OnState
 from statelink.web.site import Shared, Site, csrf_ok, form_day, route
@@ -129,6 +130,7 @@ async def what_if(request: Request, visit: OnState, site: Shared) -> Response:
         diff=study.diff,
         coverage=study.coverage,
         flow=Markup(_flow(study.replay["outcomes"], code)),
+        covers=statement(study.replay["anchor"], code),
         **values,
     )
 

@@ -9,6 +9,7 @@ import os
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,11 +22,17 @@ from statelink.audit.log import AuditLog
 from statelink.audit.record import AuditRecord, Entry
 from statelink.errors import AuditInvalid
 from statelink.nation import Layout
-from statelink.reports import reconciliation
-from statelink.reports.anchor import Anchored, anchor, statement
+from statelink.reports import reconciliation, report
+from statelink.reports.anchor import Anchored, anchor, read_checked, statement
+from statelink.reports.model import ImmigrationCount
 from statelink.reports.report import build
 from statelink.reports.seal import SEALS_FILE
 from statelink.reports.table import AuditTable, quoted
+from tests.audit.synthetic import grow
+
+
+def _unwitnessed(size: int) -> tuple[str, ...]:
+    return ()
 
 
 @dataclass
@@ -37,7 +44,7 @@ class Copy:
     keys: NodeKeys
 
     def anchored(self) -> Anchored:
-        return anchor(self.table, self.log, self.keys)
+        return anchor(self.table, self.log, self.keys, _unwitnessed)
 
     def parts(self) -> list[Path]:
         return [path for _, _, path in self.table.parts()]
@@ -196,15 +203,15 @@ def test_the_copy_stops_at_the_latest_checkpoint(year: Layout, tmp_path: Path) -
     sample = AuditRecord.from_json(json.loads(log.leaf_range(0, 1)[0]))
     appender = LogAppender(log, keys, checkpoint_every=10**9, checkpoint_seconds=1e9)
     try:
-        signed = anchor(table, log, keys)
+        signed = anchor(table, log, keys, _unwitnessed)
         assert signed.anchor is not None
         appender.append([Entry(sample, "DQ:OLN=SAMPLE1", "")] * 5)
         assert log.size() == signed.anchor.size + 5
-        unsigned = anchor(table, log, keys)
+        unsigned = anchor(table, log, keys, _unwitnessed)
         assert unsigned.anchor == signed.anchor
         assert table.size() == signed.anchor.size
         appender.checkpoint_if_due(force=True)
-        grown = anchor(table, log, keys)
+        grown = anchor(table, log, keys, _unwitnessed)
         assert grown.anchor is not None
         assert grown.anchor.size == log.size()
         assert table.size() == log.size()
@@ -264,16 +271,115 @@ def test_a_log_that_does_not_match_its_tree_is_refused(
     log = AuditLog.open("WA", own)
     try:
         table = AuditTable(tmp_path / "analytics")
-        assert anchor(table, log, keys).anchor is not None  # every level checked, untouched
+        assert (
+            anchor(table, log, keys, _unwitnessed).anchor is not None
+        )  # every level checked, untouched
         with table.locked():
             table.discard()
         seq = log.size() // 3 * 2  # even: the left leaf of its level-1 subtree
         with sqlite3.connect(own) as db:
             tamper(db, seq)
         with pytest.raises(AuditInvalid) as refused:
-            anchor(table, log, keys)
+            anchor(table, log, keys, _unwitnessed)
     finally:
         log.close()
     assert f"the WA audit log does not match its own tree at record {seq} ({why})" in (
         refused.value.message
     )
+
+
+@pytest.mark.parametrize(
+    ("deleted", "missing"),
+    [("seq >= 900", 900), ("seq = 500", 500), ("true", 0)],
+    ids=["its-last-records", "a-middle-record", "every-record"],
+)
+def test_a_log_missing_records_gives_no_copy_shorter_than_its_checkpoint(
+    tmp_path: Path, deleted: str, missing: int
+) -> None:
+    """The stored tree still gives the signed root, but ``audit_record`` lacks records:
+    the copy is not cut short to match, and nothing is anchored."""
+    db = tmp_path / "audit.sqlite"
+    keys = grow(db, tmp_path / "keys", [100, 1000])
+    with closing(sqlite3.connect(db)) as c, c:
+        c.execute(f"DELETE FROM audit_record WHERE {deleted}")
+    log = AuditLog.open("WA", db)
+    table = AuditTable(tmp_path / "analytics")
+    try:
+        with pytest.raises(AuditInvalid) as refused:
+            anchor(table, log, keys, _unwitnessed)
+    finally:
+        log.close()
+    assert (
+        f"the WA audit log is missing record {missing} of its latest signed checkpoint (size 1,000)"
+    ) in refused.value.message
+    assert table.parts() == []
+
+
+def test_a_copy_that_stops_short_of_the_checkpoint_is_refused(
+    copy: Copy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held = copy.table.size()  # the fixture's copy holds half the signed log
+    monkeypatch.setattr(AuditTable, "catch_up", lambda self, log, signed: 0)
+    with pytest.raises(AuditInvalid, match=f"record {held} is missing"):
+        copy.anchored()
+
+
+def _rebuild(copy: Copy) -> None:
+    """What `statelink report --rebuild` and the next report do to the copy."""
+    with copy.table.locked():
+        copy.table.discard()
+    copy.anchored()
+
+
+def test_a_rebuild_between_the_check_and_the_read_fails_the_read(copy: Copy) -> None:
+    checked = copy.anchored()
+    with copy.table.locked():
+        copy.table.discard()
+    with pytest.raises(AuditInvalid, match="changed after it was checked"):
+        build("WA", checked.table)  # not an empty report that claims the checkpoint
+    copy.anchored()  # rebuilt: one part, named otherwise
+    assert len(copy.parts()) == 1
+    with pytest.raises(AuditInvalid, match="changed after it was checked"):
+        build("WA", checked.table)
+
+
+def _replace_with_same_bytes(copy: Copy) -> None:
+    """A part swapped for another file (here with the same bytes): not the file checked."""
+    path = copy.parts()[0]
+    staged = path.with_name("swapped.parquet")
+    shutil.copyfile(path, staged)
+    os.replace(staged, path)
+
+
+@pytest.mark.parametrize(
+    "meanwhile", [_rebuild, _replace_with_same_bytes], ids=["rebuild", "swapped-part"]
+)
+def test_a_copy_that_changes_while_a_report_reads_it_fails_the_report(
+    copy: Copy, monkeypatch: pytest.MonkeyPatch, meanwhile: Callable[[Copy], None]
+) -> None:
+    checked = copy.anchored()
+    reading = report._immigration
+
+    def changed_midway(con: duckdb.DuckDBPyConnection) -> list[ImmigrationCount]:
+        meanwhile(copy)
+        return reading(con)
+
+    monkeypatch.setattr(report, "_immigration", changed_midway)
+    with pytest.raises(AuditInvalid, match="changed after it was checked"):
+        build("WA", checked.table)
+
+
+def test_a_report_whose_copy_is_rebuilt_before_it_reads_is_checked_again(copy: Copy) -> None:
+    expected = build("WA", copy.anchored().table)
+    checks: list[Anchored] = []
+
+    def check() -> Anchored:
+        checks.append(copy.anchored())
+        if len(checks) == 1:
+            with copy.table.locked():
+                copy.table.discard()  # a rebuild right after the first check
+        return checks[-1]
+
+    assert read_checked(check, lambda c: build("WA", c.table)) == expected
+    assert len(checks) == 2
+    assert checks[1].table.size() == copy.log.size()

@@ -13,8 +13,12 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from statelink.nation import Layout
+from statelink.reports import anchor
+from statelink.reports.report import ALL_TIME
+from statelink.reports.seal import Fingerprint, fingerprint
 from statelink.reports.sources import rebuild, state_report
 from statelink.reports.table import AuditTable, quoted
+from statelink.web.report_cache import FRESH_S, ReportCache
 from tests.conftest import copy_nation
 from tests.web.dashboard_session import PASSWORD, add_accounts, sign_in
 
@@ -123,3 +127,37 @@ def test_the_overview_states_its_checkpoint_and_refuses_an_edited_copy(
     finally:
         rebuild(served, "WA")
     assert viewer.get("/dashboard/states/WA/").status_code == 200
+
+
+def test_the_dashboard_reuses_a_check_for_a_second_while_its_parts_are_unchanged(
+    served: Layout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hashed: list[str] = []
+
+    def counted(path: Path) -> Fingerprint:
+        hashed.append(path.name)
+        return fingerprint(path)
+
+    monkeypatch.setattr(anchor, "fingerprint", counted)
+    now = [100.0]
+    cache = ReportCache(served, clock=lambda: now[0])
+    first = cache.report("WA", ALL_TIME)
+    checked = len(hashed)
+    assert checked >= 1
+    assert cache.report("WA", ALL_TIME) == first
+    assert first["anchor"] is not None
+    assert cache.table("WA").size() == first["anchor"]["size"]
+    assert len(hashed) == checked  # within the second, its parts unchanged: not hashed again
+    now[0] += FRESH_S
+    assert cache.report("WA", ALL_TIME) == first
+    assert len(hashed) == 2 * checked  # a second later: checked again
+    rebuild(served, "WA")  # within the second, the checked parts are gone
+    assert cache.report("WA", ALL_TIME) == first
+    assert len(hashed) > 2 * checked  # checked again, at once
+    (_, _, path), *_ = AuditTable(served.analytics("WA")).parts()
+    staged = path.with_name("swapped.parquet")
+    staged.write_bytes(path.read_bytes())
+    staged.replace(path)  # another file in the part's place, within the second
+    again = len(hashed)
+    assert cache.report("WA", ALL_TIME) == first
+    assert len(hashed) > again

@@ -6,7 +6,7 @@ checkpoint and checked against it, with the copy's lock held:
 - the checkpoint's note must verify with the node's verifier key (by the independent
   verifier, :mod:`statelink.audit.verifier`), and the tree the log stores must give the
   signed root at the signed size;
-- the parts must hold records 0 to size - 1, each once;
+- the parts must hold records 0 to size - 1, each once, no more and no fewer;
 - each part's file must have the SHA-256 its seal records (:mod:`statelink.reports.seal`);
   a part sealed at an older checkpoint is carried over by a consistency proof from that
   checkpoint to this one; a part with no valid seal, or whose file changed, is checked
@@ -14,14 +14,16 @@ checkpoint and checked against it, with the copy's lock held:
 
 A copy that does not match is refused (:class:`AuditInvalid`), naming the first record
 that differs. The report then states its :class:`Anchor`: the log, the size and root of
-the checkpoint, and the witnesses that cosigned it.
+the checkpoint, and the witnesses that cosigned it. The copy it reads is pinned to the
+files checked (:class:`CheckedPart`: path, SHA-256, file identity); one that is gone or
+changed when read fails the read, and :func:`read_checked` checks the copy again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from statelink.audit import verifier
 from statelink.audit.keys import ORIGIN, NodeKeys
@@ -29,8 +31,8 @@ from statelink.audit.log import AuditLog, CheckpointRow
 from statelink.errors import AuditInvalid
 from statelink.reports.model import AnchorJson
 from statelink.reports.reconciliation import Part, reconcile
-from statelink.reports.seal import Seal, Seals, file_sha256
-from statelink.reports.table import AuditTable
+from statelink.reports.seal import Identity, Seal, Seals, fingerprint
+from statelink.reports.table import AuditTable, CheckedPart
 
 Cosigners = Callable[[int], tuple[str, ...]]
 """The names of the witnesses that cosigned the checkpoint of a size."""
@@ -53,7 +55,7 @@ class Anchor:
 
 
 class Anchored(NamedTuple):
-    table: AuditTable  # pinned to the checked parts
+    table: AuditTable  # pinned to the checked parts, as they were checked
     anchor: Anchor | None  # None: no signed checkpoint yet, and an empty copy
 
 
@@ -81,13 +83,34 @@ def anchor(table: AuditTable, log: AuditLog, keys: NodeKeys, cosigners: Cosigner
         if latest is None:
             if table.size():
                 raise AuditInvalid(_beyond(log.state, 0))
-            return Anchored(table.pinned(0), None)
+            return Anchored(table.pinned(()), None)
         signed = _signed(log, keys, latest)
         table.catch_up(log, signed.size)
         parts = _covering(table, log.state, signed.size)
-        _Check(log, keys, signed).run(table, parts)
+        pinned = table.pinned(_Check(log, keys, signed).run(table, parts))
     found = Anchor(signed.origin, signed.size, signed.root, tuple(cosigners(signed.size)))
-    return Anchored(table.pinned(signed.size), found)
+    return Anchored(pinned, found)
+
+
+Read = TypeVar("Read")
+
+ATTEMPTS = 3
+"""How many times a report is checked and read when its copy keeps changing between the
+check and the read (a rebuild or a refresh running meanwhile)."""
+
+
+def read_checked(check: Callable[[], Anchored], read: Callable[[Anchored], Read]) -> Read:
+    """``read`` of a copy as ``check`` (:func:`anchor`) found it; if a checked part changed
+    before ``read`` was done with it (:meth:`AuditTable.confirm`), the copy is checked and
+    read again, at most :data:`ATTEMPTS` times in all: a report never reads fewer records,
+    or other files, than were checked."""
+    for _ in range(ATTEMPTS - 1):
+        copy = check()
+        try:
+            return read(copy)
+        except AuditInvalid:
+            continue  # the copy changed after its check: check it again
+    return read(check())
 
 
 def _signed(log: AuditLog, keys: NodeKeys, latest: CheckpointRow) -> verifier.Checkpoint:
@@ -134,6 +157,12 @@ def _covering(table: AuditTable, state: str, size: int) -> list[Part]:
         expected = part.last + 1
     if expected > size:
         raise AuditInvalid(_beyond(state, size))
+    if expected < size:
+        raise AuditInvalid(
+            f"the {state} report copy holds records 0 to {expected - 1} only, short of the "
+            f"audit log's latest signed checkpoint (size {size:,}; record {expected} is "
+            f"missing); check the log with `statelink audit verify --state {state}`"
+        )
     return parts
 
 
@@ -146,18 +175,23 @@ class _Check:
         self.signed = signed
         self._extends: dict[tuple[int, str], bool] = {}
 
-    def run(self, table: AuditTable, parts: list[Part]) -> None:
+    def run(self, table: AuditTable, parts: list[Part]) -> list[CheckedPart]:
+        """The parts as checked (the files hashed, each unchanged since), sealed."""
         seals = Seals(table.folder, self.keys)
         old = seals.read()
-        new = [self._part(part, old.get(part.path.name)) for part in parts]
+        checked = [self._part(part, old.get(part.path.name)) for part in parts]
+        new = [
+            Seal(c.path.name, c.sha256, self.signed.size, self.signed.root.hex()) for c in checked
+        ]
         if {s.part: s for s in new} != old:
             seals.write(new)
+        return checked
 
-    def _part(self, part: Part, seal: Seal | None) -> Seal:
-        """The part's seal at this checkpoint, checking the part again unless its seal
-        holds and the checkpoint it names is extended by this one."""
-        digest = file_sha256(part.path)
-        size, root = self.signed.size, self.signed.root
+    def _part(self, part: Part, seal: Seal | None) -> CheckedPart:
+        """The part as checked at this checkpoint, checking it again record by record
+        unless its seal holds and the checkpoint it names is extended by this one."""
+        digest, identity = fingerprint(part.path)
+        size = self.signed.size
         if not (
             seal is not None
             and seal.sha256 == digest
@@ -165,7 +199,13 @@ class _Check:
             and self._extended(seal.size, seal.root)
         ):
             reconcile(self.log, part, size)
-        return Seal(part.path.name, digest, size, root.hex())
+            if Identity.now(part.path) != identity:
+                raise AuditInvalid(
+                    f"the {self.log.state} report copy's part {part.path.name} changed while "
+                    f"it was checked; rebuild the copy with "
+                    f"`statelink report --state {self.log.state} --rebuild`"
+                )
+        return CheckedPart(part.first, part.last, part.path, digest, identity)
 
     def _extended(self, size: int, root_hex: str) -> bool:
         """Whether this checkpoint's tree extends the sealed one (RFC 9162 proof)."""

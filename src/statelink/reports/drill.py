@@ -18,7 +18,7 @@ from statelink.reports.report import (
     ANSWERS,
     BREAKDOWNS,
     Period,
-    connect,
+    session,
 )
 from statelink.reports.table import AuditTable
 
@@ -90,7 +90,7 @@ def drill(
     params = list(wanted.values())
     if not table.parts():
         return Drill(0, (), wanted)
-    with connect(table, period) as con:
+    with session(table, period) as con:
         count_row = con.execute(f"SELECT count(*) FROM {view} WHERE {where}", params).fetchone()
         cursor = con.execute(
             f"SELECT {', '.join(COLUMNS)} FROM {view} WHERE {where} "

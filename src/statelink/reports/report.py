@@ -15,7 +15,8 @@ apart. Times are the hub's ``received_at``, UTC; ``since`` is inclusive, ``until
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +83,14 @@ def connect(table: AuditTable, period: Period) -> duckdb.DuckDBPyConnection:
     return con
 
 
+@contextmanager
+def session(table: AuditTable, period: Period) -> Iterator[duckdb.DuckDBPyConnection]:
+    """:func:`connect`'s connection, closed after the block; a pinned table's parts are
+    confirmed unchanged before and after the block reads them (:meth:`AuditTable.reading`)."""
+    with table.reading(), connect(table, period) as con:
+        yield con
+
+
 def build(
     state: str,
     table: AuditTable,
@@ -96,7 +105,7 @@ def build(
     the signed checkpoint the table was checked against (:mod:`statelink.reports.anchor`)."""
     if not table.parts():
         return _empty(state, period, anchor)
-    with connect(table, period) as con:
+    with session(table, period) as con:
         _group_by_requester(con)
         breakdowns = _breakdowns(con, reasons or {})
         immigration = _immigration(con)

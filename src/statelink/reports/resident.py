@@ -13,7 +13,7 @@ from typing import TypedDict
 
 from statelink.audit.keys import NodeKeys
 from statelink.messages.fields import PURPOSES
-from statelink.reports.report import ALL_TIME, connect
+from statelink.reports.report import ALL_TIME, session
 from statelink.reports.table import AuditTable
 
 
@@ -43,7 +43,7 @@ def accesses(
     if not table.parts():
         return []
     wanted = keys.hash(f"driver:{licence.strip().upper()}")
-    with connect(table, ALL_TIME) as con:
+    with session(table, ALL_TIME) as con:
         rows = con.execute(
             """SELECT received_at, ori, component, mke, purpose, decision, status, message_id
                FROM steps WHERE list_contains(records, ?) ORDER BY received_at, seq""",

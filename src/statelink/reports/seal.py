@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from statelink.audit.keys import NodeKeys
 from statelink.errors import StoreError
@@ -36,9 +37,47 @@ class Seal:
         return keys.hash("\n".join((*fields, self.root)))
 
 
-def file_sha256(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+class Identity(NamedTuple):
+    """Which file a path named, as it was: replacing, rewriting or removing the file
+    changes it (a new inode, size or change time)."""
+
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+
+    @classmethod
+    def of(cls, st: os.stat_result) -> Identity:
+        return cls(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+    @classmethod
+    def now(cls, path: Path) -> Identity | None:
+        """The file's identity now; None if it is gone."""
+        try:
+            return cls.of(path.stat())
+        except OSError:
+            return None
+
+
+class Fingerprint(NamedTuple):
+    sha256: str  # hex
+    identity: Identity  # of the file that was hashed, unchanged while it was
+
+
+def fingerprint(path: Path) -> Fingerprint:
+    """The file's SHA-256 and the identity of the file hashed; raises
+    :class:`StoreError` if the file cannot be read or changed while it was hashed."""
+    try:
+        with path.open("rb") as f:
+            before = Identity.of(os.fstat(f.fileno()))
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
+            after = Identity.of(os.fstat(f.fileno()))
+    except OSError as e:
+        raise StoreError(f"cannot read the report copy's part {path}: {e}") from e
+    if before != after:
+        raise StoreError(f"the report copy's part {path} changed while it was checked")
+    return Fingerprint(digest, after)
 
 
 class Seals:

@@ -11,7 +11,7 @@ from statelink.audit.log import AuditLog
 from statelink.errors import StatelinkError
 from statelink.nation import Layout, known_state, open_directory, open_policy_store
 from statelink.policy.engine import DEFAULT_DENY, POLICY_ERROR
-from statelink.reports.anchor import Anchored, anchor
+from statelink.reports.anchor import Anchored, anchor, read_checked
 from statelink.reports.model import Report
 from statelink.reports.report import ALL_TIME, Period, build
 from statelink.reports.table import AuditTable
@@ -25,7 +25,7 @@ def anchored(layout: Layout, state: str) -> Anchored:
     code = known_state(layout, state)
     table = AuditTable(layout.analytics(code))
     if not layout.has_audit(code):
-        return Anchored(table.pinned(0), None)
+        return Anchored(table.pinned(()), None)
     log = AuditLog.open(code, layout.audit_store(code))
     try:
         keys = NodeKeys.load(code, layout.keys(code), create=False)
@@ -84,13 +84,16 @@ def state_report(
     top: int = 10,
 ) -> Report:
     code = known_state(layout, state)
-    copy = anchored(layout, code)
-    return build(
-        code,
-        copy.table,
-        period=period,
-        agencies=agency_names(layout),
-        reasons=reasons(layout, code),
-        top=top,
-        anchor=copy.anchor.as_json() if copy.anchor else None,
+    agencies, why = agency_names(layout), reasons(layout, code)
+    return read_checked(
+        lambda: anchored(layout, code),
+        lambda copy: build(
+            code,
+            copy.table,
+            period=period,
+            agencies=agencies,
+            reasons=why,
+            top=top,
+            anchor=copy.anchor.as_json() if copy.anchor else None,
+        ),
     )

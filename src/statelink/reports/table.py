@@ -15,14 +15,17 @@ import fcntl
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from statelink.audit.log import AuditLog
 from statelink.directory.federal import IMMIGRATION
+from statelink.errors import AuditInvalid
+from statelink.reports.seal import Identity
 
 PART = re.compile(r"part-(\d{12})-(\d{12})\.parquet")
 
@@ -134,42 +137,81 @@ def part_name(first: int, last: int) -> str:
     return f"part-{first:012d}-{last:012d}.parquet"
 
 
+@dataclass(frozen=True)
+class CheckedPart:
+    """A part as it was checked against the audit log: the one file a report reads for
+    records ``first .. last``."""
+
+    first: int
+    last: int
+    path: Path
+    sha256: str  # of the file checked, hex
+    identity: Identity  # of the file checked: a replaced or rewritten file differs
+
+
 class AuditTable:
     """The Parquet copy in ``folder/v<FORMAT>`` (a copy in an older layout is left alone).
 
-    ``upto``, if given, pins the table to the parts holding records ``0 .. upto - 1``:
-    what one report read and checked, whatever refreshes add meanwhile.
+    ``checked``, if given, pins the table to those parts, as they were checked: what one
+    report reads, whatever refreshes and rebuilds do meanwhile. A pinned part that is gone
+    or changed when the report reads it makes the read fail (:meth:`confirm`).
     """
 
-    def __init__(self, folder: Path, upto: int | None = None) -> None:
+    def __init__(self, folder: Path, checked: tuple[CheckedPart, ...] | None = None) -> None:
         self.folder = folder / f"v{FORMAT}"
-        self.upto = upto
+        self.checked = checked
 
-    def pinned(self, upto: int) -> AuditTable:
-        """This copy, limited to its first ``upto`` records (whole parts)."""
-        return AuditTable(self.folder.parent, upto)
+    def pinned(self, checked: Sequence[CheckedPart]) -> AuditTable:
+        """This copy, limited to ``checked`` (in order, records 0 on without gaps)."""
+        return AuditTable(self.folder.parent, tuple(checked))
 
     @property
     def source(self) -> str:
-        """The parts as a DuckDB table function (at least one part must exist)."""
+        """The parts as a DuckDB table function (at least one part must exist); a pinned
+        table's parts are confirmed unchanged first."""
+        self.confirm()
         files = ", ".join(quoted(path) for _, _, path in self.parts())
         return f"read_parquet([{files}])"
 
     def parts(self) -> list[tuple[int, int, Path]]:
+        """The parts, in order: the pinned ones, or those the folder holds now."""
+        if self.checked is not None:
+            return [(p.first, p.last, p.path) for p in self.checked]
         found = []
         if self.folder.is_dir():
             for path in self.folder.iterdir():
                 match = PART.fullmatch(path.name)
                 if match:
-                    first, last = int(match.group(1)), int(match.group(2))
-                    if self.upto is None or last < self.upto:
-                        found.append((first, last, path))
+                    found.append((int(match.group(1)), int(match.group(2)), path))
         return sorted(found)
 
     def size(self) -> int:
         """How many records the copy holds (they are numbered from 0 without gaps)."""
         parts = self.parts()
         return parts[-1][1] + 1 if parts else 0
+
+    def confirm(self) -> None:
+        """Raise :class:`AuditInvalid` if a pinned part is gone or is no longer the file
+        that was checked (a rebuild or refresh ran meanwhile): the report must be made
+        again, from a new check, never from fewer or unchecked records."""
+        for part in self.checked or ():
+            if Identity.now(part.path) != part.identity:
+                raise AuditInvalid(
+                    f"the report copy's part {part.path.name} changed after it was checked "
+                    "(a refresh or rebuild ran meanwhile); make the report again"
+                )
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Confirm the pinned parts before and after the block reads them; a DuckDB error
+        met while a part changed is reported as that change."""
+        self.confirm()
+        try:
+            yield
+        except duckdb.Error:
+            self.confirm()
+            raise
+        self.confirm()
 
     @property
     def lock_path(self) -> Path:
@@ -219,10 +261,27 @@ class AuditTable:
                     count += 1
                     if first + count >= total:
                         break  # records appended meanwhile wait for the next refresh
-            if count == 0:
-                return 0
+            if count < total - first:
+                raise AuditInvalid(_missing(log.state, staged, first, total))
             name = part_name(first, first + count - 1)
             partial = Path(tmp) / name
             write_parquet(from_leaves(staged), partial)
             os.replace(partial, self.folder / name)
         return count
+
+
+def _missing(state: str, staged: Path, first: int, total: int) -> str:
+    """Why the log gave fewer records than its signed checkpoint holds: the first missing."""
+    leaves = f"read_json({quoted(staged)}, format='newline_delimited', columns={{'seq': 'BIGINT'}})"
+    with duckdb.connect() as con:
+        row = con.execute(
+            "SELECT count(*), min(n) FILTER (WHERE seq <> n) FROM "
+            f"(SELECT seq, ? + row_number() OVER (ORDER BY seq) - 1 AS n FROM {leaves})",
+            [first],
+        ).fetchone()
+    held, gap = row if row else (0, None)
+    seq = first + int(held) if gap is None else int(gap)
+    return (
+        f"the {state} audit log is missing record {seq} of its latest signed checkpoint "
+        f"(size {total:,}); check it with `statelink audit verify --state {state}`"
+    )

@@ -52,15 +52,16 @@ class WhatIf:
         code = known_state(self.layout, state)
         store = open_policy_store(self.layout, code)
         copy = anchored(self.layout, code)
-        replay = simulate(
-            code,
-            copy.table,
-            candidate.policies,
-            store.load,
-            period=period,
-            label=candidate.label,
-            top=top,
-        )
+        with copy.table.reading():  # the files checked are the files replayed
+            replay = simulate(
+                code,
+                copy.table,
+                candidate.policies,
+                store.load,
+                period=period,
+                label=candidate.label,
+                top=top,
+            )
         replay.anchor = copy.anchor.as_json() if copy.anchor else None
         return replay
 

@@ -15,6 +15,7 @@ from statelink.audit import AuditLog, NodeKeys
 from statelink.audit.log import CheckpointRow, now
 from statelink.audit.merkle import CompactRange, leaf_hash
 from statelink.store import Where
+from tests.audit.vectors import LEAVES
 
 BATCH = 20_000
 
@@ -65,3 +66,29 @@ def tamper(path: Path, seq: int) -> None:
             "UPDATE audit_record SET leaf = ? WHERE seq = ?", (synthetic_leaf(seq + 1), seq)
         ).rowcount
     assert changed == 1
+
+
+def grow_vectors(where: Where, keys: Path, checkpoints: Sequence[int]) -> list[bytes]:
+    """The RFC 6962/9162 8-leaf vector tree as a log, signed at each size in
+    ``checkpoints``. The log keeps JSON records only (its index reads the leaf), and the
+    vector leaves are not JSON: the tree (its leaf hashes, tiles, roots and proofs) is the
+    vectors', each record a JSON stand-in. Returns the stand-ins."""
+    stand_ins = [b'{"vector":%d}' % seq for seq in range(len(LEAVES))]
+    log = AuditLog.open("WA", where)
+    signer = NodeKeys.load("WA", keys)
+    compact = CompactRange.at(log.size(), log.perfect)
+    try:
+        for size in checkpoints:
+            rows: list[tuple[object, ...]] = []
+            nodes: list[tuple[int, int, bytes]] = []
+            while compact.size < size:
+                seq = compact.size
+                nodes.extend(compact.append(leaf_hash(LEAVES[seq])))
+                rows.append((seq, stand_ins[seq]))
+            root = compact.root()
+            log.write(
+                rows, nodes, CheckpointRow(size, root, now(), signer.signer.checkpoint(size, root))
+            )
+    finally:
+        log.close()
+    return stand_ins

@@ -4,18 +4,27 @@ served by a real HTTP server on loopback, mirrored and verified end to end."""
 from __future__ import annotations
 
 import ast
+import base64
 import socket
 import threading
 import time
+import tracemalloc
+import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
 
 import statelink.audit.mirror as mirror_module
+import statelink.audit.remote_log as remote_module
 import statelink.audit.tile_tree as tree_module
 from statelink.audit import AuditLog, NodeKeys, verifier
 from statelink.audit.mirror import MirrorFolder, mirror
@@ -24,7 +33,7 @@ from statelink.audit.tiles import TiledLog, TileId
 from statelink.errors import UsageError
 from statelink.store import Where
 from statelink.web import log_tiles, problems
-from tests.audit.synthetic import grow, synthetic_leaf, tamper
+from tests.audit.synthetic import grow, grow_vectors, synthetic_leaf, tamper
 from tests.audit.vectors import CONSISTENCY, INCLUSION, LEAVES, ROOTS
 
 
@@ -32,7 +41,7 @@ from tests.audit.vectors import CONSISTENCY, INCLUSION, LEAVES, ROOTS
 def vector_tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TileTree]:
     """The tiles the log serves for the 8-leaf vector tree, read by the mirror's tree."""
     folder = tmp_path_factory.mktemp("vectors")
-    grow(folder / "audit.sqlite", folder / "keys", [8], leaves=LEAVES)
+    grow_vectors(folder / "audit.sqlite", folder / "keys", [8])
     log = AuditLog.open("WA", folder / "audit.sqlite")
     served = TiledLog(log)
 
@@ -98,12 +107,9 @@ class Served:
         return f"{self.url}/logs/{state}"
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    found = Served(tmp_path_factory.mktemp("served"))
-    app = Starlette()
-    problems.install(app)
-    log_tiles.install(app, found.logs.get)
+@contextmanager
+def _serving(app: ASGIApp) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port, in a thread; its base URL."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
@@ -113,11 +119,60 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     while not server.started:
         assert time.monotonic() < deadline, "the test server did not start"
         time.sleep(0.02)
-    found.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    yield found
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    found = Served(tmp_path_factory.mktemp("served"))
+    app = Starlette()
+    problems.install(app)
+    log_tiles.install(app, found.logs.get, entries=log_tiles.EntryAccess.PUBLIC)
+    with _serving(app) as url:
+        found.url = url
+        yield found
     log_tiles.close(app)
+
+
+class Hostile:
+    """A real server in front of ``served``: it passes every request on, except the
+    bodies put in ``bodies`` (by ``STATE/path``), which it answers with instead."""
+
+    def __init__(self, upstream: Served) -> None:
+        self.upstream = upstream
+        self.bodies: dict[str, tuple[bytes, dict[str, str]]] = {}
+        self.url = ""
+
+    def answer(self, request: Request) -> Response:
+        wanted = f"{request.path_params['state']}/{request.path_params['path']}"
+        if wanted in self.bodies:
+            body, headers = self.bodies[wanted]
+            return Response(body, headers=headers)
+        passed = httpx.get(f"{self.upstream.url}/logs/{wanted}", headers={"accept-encoding": ""})
+        return Response(passed.content, status_code=passed.status_code)
+
+    def prefix(self, state: str) -> str:
+        return f"{self.url}/logs/{state}"
+
+
+@pytest.fixture(scope="module")
+def hostile(served: Served) -> Iterator[Hostile]:
+    found = Hostile(served)
+    app = Starlette(routes=[Route("/logs/{state}/{path:path}", found.answer)])
+    with _serving(app) as url:
+        found.url = url
+        yield found
+
+
+def _gzip_bomb(size: int) -> bytes:
+    """``size`` zero bytes, gzipped (about a thousandth of that), built a MiB at a time."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    chunk = bytes(1 << 20)
+    return b"".join(packer.compress(chunk) for _ in range(size >> 20)) + packer.flush()
 
 
 def _files(folder: Path) -> set[str]:
@@ -192,7 +247,7 @@ def test_a_rewritten_history_is_refused(served: Served, tmp_path: Path) -> None:
     # The operator rebuilds the log from other records, signed with the same key (served
     # at another address: the server keeps the log it opened).
     other = tmp_path / "other"
-    leaves = [b"other %d" % n for n in range(900)]
+    leaves = [b'{"other":%d}' % n for n in range(900)]
     grow(other / "audit.sqlite", folder / "keys", [900], leaves=leaves, state="NV")
     served.logs["NM"] = other / "audit.sqlite"
     # The kept mirror's tiles are not the new tiles' children...
@@ -224,9 +279,66 @@ def test_a_wrong_key_or_a_missing_log_is_refused(served: Served, tmp_path: Path)
         mirror("http://127.0.0.1:9/logs/AZ", key, tmp_path / "m3")
 
 
+def test_a_checkpoint_of_another_origin_is_refused(served: Served, tmp_path: Path) -> None:
+    folder, key = served.log("NH", [10])
+    out = tmp_path / "mirror"
+    report = mirror(served.prefix("NH"), key, out)
+    # The same key signs a checkpoint of another log: the folder mirrors NH's only.
+    signer = NodeKeys.load("NH", folder / "keys").signer
+    root = base64.b64encode(report.root).decode()
+    (out / "checkpoint").write_text(signer.sign(f"statelink.example/audit/XX\n10\n{root}\n"))
+    with pytest.raises(verifier.VerificationError, match="a folder holds one log"):
+        mirror(served.prefix("NH"), key, out)
+
+
+def test_an_oversized_checkpoint_or_tile_is_refused(
+    served: Served, hostile: Hostile, tmp_path: Path
+) -> None:
+    _, key = served.log("NJ", [300])
+    assert mirror(hostile.prefix("NJ"), key, tmp_path / "fine").size == 300  # passed on
+    hostile.bodies["NJ/checkpoint"] = (b"x" * (64 * 1024 + 1), {})
+    with pytest.raises(UsageError, match="checkpoint is more than 64 KiB"):
+        mirror(hostile.prefix("NJ"), key, tmp_path / "m1")
+    del hostile.bodies["NJ/checkpoint"]
+    hostile.bodies["NJ/tile/0/000"] = (bytes(256 * 32 + 1), {})
+    with pytest.raises(verifier.VerificationError, match="more than 8,192 bytes") as failed:
+        mirror(hostile.prefix("NJ"), key, tmp_path / "m2")
+    assert failed.value.index == 0
+    del hostile.bodies["NJ/tile/0/000"]
+    hostile.bodies["NJ/tile/entries/001.p/44"] = (b"\x00\x01", {"content-encoding": "br"})
+    with pytest.raises(UsageError, match="'br'-encoded"):
+        mirror(hostile.prefix("NJ"), key, tmp_path / "m3")
+
+
+def test_a_gzip_bomb_is_inflated_no_further_than_the_cap(
+    served: Served, hostile: Hostile, tmp_path: Path
+) -> None:
+    _, key = served.log("NY", [300])
+    bomb = _gzip_bomb(256 << 20)  # 256 MiB of zeros in about 256 KiB
+    hostile.bodies["NY/tile/entries/001.p/44"] = (bomb, {"content-encoding": "gzip"})
+    tracemalloc.start()
+    try:
+        with pytest.raises(verifier.VerificationError, match="more than 2,883,628 bytes") as e:
+            mirror(hostile.prefix("NY"), key, tmp_path / "mirror")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert e.value.index == 256
+    assert peak < 32 << 20  # a few times the cap (44 entries of 2 + 65,535 bytes), not 256 MiB
+    cut = _gzip_bomb(1 << 20)[:-8]  # no trailer: the gzip stream never ends
+    hostile.bodies["NY/tile/entries/001.p/44"] = (cut, {"content-encoding": "gzip"})
+    with pytest.raises(UsageError, match="is cut short"):
+        mirror(hostile.prefix("NY"), key, tmp_path / "other")
+
+
 def test_the_mirror_shares_no_code_with_the_log() -> None:
-    allowed = {"statelink.audit.tile_tree", "statelink.audit.verifier", "statelink.errors"}
-    for module in (mirror_module, tree_module):
+    allowed = {
+        "statelink.audit.remote_log",
+        "statelink.audit.tile_tree",
+        "statelink.audit.verifier",
+        "statelink.errors",
+    }
+    for module in (mirror_module, remote_module, tree_module):
         assert module.__file__ is not None
         tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
         imported = {

@@ -3,6 +3,7 @@ loopback), read with plain HTTP and mirrored with ``statelink audit mirror``."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from statelink.audit import verifier
 from statelink.nation import Layout
+from statelink.web.log_tiles import GzipCache, takes_gzip
 from tests.audit.synthetic import grow, tamper
 from tests.conftest import Run, copy_nation
 
@@ -77,6 +79,8 @@ def test_tiles_and_bundles_are_served_immutable(base_url: str) -> None:
         "/logs/WA/tile/entries/001",
         "/logs/WA/tile/2/000.p/1",
         "/logs/WA/tile/",
+        "/logs/WA/tile/tile/0/000",  # no alias of tile/0/000
+        "/logs/WA/tile/tile/entries/000",
     ],
 )
 def test_anything_else_is_a_404_problem(base_url: str, path: str) -> None:
@@ -84,6 +88,68 @@ def test_anything_else_is_a_404_problem(base_url: str, path: str) -> None:
     assert reply.status_code == 404
     assert reply.headers["content-type"] == "application/problem+json"
     assert reply.json()["code"] == "not-found"
+
+
+@pytest.mark.parametrize(
+    ("accept", "gzipped"),
+    [
+        ("gzip", True),
+        ("gzip, deflate, br", True),
+        ("br;q=1.0, gzip;q=0.5", True),
+        ("GZIP;Q=0.001", True),
+        ("*", True),
+        ("x-gzip", True),
+        ("gzip;q=0", False),  # the client says no
+        ("gzip;q=0.000, *", False),
+        ("*;q=0", False),
+        ("*, gzip;q=0", False),
+        ("deflate, br", False),
+        ("identity", False),
+        ("", False),
+        ("gzip;q=2", False),  # not a weight: not taken as a yes
+        ("gzip;q=oops", False),
+    ],
+)
+def test_gzip_is_served_only_where_the_client_takes_it(
+    base_url: str, accept: str, gzipped: bool
+) -> None:
+    assert takes_gzip(accept) is gzipped
+    with httpx.Client(headers={"accept-encoding": accept}) as client:
+        reply = client.get(f"{base_url}/logs/WA/tile/entries/000")
+    assert reply.status_code == 200
+    assert reply.headers["vary"] == "Accept-Encoding"
+    assert ("content-encoding" in reply.headers) is gzipped
+    assert reply.content.startswith(b"\x00")  # a record's length; httpx undid any gzip
+
+
+def test_a_full_bundle_is_gzipped_once_and_kept(base_url: str) -> None:
+    with httpx.Client(headers={"accept-encoding": "identity"}) as client:
+        plain = client.get(f"{base_url}/logs/WA/tile/entries/000").content
+    raw = []
+    for _ in range(2):
+        with httpx.stream(
+            "GET", f"{base_url}/logs/WA/tile/entries/000", headers={"accept-encoding": "gzip"}
+        ) as reply:
+            assert reply.headers["content-encoding"] == "gzip"
+            raw.append(b"".join(reply.iter_raw()))
+    assert raw[0] == raw[1]
+    assert gzip.decompress(raw[0]) == plain
+
+
+def test_the_gzip_cache_keeps_the_most_recently_used_within_its_bytes() -> None:
+    cache = GzipCache(max_bytes=100)
+    cache.put("WA", 0, b"a" * 40)
+    cache.put("WA", 1, b"b" * 40)
+    assert cache.get("WA", 0) == b"a" * 40  # 0 is now the most recently used
+    cache.put("OR", 0, b"c" * 40)  # 120 bytes: the least recently used (WA 1) goes
+    assert (cache.get("WA", 0), cache.get("WA", 1), cache.get("OR", 0)) == (
+        b"a" * 40,
+        None,
+        b"c" * 40,
+    )
+    cache.put("WA", 2, b"d" * 101)  # larger than the whole cache: not kept
+    assert cache.get("WA", 2) is None
+    assert len(cache) == 2
 
 
 def test_statelink_audit_mirror_copies_and_verifies_a_log(

@@ -15,22 +15,26 @@ Each resource is written to the folder (same paths as the log's, so any static w
 server can serve the mirror) once it has been checked, and the checkpoint last. A second
 run resumes: full tiles and bundles already there are immutable, so they are read from
 disk instead of fetched, and checked again all the same. The first bad leaf index is
-named on failure (:class:`~statelink.audit.verifier.VerificationError`).
+named on failure (:class:`~statelink.audit.verifier.VerificationError`). A folder holds
+one log: a checkpoint of another origin than the one mirrored before is refused.
 
-This module and :mod:`statelink.audit.tile_tree` share no code with the log's writer or
-prover: only the verifier, SHA-256 and httpx.
+Every body is read capped (:mod:`statelink.audit.remote_log`): the checkpoint at 64 KiB,
+a tile at 32 bytes a hash, a bundle at 2 + 65,535 bytes an entry, gzip undone. A log on
+a network's node serves its entry bundles only to a client certificate from that network
+(``cert``).
+
+This module, :mod:`statelink.audit.remote_log` and :mod:`statelink.audit.tile_tree`
+share no code with the log's writer or prover: only the verifier, SHA-256 and httpx.
 """
 
 from __future__ import annotations
 
 import os
-import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
+from statelink.audit.remote_log import Remote
 from statelink.audit.tile_tree import (
     HASH,
     HEIGHT,
@@ -51,8 +55,9 @@ from statelink.audit.verifier import (
 )
 from statelink.errors import UsageError
 
-TIMEOUT = 30.0
 MAX_CHECKPOINT = 64 * 1024
+MAX_ENTRY = 0xFFFF
+"""An entry's length is a uint16."""
 
 Progress = Callable[[int, int], None]
 """Called with (resources done, resources in all) as the mirror goes."""
@@ -101,26 +106,6 @@ class Folder:
             raise UsageError(f"cannot write {target}: {e.strerror}") from None
 
 
-class Remote:
-    """The log's URL prefix, read with httpx; network failures are usage errors (exit 2)."""
-
-    def __init__(self, url: str, client: httpx.Client) -> None:
-        self.url = url.rstrip("/")
-        self._client = client
-
-    def get(self, path: str) -> bytes | None:
-        """The resource's bytes, or None if the log answers 404."""
-        try:
-            answer = self._client.get(f"{self.url}/{path}")
-        except httpx.HTTPError as e:
-            raise UsageError(f"cannot reach {self.url}/{path}: {type(e).__name__}") from None
-        if answer.status_code == 404:
-            return None
-        if answer.status_code != 200:
-            raise UsageError(f"{self.url}/{path} answered HTTP {answer.status_code}")
-        return answer.content
-
-
 class Mirror:
     """One run of the mirror: the remote log, the folder, and what was done so far."""
 
@@ -133,10 +118,20 @@ class Mirror:
     def run(self, key: VerifierKey) -> MirrorReport:
         kept = self.folder.read("checkpoint")
         previous = open_checkpoint(_text(kept, "the mirrored checkpoint"), key) if kept else None
-        note = self.remote.get("checkpoint")
-        if note is None or len(note) > MAX_CHECKPOINT:
+        note = self.remote.get("checkpoint", MAX_CHECKPOINT)
+        if note is None:
             raise UsageError(f"{self.remote.url}/checkpoint: no tlog-tiles checkpoint there")
+        if len(note) > MAX_CHECKPOINT:
+            raise UsageError(
+                f"{self.remote.url}/checkpoint is more than {MAX_CHECKPOINT // 1024} KiB: "
+                "not a tlog-tiles checkpoint"
+            )
         checkpoint = open_checkpoint(_text(note, "the checkpoint"), key)
+        if previous is not None and checkpoint.origin != previous.origin:
+            raise VerificationError(
+                f"the log's checkpoint is for {checkpoint.origin[:80]!r}, but the folder "
+                f"mirrors {previous.origin[:80]!r}: a folder holds one log"
+            )
         if previous is not None and checkpoint.size < previous.size:
             raise VerificationError(
                 f"the log's checkpoint has {checkpoint.size} records, fewer than the "
@@ -214,17 +209,17 @@ class Mirror:
             if kept is not None:
                 self.reused += 1
                 return kept
-        found = self.remote.get(tile.path())
+        found = self.remote.get(tile.path(), _most(tile))
         if found is None and not tile.full:
-            full = self.remote.get(tile.as_full().path())
-            found = None if full is None else _head(full, tile)
+            full = self.remote.get(tile.as_full().path(), _most(tile.as_full()))
+            found = None if full is None else _head(_within(full, tile.as_full()), tile)
         if found is None:
             raise VerificationError(
                 f"the log does not serve {tile.path()}, which its checkpoint needs",
                 tile.first_leaf,
             )
         self.fetched += 1
-        return found
+        return _within(found, tile)
 
     def stored(self, tile: Tile) -> bytes:
         """A tile this run checked and wrote (for the tree head and proofs)."""
@@ -242,18 +237,15 @@ def mirror(
     out: Path,
     *,
     ca: Path | None = None,
+    cert: Path | None = None,
+    cert_key: Path | None = None,
     progress: Progress | None = None,
 ) -> MirrorReport:
     """Mirror and verify the tiled log at ``url`` into ``out`` (see the module). An https
-    URL is trusted by the system's CAs, or by ``ca`` alone (a private network's)."""
-    verify: ssl.SSLContext | bool = True
-    if ca is not None:
-        try:
-            verify = ssl.create_default_context(cafile=str(ca))
-        except (OSError, ssl.SSLError) as e:
-            raise UsageError(f"cannot load the CA file {ca}: {e}") from None
-    with httpx.Client(timeout=TIMEOUT, verify=verify, follow_redirects=False) as client:
-        return Mirror(Remote(url, client), Folder(out), progress).run(key)
+    URL is trusted by the system's CAs, or by ``ca`` alone (a private network's); ``cert``
+    (its key in ``cert_key``, or in the same file) is presented as a client certificate."""
+    with Remote.open(url, ca=ca, cert=cert, cert_key=cert_key) as remote:
+        return Mirror(remote, Folder(out), progress).run(key)
 
 
 class MirrorFolder:
@@ -326,6 +318,21 @@ def _entries(data: bytes, bundle: Tile) -> list[bytes]:
         bad = bundle.first_leaf + len(entries)
         raise VerificationError(f"{bundle.path()} is not a bundle of {bundle.width} entries", bad)
     return entries
+
+
+def _most(tile: Tile) -> int:
+    """The most bytes a tile or bundle of its width can hold."""
+    return tile.width * (2 + MAX_ENTRY if tile.entries else HASH)
+
+
+def _within(data: bytes, tile: Tile) -> bytes:
+    if len(data) > _most(tile):
+        raise VerificationError(
+            f"{tile.path()} is more than {_most(tile):,} bytes (gzip undone): larger than "
+            f"{tile.width} {'entries' if tile.entries else 'hashes'} can be",
+            tile.first_leaf,
+        )
+    return data
 
 
 def _head(full: bytes, tile: Tile) -> bytes:

@@ -84,15 +84,15 @@ def encode_index(index: int) -> str:
 
 
 def parse_tile_path(path: str) -> TileId:
-    """The tile a path names (``tile/...`` or what follows ``tile/``); NotFound unless the
-    path is exactly the spec's encoding of a tile."""
+    """The tile a path under the log's prefix names (``tile/0/x001/234.p/17``); NotFound
+    unless the path is exactly the spec's encoding of a tile (one ``tile/``, no alias)."""
     refused = NotFound(f"not a tile path: {path[:80]!r}")
     if len(path) > MAX_PATH:
         raise refused
-    parts = path.removeprefix("tile/").split("/")
-    if len(parts) < 2:
+    parts = path.split("/")
+    if len(parts) < 3 or parts[0] != "tile":
         raise refused
-    kind, rest = parts[0], parts[1:]
+    kind, rest = parts[1], parts[2:]
     width = WIDTH
     if len(rest) >= 2 and rest[-2].endswith(".p"):
         if not _WIDTH.fullmatch(rest[-1]) or int(rest[-1]) >= WIDTH:

@@ -2,7 +2,9 @@
 
 The mirror (:mod:`statelink.audit.mirror`) reads the log over HTTP only, with the
 verifier key it is given, and shares no code with the log's writer: the same check any
-third party can run with generic tools.
+third party can run with generic tools. A network's node serves its entry bundles only
+to a client certificate from the network's CA (``--cert``, ``--cert-key``; ``statelink
+pki member NAME`` issues one).
 """
 
 from __future__ import annotations
@@ -31,45 +33,59 @@ def mirror(
         Path | None,
         typer.Option(help="Trust this CA for https (a private network) [default: the system's]."),
     ] = None,
+    cert: Annotated[
+        Path | None,
+        typer.Option(
+            help="Client certificate (PEM) from the log's network: a node serves its entry "
+            "bundles only to one (`statelink pki member NAME` issues it)."
+        ),
+    ] = None,
+    cert_key: Annotated[
+        Path | None,
+        typer.Option(help="The client certificate's private key [default: in --cert's file]."),
+    ] = None,
     json_output: JsonOutput = False,
 ) -> None:
     """Mirror a tiled audit log and verify every record, tile and the signed checkpoint."""
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"URL: expected http:// or https://, given {url[:60]!r}")
-    if ca is not None and not ca.is_file():
-        raise UsageError(f"--ca: {ca} is not a file")
+    for option, path in (("--ca", ca), ("--cert", cert), ("--cert-key", cert_key)):
+        if path is not None and not path.is_file():
+            raise UsageError(f"{option}: {path} is not a file")
+    if cert_key is not None and cert is None:
+        raise UsageError("--cert-key goes with --cert")
     try:
         trusted = VerifierKey.parse(key)
     except VerificationError as e:
         raise UsageError(f"--key: {e}") from None
-    try:
-        if console.is_terminal and not json_output:
-            with _bar() as bar:
-                task = bar.add_task(f"mirroring {trusted.name}", total=None)
-                report = tiled.mirror(
-                    url,
-                    trusted,
-                    out,
-                    ca=ca,
-                    progress=lambda done, total: bar.update(task, completed=done, total=total),
-                )
-        else:
-            report = tiled.mirror(url, trusted, out, ca=ca)
-    except VerificationError as e:
-        _refuse(url, e, json_output)
+    with _bar(enabled=console.is_terminal and not json_output) as bar:
+        task = bar.add_task(f"mirroring {trusted.name}", total=None)
+        try:
+            report = tiled.mirror(
+                url,
+                trusted,
+                out,
+                ca=ca,
+                cert=cert,
+                cert_key=cert_key,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        except VerificationError as e:
+            _refuse(url, e, json_output)  # the bar is gone before the error shows
     if json_output:
         print_json(_as_json(report))
     else:
         _print(report)
 
 
-def _bar() -> Progress:
+def _bar(*, enabled: bool) -> Progress:
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         console=console,
         transient=True,
+        disable=not enabled,
     )
 
 

@@ -34,6 +34,7 @@ def create_app(network: EmbeddedNetwork) -> FastAPI:
         app,
         lambda s: network.layout.audit_store(s) if s in states else None,
         lambda s: network.database(s).witnesses,
+        entries=log_tiles.EntryAccess.PUBLIC,  # a local demo on loopback, no TLS
     )
     return app
 

@@ -1,9 +1,11 @@
 """One state's node as a service (``statelink serve node --state XX``).
 
 It answers only the hub: a client certificate, if sent, must be from the network's CA,
-and every request to ``/v1/`` must come with the hub's own certificate (pinned by
-SHA-256 fingerprint). Anyone, with or without a certificate, may read the state's audit
-log as C2SP tlog-tiles under ``/logs/XX/`` (:mod:`statelink.web.log_tiles`).
+and every request outside ``/logs/`` must come with the hub's own certificate (pinned by
+SHA-256 fingerprint): :class:`HubOnly` refuses the others before any route sees them,
+and each ``/v1/`` handler checks again. Under ``/logs/XX/`` the state's audit log is
+served as C2SP tlog-tiles (:mod:`statelink.web.log_tiles`): the checkpoint and hash
+tiles to anyone, the entry bundles to a client certificate from the network's CA.
 Everything else (policy, records, review, notices, audit) is the same
 :class:`~statelink.node.StateNode` the embedded mode runs.
 """
@@ -15,7 +17,8 @@ import datetime as dt
 import json
 import logging
 import os
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TypeVar
@@ -23,9 +26,11 @@ from typing import TypeVar
 import orjson
 from pydantic import BaseModel, Field
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 import statelink
 from statelink.audit import AuditService
@@ -44,6 +49,11 @@ from statelink.witness.pusher import CheckpointPusher
 from statelink.witness.registry import WitnessRegistry
 
 log = logging.getLogger(__name__)
+
+PUBLIC_PREFIX = "/logs/"
+"""The one part of the node that answers others than the hub (the tiled audit log)."""
+REFUSAL_LOG_SECONDS = 10.0
+"""At most one warning line about refused clients in this time."""
 
 
 class CollectRequest(BaseModel):
@@ -103,14 +113,81 @@ class NodeService:
         await asyncio.to_thread(self.pusher.push_behind)
 
 
+class Refusals:
+    """Counts the clients refused for not being the hub, and warns about them at most
+    once every ``every`` seconds, with how many were refused since the last warning (a
+    flood of strangers cannot flood the log). Used on the event loop only."""
+
+    def __init__(
+        self,
+        state: str,
+        every: float = REFUSAL_LOG_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.state = state
+        self.every = every
+        self._clock = clock
+        self._count = 0
+        self._last: float | None = None
+
+    def refused(self) -> None:
+        self._count += 1
+        now = self._clock()
+        if self._last is not None and now - self._last < self.every:
+            return
+        log.warning(
+            "%s node: refused %d client(s) that are not the hub (at most one line per %g s)",
+            self.state,
+            self._count,
+            self.every,
+        )
+        self._last = now
+        self._count = 0
+
+
+class HubOnly:
+    """ASGI middleware: every request outside ``/logs/`` must come with the hub's pinned
+    certificate, else a 403 problem before any route runs (so no route can forget it)."""
+
+    def __init__(self, app: ASGIApp, hub: str, state: str, refusals: Refusals) -> None:
+        self._app = app
+        self._hub = hub
+        self._state = state
+        self._refusals = refusals
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or scope["path"].startswith(PUBLIC_PREFIX):
+            await self._app(scope, receive, send)
+            return
+        if peer_fingerprint(scope) == self._hub:
+            await self._app(scope, receive, send)
+            return
+        self._refusals.refused()
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        refusal = problems.problem(
+            403, Forbidden.code, f"the {self._state} node answers only its hub"
+        )
+        await refusal(scope, receive, send)
+
+
 def create_node_app(config: NodeConfig) -> Starlette:
     """The node's ASGI app: Starlette only (the hub is its one client; no OpenAPI)."""
-    app = Starlette(routes=routes, lifespan=_lifespan)
-    app.state.node = NodeService.open(config)
+    service = NodeService.open(config)
+    refusals = Refusals(service.state)
+    hub_only = Middleware(HubOnly, hub=service.hub, state=service.state, refusals=refusals)
+    app = Starlette(routes=routes, lifespan=_lifespan, middleware=[hub_only])
+    app.state.node = service
+    app.state.refusals = refusals
     problems.install(app)
     where = config.database or Layout(config.data).audit_store(config.state)
-    witnesses = app.state.node.pusher.registry
-    log_tiles.install(app, lambda s: where if s == config.state else None, lambda s: witnesses)
+    log_tiles.install(
+        app,
+        lambda s: where if s == config.state else None,
+        lambda s: service.pusher.registry,
+        entries=log_tiles.EntryAccess.CERTIFIED,
+    )
     return app
 
 
@@ -133,7 +210,8 @@ def _from_the_hub(request: Request) -> NodeService:
     """The node's service, if the request comes with the hub's own certificate."""
     service: NodeService = request.app.state.node
     if peer_fingerprint(request.scope) != service.hub:
-        log.warning("%s node: refused a client that is not the hub", service.state)
+        refusals: Refusals = request.app.state.refusals
+        refusals.refused()
         raise Forbidden(f"the {service.state} node answers only its hub")
     return service
 

@@ -49,7 +49,7 @@ def node(
     hub_cert: Annotated[Path | None, typer.Option(help=_help(NodeConfig, "hub_cert"))] = None,
 ) -> None:
     """Serve one state's node: it answers only the hub, over mutual TLS (and serves its
-    audit log as tiles to anyone)."""
+    audit log: its checkpoint and hash tiles to anyone, its records to network members)."""
     from statelink.web.node_service import create_node_app
 
     settings = NodeConfig.load(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import socket
 import threading
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from statelink.audit.note import NoteSigner
 from statelink.witness.store import WitnessStore
 from statelink.witness.submission import MAX_BODY, Submission
 from tests.audit.conftest import appender, entry
-from tests.witness.conftest import RunningWitness, cli
+from tests.witness.conftest import RunningWitness, cli, start
 
 ORIGIN = "statelink.example/audit/WA"
 
@@ -152,3 +153,48 @@ def test_the_cli_lists_and_refuses(witness: RunningWitness, log: Log) -> None:
     assert "already witnesses" in again.stderr
     assert cli("witness", "key", "--dir", str(witness.folder)).stdout.strip() == witness.vkey
     base64.b64decode(witness.vkey.split("+", 2)[2], validate=True)
+
+
+def test_sizes_above_2_63_are_malformed_not_a_crash(witness: RunningWitness, log: Log) -> None:
+    _add_log(witness, log)
+    root = hashlib.sha256(b"").digest()
+    for size in (1 << 63, 10**19, 10**20 - 1):
+        huge = log.keys.signer.checkpoint(size, root)
+        assert _post(witness, Submission(0, [], huge).body()).status_code == 400
+        old = b"old %d\n\n" % size + log.notes[10].encode()
+        assert _post(witness, old).status_code == 400
+    largest = log.keys.signer.checkpoint((1 << 63) - 1, root)
+    assert _post(witness, Submission(1 << 62, [], largest).body()).status_code == 409
+
+
+def test_the_monitoring_call_serves_only_verified_signatures(
+    witness: RunningWitness, log: Log, tmp_path: Path
+) -> None:
+    _add_log(witness, log)
+    stranger = NoteSigner(ORIGIN, NodeKeys.load("WA", tmp_path / "other").signer._key)
+    foreign = stranger.checkpoint(10, log.audit.reader().root(10)).rpartition("\n\n")[2]
+    assert foreign.startswith("\u2014 ")
+    assert foreign not in log.notes[10]
+    answer = _post(witness, Submission(0, [], log.notes[10] + foreign).body())
+    assert answer.status_code == 200
+    origin_hash = hashlib.sha256(ORIGIN.encode()).hexdigest()
+    served = httpx.get(f"{witness.url}/{origin_hash}/checkpoint", timeout=10).text
+    assert served == log.notes[10] + answer.text
+    assert foreign not in served
+
+
+def test_a_body_that_does_not_arrive_is_408(witness_dir: Path, log: Log) -> None:
+    for running in start(witness_dir, "--read-timeout", "0.5"):
+        host, port = running.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as conn:
+            conn.sendall(
+                b"POST /add-checkpoint HTTP/1.1\r\nHost: witness\r\n"
+                b"Content-Length: 100\r\n\r\nold 0\n"
+            )
+            answer = b""
+            while b"\r\n\r\n" not in answer:  # bounded by the socket's timeout
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 408 ")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from statelink.web.api import create_app
 from statelink.witness.keys import WitnessKey
 from tests.conftest import Run, copy_nation, records_of
 from tests.web.conftest import serving
-from tests.witness.conftest import RunningWitness, cli, start
+from tests.witness.conftest import HostileWitness, RunningWitness, cli, start
 
 Invoke = Callable[..., Run]
 ORIGIN = "statelink.example/audit/WA"
@@ -100,6 +101,32 @@ def test_pushed_cosigned_then_a_cut_tail_is_caught(
     assert as_json["verified"] is False
     assert as_json["first_bad_index"] == 20
     assert as_json["witnesses"][0]["cosigned_size"] == 30
+    offline = run("audit", "verify", "--witness", witness.vkey, *data)
+    assert offline.code == 1
+    assert (
+        "the node's own records show witness auditor.example/w1 cosigned 30 records of WA's "
+        "log, which now has 20: records were removed (first bad index: 20)"
+    ) in offline.err
+
+
+def test_a_cut_tail_is_logged_as_an_error_once_per_size(
+    logged: Layout, witness: RunningWitness, run: Invoke, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = ("--state", "WA", "--data", str(logged.root))
+    assert run("audit", "witnesses", "--add", witness.url, "--key", witness.vkey, *data).code == 0
+    assert run("audit", "witness", *data).code == 0
+    _cut_tail(logged, 20)
+
+    async def rounds() -> None:
+        async with EmbeddedNetwork.open(logged, checkpoint_every=10) as network:
+            assert network.nodes["WA"].state == "WA"  # opened: its witnesses are pushed to
+            for _ in range(3):
+                await network.push_checkpoints()
+
+    caplog.set_level(logging.WARNING, logger="statelink.witness.pusher")
+    asyncio.run(rounds())
+    cut = [r for r in caplog.records if "cosigned 30 records" in r.getMessage()]
+    assert [r.levelno for r in cut] == [logging.ERROR]
 
 
 def _served_and_reported_as_witnessed(logged: Layout, note: str, run: Invoke) -> None:
@@ -167,3 +194,37 @@ def test_housekeeping_pushes_and_a_witness_that_is_down_blocks_nothing(
     removed = run("audit", "witnesses", "--remove", "down.example/w2", *data)
     assert removed.code == 0
     assert run("audit", "witnesses", "--remove", "down.example/w2", *data).code != 0
+
+
+def test_a_hostile_or_misconfigured_witness_is_refused_not_a_crash(
+    logged: Layout, hostile: HostileWitness, run: Invoke
+) -> None:
+    data = ("--state", "WA", "--data", str(logged.root))
+    bad = run("audit", "witnesses", "--add", "http://[::1", "--key", hostile.vkey, *data)
+    assert bad.code == 2
+    assert "not a valid witness URL" in bad.err
+    assert run("audit", "verify", "--witness", f"{hostile.vkey}@http://[::1", *data).code == 2
+    added = run("audit", "witnesses", "--add", f"{hostile.url}/superscript", "--key",
+                hostile.vkey, *data)  # fmt: skip
+    assert added.code == 0, added.err
+    pushed = run("audit", "witness", *data)
+    assert pushed.code == 1
+    assert "failed hostile.example/w6" in pushed.out
+    asked = run("audit", "verify", "--witness", f"{hostile.vkey}@{hostile.url}/superscript", *data)
+    assert asked.code == 1
+    assert "a 409 without a text/x.tlog.size body of one size" in asked.err
+
+
+def test_only_a_fresh_cosignature_counts_when_a_witness_is_asked(
+    logged: Layout, hostile: HostileWitness, run: Invoke
+) -> None:
+    data = ("--state", "WA", "--data", str(logged.root))
+    fresh = run("audit", "verify", "--witness", f"{hostile.vkey}@{hostile.url}/fresh", *data)
+    assert fresh.code == 0, fresh.err
+    replayed = run("audit", "verify", "--witness", f"{hostile.vkey}@{hostile.url}/replay", *data)
+    assert replayed.code == 1
+    assert "its cosignature is dated 3,6" in replayed.err
+    assert "an old answer replayed? reach the witness over https" in replayed.err
+    ahead = run("audit", "verify", "--witness", f"{hostile.vkey}@{hostile.url}/future", *data)
+    assert ahead.code == 1
+    assert "ahead of this clock" in ahead.err

@@ -16,13 +16,17 @@ from rich.table import Table
 from statelink.cli.options import JsonOutput, console, print_json
 from statelink.errors import UsageError
 from statelink.witness.keys import WitnessKey
-from statelink.witness.service import Witness, create_witness_app
+from statelink.witness.service import READ_SECONDS, Witness, create_witness_app
 from statelink.witness.store import WitnessStore
 
 app = typer.Typer(
     help="Run a witness that cosigns audit-log checkpoints (C2SP tlog-witness).",
     no_args_is_help=True,
 )
+
+MAX_CONNECTIONS = 64  # uvicorn answers 503 beyond
+KEEP_ALIVE_SECONDS = 5
+HEADER_BYTES = 16 * 1024  # the request line and headers (h11)
 
 WitnessDir = Annotated[
     Path, typer.Option("--dir", help="The witness's folder (its key and its store).")
@@ -97,14 +101,20 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8480,
     cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM) for HTTPS.")] = None,
     tls_key: Annotated[Path | None, typer.Option("--key", help="Its private key.")] = None,
+    read_timeout: Annotated[
+        float, typer.Option(min=0.1, max=300, help="Seconds to read a request's body (408).")
+    ] = READ_SECONDS,
 ) -> None:
-    """Serve POST /add-checkpoint (plain HTTP, or HTTPS with --cert and --key)."""
+    """Serve POST /add-checkpoint (plain HTTP, or HTTPS with --cert and --key).
+
+    At most 64 connections at once (503 beyond), idle keep-alive connections closed
+    after 5 s, a request's body read within --read-timeout seconds."""
     if (cert is None) != (tls_key is None):
         raise UsageError("give both --cert and --key for HTTPS, or neither")
     witness = Witness(WitnessKey.load(folder), WitnessStore.open(folder))
     try:
         uvicorn.run(
-            create_witness_app(witness),
+            create_witness_app(witness, read_seconds=read_timeout),
             host=host,
             port=port,
             ssl_certfile=cert,
@@ -112,6 +122,9 @@ def serve(
             log_level="warning",
             access_log=False,
             server_header=False,
+            limit_concurrency=MAX_CONNECTIONS,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            h11_max_incomplete_event_size=HEADER_BYTES,
         )
     finally:
         witness.store.close()

@@ -1,16 +1,22 @@
 """``audit verify --witness``: did a quorum of witnesses cosign the log's latest checkpoint?
 
 A witness given as ``KEY`` counts if the node kept a valid cosignature by that key for the
-log's latest signed checkpoint. A witness given as ``KEY@URL`` is asked: the latest
-checkpoint is sent with ``old`` = its size and no proof; a 200 is a fresh cosignature; a
-409 tells the size the witness last cosigned. Larger than the log's latest signed size:
-records were removed after the witness saw them, and verification fails naming that
-size. Smaller: the witness is sent a consistency proof from its size, and cosigns.
-Every cosignature is checked with :mod:`statelink.audit.verifier`.
+log's latest signed checkpoint; if the node kept one of that witness for a larger size,
+records were removed after the witness saw them, and verification fails. A witness given
+as ``KEY@URL`` is asked: the latest checkpoint is sent with ``old`` = its size and no
+proof; a 200 is a cosignature, counted only if dated within :data:`FRESH_SECONDS` of now
+(an old answer replayed must not hide a cut tail); a 409 tells the size the witness last
+cosigned. Larger than the log's latest signed size: records were removed, and
+verification fails naming that size. Smaller: the witness is sent a consistency proof
+from its size, and cosigns. Every cosignature is checked with
+:mod:`statelink.audit.verifier`.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,9 +26,12 @@ from statelink.audit.log import AuditLog, CheckpointRow
 from statelink.cli.options import console
 from statelink.cli.witnessing import open_node_database
 from statelink.errors import UsageError
-from statelink.witness.client import Reply, WitnessClient
-from statelink.witness.registry import cosigned_checkpoint
+from statelink.witness.client import Reply, WitnessClient, checked_url
+from statelink.witness.registry import WitnessRegistry, cosigned_checkpoint
 from statelink.witness.submission import Submission
+
+FRESH_SECONDS = 600  # a cosignature asked for now is at most this old
+AHEAD_SECONDS = 60  # and dated at most this far ahead of our clock
 
 
 @dataclass(frozen=True)
@@ -56,9 +65,13 @@ def parse(spec: str) -> Asked:
     at = spec.rfind("@http")
     vkey, url = (spec[:at], spec[at + 1 :]) if at > 0 else (spec, None)
     try:
-        return Asked(verifier.CosignerKey.parse(vkey), url)
+        key = verifier.CosignerKey.parse(vkey)
     except verifier.VerificationError as e:
         raise UsageError(f"--witness: {e}") from None
+    try:
+        return Asked(key, None if url is None else checked_url(url))
+    except UsageError as e:
+        raise UsageError(f"--witness: {e.message}") from None
 
 
 def check(
@@ -66,20 +79,54 @@ def check(
 ) -> list[WitnessCheck]:
     latest = audit_log.latest_checkpoint()
     if latest is None:
-        checks = [WitnessCheck(a.key.name, None, False, "no checkpoint to cosign") for a in asked]
+        none = [WitnessCheck(a.key.name, None, False, "no checkpoint to cosign") for a in asked]
         raise WitnessError(
-            verifier.VerificationError("the log has no signed checkpoint for witnesses"), checks
+            verifier.VerificationError("the log has no signed checkpoint for witnesses"), none
         )
     signed = verifier.open_checkpoint(latest.note, trusted)
+    checks: list[WitnessCheck] = []
     with open_node_database(data, audit_log.state) as db:
         kept = cosigned_checkpoint(audit_log, db.witnesses, latest)
-    checks = []
+        for one in asked:
+            if one.url is None:
+                _refute_from_records(db.witnesses, audit_log.state, latest, one.key, checks)
     for one in asked:
         if one.url is None:
             checks.append(_kept(kept, one.key))
         else:
             checks.append(_ask(audit_log, latest, signed, one.key, one.url, checks))
     return checks
+
+
+def _refute_from_records(
+    witnesses: WitnessRegistry,
+    state: str,
+    latest: CheckpointRow,
+    key: verifier.CosignerKey,
+    done: list[WitnessCheck],
+) -> None:
+    """Fail if the node kept a cosignature by ``key`` for more records than the log's
+    latest signed checkpoint: the witness saw records the log no longer has. (The note
+    of that size went with the cut tail, so the line is matched by its key ID only.)"""
+    for size, line in witnesses.kept_above(key.name, latest.size):
+        if _key_id(line) != key.key_id:
+            continue
+        checks = [*done, WitnessCheck(key.name, size, False, "records removed")]
+        raise WitnessError(
+            verifier.VerificationError(
+                f"the node's own records show witness {key.name} cosigned {size:,} records "
+                f"of {state}'s log, which now has {latest.size:,}: records were removed",
+                latest.size,
+            ),
+            checks,
+        )
+
+
+def _key_id(line: str) -> bytes:
+    try:
+        return base64.b64decode(line.rpartition(" ")[2], validate=True)[:4]
+    except binascii.Error:
+        return b""
 
 
 def _kept(note: str, key: verifier.CosignerKey) -> WitnessCheck:
@@ -134,7 +181,23 @@ def _answered(reply: Reply, signed: verifier.Checkpoint, key: verifier.CosignerK
         return WitnessCheck(key.name, None, False, str(e))
     if not found:
         return WitnessCheck(key.name, None, False, "its answer holds no cosignature by its key")
-    return WitnessCheck(key.name, found[0].size, True)
+    return _fresh(max(found, key=lambda c: c.timestamp), int(time.time()))
+
+
+def _fresh(cosigned: verifier.Cosignature, now: int) -> WitnessCheck:
+    """Count a cosignature the witness just gave only if it is dated now: a replayed old
+    answer (plain http) would otherwise vouch for a log cut since."""
+    age = now - cosigned.timestamp
+    if age > FRESH_SECONDS:
+        why = (
+            f"its cosignature is dated {age:,} s ago (more than {FRESH_SECONDS} s): an old "
+            "answer replayed? reach the witness over https"
+        )
+        return WitnessCheck(cosigned.name, cosigned.size, False, why)
+    if -age > AHEAD_SECONDS:
+        why = f"its cosignature is dated {-age:,} s ahead of this clock (at most {AHEAD_SECONDS})"
+        return WitnessCheck(cosigned.name, cosigned.size, False, why)
+    return WitnessCheck(cosigned.name, cosigned.size, True)
 
 
 def require_quorum(state: str, checks: list[WitnessCheck], need: int) -> None:

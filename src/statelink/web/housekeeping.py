@@ -1,12 +1,15 @@
 """The chores a serving process runs beside its requests: carry out reviewers' decisions
 every second, purge notices whose retention has ended every hour, and, in a task of its
 own (a slow witness never delays a review), push new checkpoints to the state's witnesses
-every few seconds."""
+every few seconds.
+
+A chore that fails, whatever the error, is logged and tried again next round: no chore
+task ever ends on its own, and the end of the block (a server's shutdown, which then
+signs the last checkpoints) never raises a chore's error."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import time
@@ -45,9 +48,10 @@ async def housekeeping(chores: Chores, name: str) -> AsyncIterator[None]:
     finally:
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        ended = await asyncio.gather(*tasks, return_exceptions=True)
+        for outcome in ended:
+            if isinstance(outcome, Exception):  # CancelledError is not one: the usual end
+                _failed(name, "housekeeping", outcome)
 
 
 async def _every_second(chores: Chores, name: str) -> None:
@@ -59,8 +63,8 @@ async def _every_second(chores: Chores, name: str) -> None:
             if time.monotonic() - purged >= PURGE_EVERY:
                 chores.purge_notices()
                 purged = time.monotonic()
-        except StatelinkError as e:  # logged; the next round tries again
-            log.error("%s housekeeping: %s", name, e.message)
+        except Exception as e:  # logged; the next round tries again
+            _failed(name, "housekeeping", e)
 
 
 async def _pushing(chores: Chores, name: str) -> None:
@@ -68,5 +72,14 @@ async def _pushing(chores: Chores, name: str) -> None:
         await asyncio.sleep(PUSH_EVERY)
         try:
             await chores.push_checkpoints()
-        except StatelinkError as e:  # logged; the next round tries again
-            log.error("%s witnesses: %s", name, e.message)
+        except Exception as e:  # logged; the next round tries again
+            _failed(name, "witnesses", e)
+
+
+def _failed(name: str, chore: str, error: Exception) -> None:
+    """Log a chore's failure: our own errors by their message; any other by its type only
+    (a foreign message may quote a record)."""
+    if isinstance(error, StatelinkError):
+        log.error("%s %s: %s", name, chore, error.message)
+    else:
+        log.error("%s %s failed: %s", name, chore, type(error).__name__)

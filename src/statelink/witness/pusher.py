@@ -30,6 +30,7 @@ class PushResult:
     size: int  # the size it has cosigned for the state after this push
     ok: bool
     why: str = ""
+    rolled_back: bool = False  # the witness cosigned more records than the log now has
 
     def as_json(self) -> dict[str, str | int | bool]:  # JSON boundary
         return {"witness": self.witness, "size": self.size, "ok": self.ok, "why": self.why}
@@ -64,7 +65,9 @@ def _push_one(
             if old > latest.size:
                 return PushResult(
                     name, old, False,
-                    f"the witness has cosigned {old:,} records, the log signed {latest.size:,}",
+                    f"the witness has cosigned {old:,} records, the log signed {latest.size:,}: "
+                    "records were removed",
+                    rolled_back=True,
                 )  # fmt: skip
             proof = audit_log.reader().consistency(old, latest.size) if old else []
             reply = client.add_checkpoint(Submission(old, proof, latest.note))
@@ -89,12 +92,16 @@ def _push_one(
 
 class CheckpointPusher:
     """What a node's housekeeping calls every few seconds: push the state's latest
-    checkpoint to the witnesses that are behind (a round with no witness costs a query)."""
+    checkpoint to the witnesses that are behind (a round with no witness costs a query).
+
+    A witness that has cosigned more records than the log holds is evidence of removed
+    records: logged as an error once per witness and size, not every round."""
 
     def __init__(self, state: str, audit: Where, registry: WitnessRegistry) -> None:
         self.state = state
         self._audit = audit
         self._registry = registry
+        self._reported: set[tuple[str, int]] = set()
 
     @property
     def registry(self) -> WitnessRegistry:
@@ -117,6 +124,10 @@ class CheckpointPusher:
         finally:
             audit_log.close()
         for result in results:
-            if not result.ok:
+            if result.rolled_back:
+                if (result.witness, result.size) not in self._reported:
+                    self._reported.add((result.witness, result.size))
+                    log.error("%s witness %s: %s", self.state, result.witness, result.why)
+            elif not result.ok:
                 log.warning("%s witness %s: %s", self.state, result.witness, result.why)
         return results

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -16,6 +17,7 @@ from statelink.audit import verifier
 from statelink.audit.log import AuditLog, CheckpointRow
 from statelink.errors import NotFound, UsageError
 from statelink.store.table_store import TableStore
+from statelink.witness.client import checked_url
 
 metadata = sa.MetaData()
 witness = sa.Table(
@@ -57,6 +59,11 @@ class ConfiguredWitness:
         }
 
 
+class KeptLine(NamedTuple):
+    size: int
+    line: str
+
+
 class WitnessRegistry(TableStore):
     what = "witnesses"
     metadata = metadata
@@ -68,15 +75,12 @@ class WitnessRegistry(TableStore):
             key = verifier.CosignerKey.parse(vkey)
         except verifier.VerificationError as e:
             raise UsageError(f"--key: {e}") from None
-        if not url.startswith(("http://", "https://")):
-            raise UsageError(f"a witness URL starts with http:// or https://, given {url!r}")
+        url = checked_url(url)
         if any(w.name == key.name for w in self.witnesses()):
             raise UsageError(f"{self.state} already has a witness named {key.name}")
         with self._write() as conn:
             conn.execute(
-                witness.insert().values(
-                    name=key.name, vkey=vkey.strip(), url=url.rstrip("/"), added=_now()
-                )
+                witness.insert().values(name=key.name, vkey=vkey.strip(), url=url, added=_now())
             )
         return self.require(key.name)
 
@@ -118,6 +122,17 @@ class WitnessRegistry(TableStore):
                     line=cosigned.line,
                 )
             )
+
+    def kept_above(self, name: str, size: int) -> list[KeptLine]:
+        """The cosignatures kept from witness ``name`` for sizes above ``size``, largest
+        first (kept only once verified, so they show the witness saw that many records)."""
+        c = cosignature.c
+        query = (
+            sa.select(c.size, c.line)
+            .where(c.witness == name, c.size > size)
+            .order_by(c.size.desc())
+        )
+        return [KeptLine(int(r.size), r.line) for r in self._read(query)]
 
     def lines(self, size: int) -> list[str]:
         """The cosignature lines kept for the checkpoint of ``size``, by witness name."""

@@ -6,13 +6,22 @@
   origin), 409 (``text/x.tlog.size``: the size last cosigned, when ``old`` is not it),
   413 (body too large), 422 (bad consistency proof, or a wrong root for the empty tree);
 - ``GET /<sha-256 of the origin, hex>/checkpoint``: the latest checkpoint cosigned for
-  that log, with the log's signature and the witness's cosignature.
+  that log, with the log's own signature line(s) (verified when it was cosigned) and the
+  witness's cosignature, nothing else: other signature lines a submitter added, which
+  the witness never checked, are left out.
+
+The body of a request is read within :data:`READ_SECONDS` by default (408 after), so a client that
+trickles its body cannot hold a connection; ``statelink witness serve`` also limits
+concurrent connections and keep-alive.
 
 Plain text throughout; proofs and signatures are checked with the independent verifier.
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import binascii
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -31,6 +40,7 @@ from statelink.witness.submission import MAX_BODY, Malformed, Submission, checkp
 
 log = logging.getLogger(__name__)
 SIZE_TYPE = "text/x.tlog.size"
+READ_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -87,23 +97,52 @@ class Witness:
     def checkpoint(self, origin_hash: str) -> Answer:
         for known in self.store.logs():
             if hashlib.sha256(known.origin.encode()).hexdigest() == origin_hash and known.note:
-                return Answer(200, known.note + known.cosignature)
+                return Answer(200, _logs_own(known.note, known.log_key) + known.cosignature)
         return Answer(404, "this witness has cosigned no checkpoint of that log\n")
+
+
+def _logs_own(note: str, log_key: str) -> str:
+    """The note with only the signature lines of the log's key (name and key ID)."""
+    key = verifier.VerifierKey.parse(log_key)
+    text, _, signatures = note.rpartition("\n\n")
+    own = [line for line in signatures.splitlines() if _signed_by(line, key)]
+    return text + "\n\n" + "".join(f"{line}\n" for line in own)
+
+
+def _signed_by(line: str, key: verifier.VerifierKey) -> bool:
+    name, _, encoded = line.removeprefix("\u2014 ").rpartition(" ")
+    try:
+        return name == key.name and base64.b64decode(encoded, validate=True)[:4] == key.key_id
+    except binascii.Error:
+        return False
 
 
 async def add_checkpoint(request: Request) -> Response:
     witness: Witness = request.app.state.witness
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            return Answer(413, f"a request holds at most {MAX_BODY} bytes\n").response()
+    seconds: float = request.app.state.read_seconds
+    try:
+        async with asyncio.timeout(seconds):
+            body = await _body(request)
+    except TimeoutError:
+        return Answer(408, f"the request was not read within {seconds:g} s\n").response()
+    if body is None:
+        return Answer(413, f"a request holds at most {MAX_BODY} bytes\n").response()
     try:
         answer = await run_in_threadpool(witness.add_checkpoint, bytes(body))
     except StoreError as e:
         log.error("witness: %s", e.message)
         answer = Answer(503, "the witness cannot reach its store; try again\n")
     return answer.response()
+
+
+async def _body(request: Request) -> bytes | None:
+    """The request's body, or None past :data:`MAX_BODY` bytes."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    return bytes(body)
 
 
 async def monitored(request: Request) -> Response:
@@ -118,7 +157,8 @@ routes = [
 ]
 
 
-def create_witness_app(witness: Witness) -> Starlette:
+def create_witness_app(witness: Witness, *, read_seconds: float = READ_SECONDS) -> Starlette:
     app = Starlette(routes=routes)
     app.state.witness = witness
+    app.state.read_seconds = read_seconds
     return app

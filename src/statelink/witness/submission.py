@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 MAX_PROOF = 63
 MAX_BODY = 64 * 1024  # a note with dozens of signatures, and the longest proof, fit
-_SIZE = re.compile(r"0|[1-9][0-9]{0,19}")
+MAX_SIZE = (1 << 63) - 1  # a tree size is an unsigned 64-bit number; the stores hold 63 bits
+_SIZE = re.compile(r"0|[1-9][0-9]{0,18}")
 
 
 class Malformed(ValueError):
@@ -56,8 +57,8 @@ class Submission:
         if not blank:
             raise Malformed("no empty line before the checkpoint")
         first, *proof_lines = head.split("\n")
-        if not first.startswith("old ") or not _SIZE.fullmatch(first[4:]):
-            raise Malformed("the first line is not `old <size>`")
+        if not first.startswith("old ") or size(first[4:]) is None:
+            raise Malformed("the first line is not `old <size>` (at most 2^63-1)")
         if len(proof_lines) > MAX_PROOF:
             raise Malformed(f"more than {MAX_PROOF} consistency proof lines")
         proof = [_hash(line) for line in proof_lines]
@@ -80,9 +81,18 @@ def checkpoint(note: str) -> CheckpointBody:
     lines = text.split("\n")
     if len(lines) < 3 or not lines[0] or not all(lines[3:]):
         raise Malformed("a checkpoint has an origin, a size and a root hash")
-    if not _SIZE.fullmatch(lines[1]):
-        raise Malformed("the checkpoint's size is not a decimal number")
-    return CheckpointBody(lines[0], int(lines[1]), _hash(lines[2]))
+    tree_size = size(lines[1])
+    if tree_size is None:
+        raise Malformed("the checkpoint's size is not a decimal number up to 2^63-1")
+    return CheckpointBody(lines[0], tree_size, _hash(lines[2]))
+
+
+def size(text: str) -> int | None:
+    """A tree size written in decimal without leading zeros, up to 2^63-1; else None."""
+    if not _SIZE.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= MAX_SIZE else None
 
 
 def _hash(line: str) -> bytes:

@@ -153,13 +153,13 @@ def measure(folder: Path, runs: int, scratch_runs: int) -> dict[str, object]:
 
     def from_scratch() -> None:
         seals.unlink(missing_ok=True)
-        anchor(table, log, keys)
+        anchor(table, log, keys, lambda size: ())
 
     scratch = timed(scratch_runs, from_scratch)
-    pinned = anchor(table, log, keys).table
+    pinned = anchor(table, log, keys, lambda size: ()).table
     plain = timed(runs, lambda: build("WA", pinned))
-    anchored = timed(runs, lambda: build("WA", anchor(table, log, keys).table))
-    check = timed(runs, lambda: anchor(table, log, keys))
+    anchored = timed(runs, lambda: build("WA", anchor(table, log, keys, lambda size: ()).table))
+    check = timed(runs, lambda: anchor(table, log, keys, lambda size: ()))
     log.close()
     size = sum(p.stat().st_size for _, _, p in table.parts())
     return {

@@ -20,30 +20,35 @@ from statelink.audit.verifier import VerificationError, VerifierKey
 from statelink.cli.options import JsonOutput, console, print_json
 from statelink.errors import AuditInvalid, UsageError
 
+Url = Annotated[str, typer.Argument(help="The log's URL prefix, e.g. https://node:8443/logs/WA.")]
+Key = Annotated[
+    str, typer.Option(help="The log's verifier key (name+hash+key): `audit key` prints it.")
+]
+Out = Annotated[Path, typer.Option(help="The mirror folder (resumed if it exists).")]
+Ca = Annotated[
+    Path | None,
+    typer.Option(help="Trust this CA for https (a private network; default: the system's)."),
+]
+Cert = Annotated[
+    Path | None,
+    typer.Option(
+        help="Client certificate (PEM) from the log's network: a node serves its entry "
+        "bundles only to one (`statelink pki member NAME` issues it)."
+    ),
+]
+CertKey = Annotated[
+    Path | None,
+    typer.Option(help="The client certificate's private key (default: in --cert's file)."),
+]
+
 
 def mirror(
-    url: Annotated[
-        str, typer.Argument(help="The log's URL prefix, e.g. https://node:8443/logs/WA.")
-    ],
-    key: Annotated[
-        str, typer.Option(help="The log's verifier key (name+hash+key): `audit key` prints it.")
-    ],
-    out: Annotated[Path, typer.Option(help="The mirror folder (resumed if it exists).")],
-    ca: Annotated[
-        Path | None,
-        typer.Option(help="Trust this CA for https (a private network) [default: the system's]."),
-    ] = None,
-    cert: Annotated[
-        Path | None,
-        typer.Option(
-            help="Client certificate (PEM) from the log's network: a node serves its entry "
-            "bundles only to one (`statelink pki member NAME` issues it)."
-        ),
-    ] = None,
-    cert_key: Annotated[
-        Path | None,
-        typer.Option(help="The client certificate's private key [default: in --cert's file]."),
-    ] = None,
+    url: Url,
+    key: Key,
+    out: Out,
+    ca: Ca = None,
+    cert: Cert = None,
+    cert_key: CertKey = None,
     json_output: JsonOutput = False,
 ) -> None:
     """Mirror a tiled audit log and verify every record, tile and the signed checkpoint."""

@@ -125,7 +125,7 @@ def _quorum(quorum: int | None, witnesses: int) -> int:
 
 def _witness_json(
     asked: list[witnessed.Asked], checks: list[witnessed.WitnessCheck]
-) -> dict[str, Any]:
+) -> dict[str, Any]:  # JSON boundary: the `witnesses` part of `audit verify --json`
     return {"witnesses": [c.as_json() for c in checks]} if asked else {}
 
 

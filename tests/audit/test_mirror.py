@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import ast
 import base64
-import socket
-import threading
-import time
 import tracemalloc
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
 
 import statelink.audit.mirror as mirror_module
 import statelink.audit.remote_log as remote_module
@@ -35,6 +29,7 @@ from statelink.store import Where
 from statelink.web import log_tiles, problems
 from tests.audit.synthetic import grow, grow_vectors, synthetic_leaf, tamper
 from tests.audit.vectors import CONSISTENCY, INCLUSION, LEAVES, ROOTS
+from tests.web.conftest import serving
 
 
 @pytest.fixture(scope="module")
@@ -107,32 +102,13 @@ class Served:
         return f"{self.url}/logs/{state}"
 
 
-@contextmanager
-def _serving(app: ASGIApp) -> Iterator[str]:
-    """``app`` served by uvicorn on a free loopback port, in a thread; its base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the test server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     found = Served(tmp_path_factory.mktemp("served"))
     app = Starlette()
     problems.install(app)
     log_tiles.install(app, found.logs.get, entries=log_tiles.EntryAccess.PUBLIC)
-    with _serving(app) as url:
+    with serving(app, lifespan="off") as url:
         found.url = url
         yield found
     log_tiles.close(app)
@@ -163,7 +139,7 @@ class Hostile:
 def hostile(served: Served) -> Iterator[Hostile]:
     found = Hostile(served)
     app = Starlette(routes=[Route("/logs/{state}/{path:path}", found.answer)])
-    with _serving(app) as url:
+    with serving(app, lifespan="off") as url:
         found.url = url
         yield found
 

@@ -198,12 +198,13 @@ class EmbeddedNetwork:
                 log.error("notices_not_purged", state=node.state, error=e.message)
 
     async def push_checkpoints(self) -> None:
-        """Push each opened state's latest checkpoint to its witnesses that are behind, the
-        states side by side (at most :data:`PUSHING_AT_ONCE` threads), off the event loop:
-        a witness that is down delays neither an answer nor another state (each request
-        gives up after 3 s to connect, 10 s in all)."""
+        """Push the latest checkpoint of each state with a log to its witnesses that are
+        behind (a node not opened yet too: a witness registered while the network is idle
+        is caught up at once), the states side by side (at most :data:`PUSHING_AT_ONCE`
+        threads), off the event loop: a witness that is down delays neither an answer nor
+        another state (each request gives up after 3 s to connect, 10 s in all)."""
         pushers = self._pushers  # kept between rounds: each logs a cut tail once
-        states = [node.state for node in self._nodes.opened()]
+        states = [state for state in self._nodes if self.layout.has_audit(state)]
         at_once = asyncio.Semaphore(PUSHING_AT_ONCE)
 
         async def push(state: str) -> None:

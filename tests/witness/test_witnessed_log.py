@@ -196,6 +196,23 @@ def test_housekeeping_pushes_and_a_witness_that_is_down_blocks_nothing(
     assert run("audit", "witnesses", "--remove", "down.example/w2", *data).code != 0
 
 
+def test_an_idle_network_catches_up_a_witness_registered_while_it_serves(
+    logged: Layout, witness: RunningWitness, run: Invoke
+) -> None:
+    """No query has opened WA's node yet: its housekeeping still pushes WA's log."""
+    data = ("--state", "WA", "--data", str(logged.root))
+
+    async def serve() -> None:
+        async with EmbeddedNetwork.open(logged) as network:
+            added = run("audit", "witnesses", "--add", witness.url, "--key", witness.vkey, *data)
+            assert added.code == 0
+            await network.push_checkpoints()
+
+    asyncio.run(serve())
+    listed = json.loads(run("audit", "witnesses", "--json", *data).out)
+    assert [(w["name"], w["cosigned"]) for w in listed] == [("auditor.example/w1", 30)]
+
+
 def test_a_hostile_or_misconfigured_witness_is_refused_not_a_crash(
     logged: Layout, hostile: HostileWitness, run: Invoke
 ) -> None:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from statelink.nation import Layout, open_records
+from statelink.node_database import NodeDatabase
 from statelink.notices.calendar import add_business_days
+from statelink.review import ItemStatus
 from tests.conftest import Run, copy_nation
 
 Invoke = Callable[..., Run]
@@ -155,3 +160,36 @@ def test_holidays_and_numbers_settings(run: Invoke, own: Layout) -> None:
     bad = run("settings", "set", "--state", "WA", "sleep_hours", "8", *data)
     assert bad.code == 2
     assert "unknown setting 'sleep_hours'" in bad.err
+
+
+def test_approve_waits_while_the_running_node_carries_the_decision_out(
+    run: Invoke, own: Layout
+) -> None:
+    """With a node serving the folder, the CLI reports what the node did, not the moment
+    (``busy``) when the node was doing it."""
+    message_id, _ = held(run, own)
+    own.serving("WA").write_text(json.dumps({"pid": os.getpid()}), encoding="utf-8")
+    done = threading.Event()
+
+    def node() -> None:  # what a serving node's housekeeping does, slowly
+        with NodeDatabase.open("WA", own.node_store("WA")) as db:
+            for _ in range(400):  # bounded: 20 s
+                if db.queue.transition(message_id, ItemStatus.APPROVED, ItemStatus.BUSY):
+                    done.wait(1.0)  # still carrying it out when the CLI looks
+                    db.queue.transition(message_id, ItemStatus.BUSY, ItemStatus.READY)
+                    return
+                time.sleep(0.05)
+
+    carrying = threading.Thread(target=node)
+    carrying.start()
+    try:
+        approved = run(
+            "review", "approve", message_id, "--state", "WA", "--reviewer", "r.lee", "--note", "ok",
+            "--data", str(own.root),
+        )  # fmt: skip
+    finally:
+        done.set()
+        carrying.join(timeout=30)
+        own.serving("WA").unlink()
+    assert approved.code == 0, approved.err
+    assert "ready for the requester to collect" in approved.out

@@ -176,8 +176,8 @@ def _decide(
         item = queue.decide(message_id, approve=approve, reviewer=reviewer, note=note)
         if where.running_hub() or where.running_node(queue.state):  # its node carries it out
             deadline = time.monotonic() + WAIT_SECONDS
-            while (
-                item.status in (ItemStatus.APPROVED, ItemStatus.DENIED)
+            while (  # BUSY: the node is carrying it out at this very moment
+                item.status in (ItemStatus.APPROVED, ItemStatus.DENIED, ItemStatus.BUSY)
                 and time.monotonic() < deadline
             ):
                 time.sleep(0.2)
@@ -197,6 +197,7 @@ def _decide(
         ItemStatus.REFUSED: "approved, but the policy in force now refuses it: nothing is released",
         ItemStatus.APPROVED: "approved: the node carries it out when the requester collects it",
         ItemStatus.DENIED: "denied: the node closes it when the requester next asks",
+        ItemStatus.BUSY: "decided: the node is carrying it out (see `statelink review show`)",
     }
     console.print(f"{item.message_id} {outcome.get(item.status, item.status)}")
 

@@ -72,7 +72,7 @@ def test_proof_verifies_with_the_independent_verifier(run: Invoke, logged: Layou
     )
     beyond = run("audit", "proof", "--state", "WA", "--seq", "99", *data)
     assert beyond.code == 1
-    assert "not covered by a signed checkpoint" in beyond.err
+    assert "there is no record 99" in beyond.err
 
 
 def test_consistency_proof(run: Invoke, logged: Layout) -> None:
@@ -192,3 +192,23 @@ def test_tampering_makes_verify_fail_with_the_first_bad_index(
         run("audit", "verify", "--state", "WA", "--json", "--data", str(own.root)).out
     )
     assert as_json["first_bad_index"] == first_bad
+
+
+def test_a_bad_kept_checkpoint_or_record_number_is_the_caller_s_mistake(
+    run: Invoke, logged: Layout, tmp_path: Path
+) -> None:
+    """The message says what is wrong with the input, and never blames the log."""
+    data = ("--state", "WA", "--data", str(logged.root))
+    not_a_checkpoint = tmp_path / "hostname"
+    not_a_checkpoint.write_text("build-host\n")
+    binary = tmp_path / "binary"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    for kept in (not_a_checkpoint, binary):
+        refused = run("audit", "verify", "--checkpoint", str(kept), *data)
+        assert refused.code == 2, refused.err
+        assert refused.err.startswith(f"error: --checkpoint: {kept} is not")
+        assert "does NOT verify" not in refused.err
+    beyond = run("audit", "proof", "--seq", "999999", *data)
+    assert beyond.code != 0
+    assert "has 30 records (0 to 29): there is no record 999,999" in beyond.err
+    assert "try again" not in beyond.err

@@ -102,6 +102,12 @@ def proof(
     try:
         latest = _latest(audit_log)
         if seq >= latest.size:
+            size = audit_log.size()
+            if seq >= size:
+                raise NotFound(
+                    f"the {audit_log.state} audit log has {size:,} records (0 to "
+                    f"{size - 1:,}): there is no record {seq:,}"
+                )
             raise NotFound(
                 f"record {seq} is not covered by a signed checkpoint yet (the latest "
                 f"covers records 0 to {latest.size - 1}); try again in a few seconds"

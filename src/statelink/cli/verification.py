@@ -156,7 +156,12 @@ def _verify(
     verifier.verify_nodes(report.size, audit_log.level)
     kept = None
     if checkpoint is not None:
-        kept = verifier.open_checkpoint(_read(checkpoint), trusted)
+        try:
+            kept = verifier.open_checkpoint(_read(checkpoint), trusted)
+        except verifier.VerificationError as e:  # the file is at fault, not the log
+            raise UsageError(
+                f"--checkpoint: {checkpoint} is not a checkpoint signed by {trusted.name}: {e}"
+            ) from None
         _check_consistency(audit_log, kept, signed)
     return Verified(audit_log.state, report, trusted, kept)
 
@@ -202,6 +207,8 @@ def _read(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except OSError as e:
         raise UsageError(f"cannot read {path}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"--checkpoint: {path} is not text (a checkpoint is UTF-8)") from None
 
 
 def _check_consistency(

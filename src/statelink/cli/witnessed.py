@@ -23,9 +23,9 @@ from typing import Any
 
 from statelink.audit import verifier
 from statelink.audit.log import AuditLog, CheckpointRow
-from statelink.cli.options import console
-from statelink.cli.witnessing import open_node_database
+from statelink.cli.options import console, layout
 from statelink.errors import UsageError
+from statelink.nation import open_node_database
 from statelink.witness.client import Reply, WitnessClient, checked_url
 from statelink.witness.registry import WitnessRegistry, cosigned_checkpoint
 from statelink.witness.submission import Submission
@@ -85,7 +85,7 @@ def check(
         )
     signed = verifier.open_checkpoint(latest.note, trusted)
     checks: list[WitnessCheck] = []
-    with open_node_database(data, audit_log.state) as db:
+    with open_node_database(layout(data), audit_log.state) as db:
         kept = cosigned_checkpoint(audit_log, db.witnesses, latest)
         for one in asked:
             if one.url is None:

@@ -24,16 +24,9 @@ from statelink.cli.options import (
     print_json,
 )
 from statelink.errors import UsageError
-from statelink.nation import known_state, open_audit
-from statelink.node_database import NodeDatabase
+from statelink.nation import open_audit, open_node_database
 from statelink.witness.pusher import push
 from statelink.witness.registry import cosigned_checkpoint
-
-
-def open_node_database(data: Path, state: str) -> NodeDatabase:
-    where = layout(data)
-    code = known_state(where, state)
-    return NodeDatabase.open(code, where.node_store(code))
 
 
 def witnesses(
@@ -53,7 +46,7 @@ def witnesses(
         raise UsageError("give --add or --remove, not both")
     if (add is None) != (witness_key is None):
         raise UsageError("--add URL needs --key VKEY (the witness's verifier key), and back")
-    with open_node_database(data, state) as db:
+    with open_node_database(layout(data), state) as db:
         if add is not None and witness_key is not None:
             added = db.witnesses.add(add, witness_key)
             console.print(f"{db.state} now sends its checkpoints to {added.name} ({added.url})")
@@ -75,7 +68,7 @@ def witness(state: State, data: DataDir = DEFAULT_DATA, json_output: JsonOutput 
     """Send the latest checkpoint to every witness now; exit 1 if one did not cosign it."""
     audit_log, _keys = open_audit(layout(data), state)
     try:
-        with open_node_database(data, state) as db:
+        with open_node_database(layout(data), state) as db:
             results = push(audit_log, db.witnesses)
     finally:
         audit_log.close()
@@ -93,5 +86,5 @@ def witness(state: State, data: DataDir = DEFAULT_DATA, json_output: JsonOutput 
 
 def cosigned(audit_log: AuditLog, data: Path, latest: CheckpointRow) -> str:
     """The state's checkpoint ``latest`` with its witnesses' cosignatures."""
-    with open_node_database(data, audit_log.state) as db:
+    with open_node_database(layout(data), audit_log.state) as db:
         return cosigned_checkpoint(audit_log, db.witnesses, latest)

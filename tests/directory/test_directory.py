@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
 
 from statelink.directory import Agency, Directory, seed_directory
 from statelink.errors import CsvInvalid, NotFound, UnknownAgency
+from tests.test_spreadsheet import HOSTILE
 
 HEADER = "ori,name,state,kind,department,component,groups\n"
 
@@ -103,3 +106,32 @@ def test_groups_are_counted() -> None:
     groups = seed_directory().groups()
     assert groups["federal"] == sum(1 for a in seed_directory() if a.kind == "FE")
     assert groups["dmv"] == 102
+
+
+@pytest.mark.parametrize(
+    ("name", "written", "read_back"),
+    [
+        *[(name, f"'{name}", name) for name in HOSTILE if name.isprintable()],
+        ("\t=1", "'\t=1", "=1"),  # reading normalises white space, as for any name
+        ("\r=1", "'\r=1", "=1"),
+        ("'=already quoted", "''=already quoted", "'=already quoted"),
+        ("O'Neil County Sheriff", "O'Neil County Sheriff", "O'Neil County Sheriff"),
+    ],
+)
+def test_a_formula_like_name_is_neutralised_and_read_back(
+    name: str, written: str, read_back: str
+) -> None:
+    text = Directory([Agency("WA0170000", name, "WA", "PD")]).to_csv()
+    assert [row["name"] for row in csv.DictReader(io.StringIO(text))] == [written]
+    assert Directory.parse_csv(text).require("WA0170000").name == read_back
+
+
+@pytest.mark.parametrize("name", [n for n in HOSTILE if n.isprintable()])
+def test_export_then_import_is_lossless(tmp_path: Path, name: str) -> None:
+    directory = Directory([*seed_directory(), Agency("WA0170000", name, "WA", "PD")])
+    path = tmp_path / "directory.csv"
+    directory.write(path)
+    again = Directory.read(path)
+    assert again.require("WA0170000").name == name
+    assert list(again) == list(directory)
+    assert again.digest == directory.digest

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from statelink.errors import NotFound, UsageError
 from statelink.messages.response import Address
 from statelink.notices import Addressee, NoticeStore
 from statelink.notices.letters import export, letter_html, mail_merge_csv
+from tests.test_spreadsheet import HOSTILE
 
 HOME = Address(street="1 Main St", city="Olympia", state="WA", zip="98501")
 RELEASED = dt.date(2026, 11, 24)  # a Tuesday; Thanksgiving is Thursday the 26th
@@ -114,3 +117,21 @@ def test_letters_escape_values_and_the_csv_has_one_row_per_notice(
     assert len(lines) == 3
     written = export("WA", notices, tmp_path / "letters")
     assert sorted(p.name for p in written) == ["mail-merge.csv", "notice-1.html", "notice-2.html"]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_the_mail_merge_neutralises_formulas(store: NoticeStore, hostile: str) -> None:
+    store.owe(
+        message_id="M1",
+        ori="WAHSI0100",
+        agency=hostile,
+        purpose="C",
+        addressees=[Addressee("driver", hostile, HOME.model_copy(update={"street": hostile}))],
+        released_on=RELEASED,
+        business_days=3,
+        holidays=[],
+    )
+    (row,) = csv.DictReader(io.StringIO(mail_merge_csv(store.find())))
+    assert (row["agency"], row["name"], row["street"]) == (f"'{hostile}",) * 3
+    assert row["notice_id"] == "1"  # a number stays a number
+    assert row["city"] == "Olympia"

@@ -1,21 +1,26 @@
 """Exporting a state's audit records: JSON lines as logged, or flat CSV and Parquet.
 
 The flat form has one column per fact (lists joined with ``;``), for spreadsheets and
-for analytics with DuckDB. Parquet is written by DuckDB from the CSV, with typed columns.
+for analytics with DuckDB. The CSV is spreadsheet-safe (:mod:`statelink.spreadsheet`):
+a text cell that would start a formula gets a ``'`` in front; numbers and booleans are
+written as they are. Parquet is written by DuckDB, with typed columns, from the same flat
+rows staged as JSON lines: like the JSON lines export, it keeps every value exactly as
+logged (an empty text is an empty string, not NULL), since it is not for spreadsheets.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from statelink.audit.record import AuditRecord
 from statelink.errors import UsageError
+from statelink.spreadsheet import DictWriter
 
 COLUMNS: dict[str, str] = {
     "seq": "BIGINT",
@@ -114,30 +119,34 @@ def export(records: Iterable[AuditRecord], out: Path, fmt: str) -> int:
         raise UsageError(f"--format: expected one of {', '.join(FORMATS)}, given {fmt!r}")
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "jsonl":
-        count = 0
-        with out.open("w", encoding="utf-8") as f:
-            for record in records:
-                f.write(json.dumps(record.to_json(), sort_keys=True, ensure_ascii=False) + "\n")
-                count += 1
-        return count
+        return _write_jsonl((record.to_json() for record in records), out)
     if fmt == "csv":
         return _write_csv(records, out)
     with tempfile.TemporaryDirectory() as tmp:
-        staged = Path(tmp) / "records.csv"
-        count = _write_csv(records, staged)
+        staged = Path(tmp) / "records.jsonl"
+        count = _write_jsonl((flatten(record) for record in records), staged)
         types = ", ".join(f"'{name}': '{kind}'" for name, kind in COLUMNS.items())
         source, target = _quoted(staged), _quoted(out)
         duckdb.sql(
-            f"COPY (SELECT * FROM read_csv({source}, header=true, columns={{{types}}})) "
-            f"TO {target} (FORMAT parquet)"
+            f"COPY (SELECT * FROM read_json({source}, format='newline_delimited', "
+            f"columns={{{types}}})) TO {target} (FORMAT parquet)"
         )
+    return count
+
+
+def _write_jsonl(rows: Iterable[Mapping[str, Any]], out: Path) -> int:
+    count = 0
+    with out.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n")
+            count += 1
     return count
 
 
 def _write_csv(records: Iterable[AuditRecord], out: Path) -> int:
     count = 0
     with out.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(COLUMNS), lineterminator="\n")
+        writer = DictWriter(f, tuple(COLUMNS))
         writer.writeheader()
         for record in records:
             writer.writerow(flatten(record))

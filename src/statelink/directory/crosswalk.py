@@ -25,7 +25,12 @@ _PLACE_SUFFIX = re.compile(r"\s+(City|Town|Village|Township|Borough|CDP|Municipa
 
 @cache
 def crosswalk() -> tuple[CrosswalkRow, ...]:
-    """Every row, largest population first. The ``NA`` row takes its 7-char ORI + ``00``."""
+    """Every row, largest population first. The ``NA`` row takes its 7-char ORI + ``00``.
+
+    Read with plain ``csv``, not :class:`statelink.spreadsheet.DictReader`: the file is the
+    public source's, unchanged, never written by statelink, so it holds no ``'`` of ours to
+    undo. Its names reach spreadsheets only through the directory, whose CSV neutralises them.
+    """
     text = resources.files("statelink.data").joinpath("agencies-crosswalk.csv").read_text("utf-8")
     rows = []
     for raw in csv.DictReader(text.splitlines()):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import os
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from statelink.directory.agency import CSV_COLUMNS, Agency, InvalidAgency
 from statelink.errors import CsvInvalid, FieldError, NotFound, UnknownAgency
+from statelink.spreadsheet import DictReader, DictWriter
 
 
 class Directory:
@@ -97,8 +97,9 @@ class Directory:
     # --- CSV (contract 4) --------------------------------------------------------
 
     def to_csv(self) -> str:
+        """The canonical CSV, spreadsheet-safe: :meth:`parse_csv` gives back every value."""
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        writer = DictWriter(out, CSV_COLUMNS)
         writer.writeheader()
         writer.writerows(a.row() for a in self)
         return out.getvalue()
@@ -115,7 +116,8 @@ class Directory:
 
     @classmethod
     def parse_csv(cls, text: str, source: str = "<csv>") -> Directory:
-        reader = csv.DictReader(io.StringIO(text))
+        """Check and read contract-4 CSV; a ``'`` that :meth:`to_csv` added is undone."""
+        reader = DictReader(io.StringIO(text))
         missing = [c for c in ("ori", "name", "kind") if c not in (reader.fieldnames or [])]
         if missing:
             raise CsvInvalid(

@@ -6,7 +6,6 @@ prints the same anywhere; every value in it is escaped.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from html import escape
@@ -15,6 +14,7 @@ from string import Template
 
 from statelink.messages.fields import PURPOSES
 from statelink.notices.store import Notice
+from statelink.spreadsheet import Writer
 from statelink.states import STATES
 
 RECORD = {"driver": "driver licence record", "vehicle": "vehicle registration record"}
@@ -85,8 +85,9 @@ def letter_html(state: str, item: Notice) -> str:
 
 
 def mail_merge_csv(items: list[Notice]) -> str:
+    """One row per notice; text cells (an agency's name...) are neutralised for spreadsheets."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = Writer(out)
     writer.writerow(CSV_FIELDS)
     for n in items:
         writer.writerow(

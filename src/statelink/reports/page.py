@@ -3,7 +3,6 @@ and as CSV rows: one per number, named by section and key."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from html import escape
@@ -12,6 +11,7 @@ from typing import Any
 from statelink.reports import charts
 from statelink.reports.anchor import statement
 from statelink.reports.model import Breakdowns, Count, PolicyCount, PurposeCount, Report
+from statelink.spreadsheet import Writer
 from statelink.states import STATES
 
 
@@ -36,8 +36,9 @@ def _sections(b: Breakdowns) -> list[tuple[str, Sequence[Count | PolicyCount]]]:
 
 
 def to_csv(report: Report) -> str:
+    """One row per number; text cells are neutralised for spreadsheets (counts stay numbers)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = Writer(out)
     writer.writerow(("state", "section", "key", "detail", "requests", "records_released"))
     state = report["state"]
     for key, value in report["totals"].items():

@@ -8,7 +8,6 @@ every cell is. Zero stays zero. No table names a local agency or a person.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from html import escape
@@ -16,6 +15,7 @@ from html import escape
 from statelink.messages.fields import PURPOSES
 from statelink.reports.anchor import statement
 from statelink.reports.model import Report
+from statelink.spreadsheet import Writer
 from statelink.states import STATES
 
 THRESHOLD = 10
@@ -80,8 +80,9 @@ def tables(report: Report) -> list[Table]:
 
 
 def to_csv(report: Report) -> str:
+    """One row per shown cell and total; text cells are neutralised for spreadsheets."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = Writer(out)
     writer.writerow(("state", "since", "until", "table", "row", "requests"))
     period = (report["state"], report["since"] or "", report["until"] or "")
     for t in tables(report):

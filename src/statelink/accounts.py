@@ -4,6 +4,12 @@ and who may also adopt a policy set from the What-if page (``admin``).
 Accounts live in the data folder (``accounts.json``, readable by its owner only). A
 password is stored as an scrypt hash with its own salt; checking an unknown name costs
 the same as checking a known one, so timing does not tell which names exist.
+
+Changing an account's password (:meth:`Accounts.passwd`, or replacing the account with
+:meth:`Accounts.add`) and removing it end all of its dashboard sessions in the
+:class:`~statelink.sessions.SessionStore` the accounts were opened with. A session holds
+only the account's name, and the dashboard reads the role and states at every request,
+so a change of role or states alone needs no sign-out: it shows at the next page.
 """
 
 from __future__ import annotations
@@ -14,10 +20,11 @@ import json
 import os
 import re
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from statelink.errors import NotFound, UsageError
+from statelink.sessions import SessionStore
 from statelink.states import CODES
 
 ROLES = ("viewer", "reviewer", "admin")
@@ -72,8 +79,14 @@ class Account:
 
 
 class Accounts:
-    def __init__(self, path: Path) -> None:
+    """The accounts in ``path``; ``sessions``: the dashboard's session store, where a
+    password change or a removal ends the account's sessions. Whatever changes accounts
+    that a dashboard signs in with passes it; None only where no session can exist yet
+    (a new demo folder, tests)."""
+
+    def __init__(self, path: Path, sessions: SessionStore | None = None) -> None:
         self.path = path
+        self.sessions = sessions
 
     def all(self) -> list[Account]:
         try:
@@ -94,6 +107,8 @@ class Accounts:
         return account if ok and account is not None else None
 
     def add(self, name: str, role: str, states: list[str], password: str) -> Account:
+        """Add an account, or replace the one of that name (its sessions end: the
+        password is set anew)."""
         name = name.strip().lower()
         if not _NAME.fullmatch(name):
             raise UsageError(
@@ -108,22 +123,45 @@ class Accounts:
         unknown = [c for c in codes if c != ALL_STATES and c not in CODES]
         if unknown:
             raise UsageError(f"unknown state(s): {', '.join(unknown)}")
-        if len(password) < MIN_PASSWORD:
-            raise UsageError(f"a password needs at least {MIN_PASSWORD} characters")
+        _check_length(password)
         account = Account(
             name,
             role,
             (ALL_STATES,) if ALL_STATES in codes else tuple(codes),
             hash_password(password),
         )
-        self._save([a for a in self.all() if a.name != name] + [account])
+        others = [a for a in self.all() if a.name != name]
+        replaced = len(others) < len(self.all())
+        self._save([*others, account])
+        if replaced:
+            self._end_sessions(name)
         return account
 
+    def passwd(self, name: str, password: str) -> Account:
+        """Change an account's password; all of its sessions end."""
+        found = self.get(name)
+        if found is None:
+            raise NotFound(f"no account {name!r}")
+        _check_length(password)
+        changed = replace(found, password=hash_password(password))
+        self._save([changed if a.name == found.name else a for a in self.all()])
+        self._end_sessions(found.name)
+        return changed
+
     def remove(self, name: str) -> None:
-        kept = [a for a in self.all() if a.name != name.strip().lower()]
-        if len(kept) == len(self.all()):
+        """Remove an account; all of its sessions end."""
+        name = name.strip().lower()
+        every = self.all()
+        kept = [a for a in every if a.name != name]
+        if len(kept) == len(every):
             raise NotFound(f"no account {name!r}")
         self._save(kept)
+        self._end_sessions(name)
+
+    def _end_sessions(self, name: str) -> None:
+        # after the file is saved: a sign-in in between meets the new password (or none)
+        if self.sessions is not None:
+            self.sessions.end_all(name)
 
     def _save(self, accounts: list[Account]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,6 +170,11 @@ class Accounts:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump([asdict(a) for a in accounts], out, indent=2)
         os.replace(temporary, self.path)
+
+
+def _check_length(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise UsageError(f"a password needs at least {MIN_PASSWORD} characters")
 
 
 DEMO_ACCOUNTS = (("reviewer", "reviewer"), ("viewer", "viewer"), ("admin", "admin"))
@@ -160,7 +203,8 @@ def demo_accounts(accounts: Accounts, notes: Path) -> list[tuple[str, str, str]]
 
 
 def session_secret(path: Path) -> bytes:
-    """The key that signs dashboard session cookies: made once, kept with the data."""
+    """The key that signs dashboard session cookies (which carry a session's id): made
+    once, kept with the data."""
     try:
         return bytes.fromhex(path.read_text(encoding="ascii").strip())
     except FileNotFoundError:

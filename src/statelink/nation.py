@@ -146,6 +146,12 @@ class Layout:
         return self.root / "session.key"
 
     @property
+    def sessions(self) -> Path:
+        """The dashboard's live sessions (hashed ids, accounts, times), shared by the
+        dashboard and the ``statelink accounts`` commands that end them."""
+        return self.root / "sessions.sqlite"
+
+    @property
     def hub_db(self) -> Path:
         """The hub's routing log: who sent what where, and what came back (no content)."""
         return self.root / "hub.sqlite"

@@ -1,4 +1,5 @@
-"""``statelink directory`` and ``statelink records``: filters, JSON, import checks."""
+"""``statelink directory``, ``statelink records`` and ``statelink accounts``: filters,
+JSON, import checks; the account changes that end dashboard sessions."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from statelink.accounts import Accounts
 from statelink.nation import Layout
+from statelink.sessions import SessionStore
 from tests.conftest import Run, copy_nation
 
 Invoke = Callable[..., Run]
@@ -153,3 +158,61 @@ def test_demo_builds_a_new_nation_with_a_progress_bar(run: Invoke, tmp_path: Pat
     assert "51 states" in result.out
     assert "built in" in result.out
     assert "statelink query 'DQ.NY0303000.WA.OLN/WDL" in result.out
+
+
+OLD = "correct horse battery"
+NEW = "a new password, long"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says", "ended", "password"),
+    [
+        (["passwd", "r.lee", "--password-file", "new"], 0, "password changed", True, NEW),
+        (["passwd", "R.Lee", "--password-file", "new"], 0, "account r.lee:", True, NEW),
+        (["passwd", "nobody", "--password-file", "new"], 1, "no account 'nobody'", False, OLD),
+        (["passwd", "r.lee", "--password-file", "short"], 2, "at least 10 char", False, OLD),
+        (["passwd", "r.lee", "--password-file", "missing"], 2, "cannot read", False, OLD),
+        (["passwd", "r.lee"], 2, "--password-file", False, OLD),  # no terminal to ask on
+        (["remove", "r.lee"], 0, "sessions ended", True, None),
+        (["remove", "nobody"], 1, "no account 'nobody'", False, OLD),
+        (["add", "r.lee", "--state", "OR", "--password-file", "new"], 0, "r.lee", True, NEW),
+        (["add", "a.new", "--state", "OR", "--password-file", "new"], 0, "a.new", False, OLD),
+    ],
+    ids=[
+        "passwd",
+        "passwd as typed",
+        "passwd unknown",
+        "passwd too short",
+        "passwd no file",
+        "passwd no terminal",
+        "remove",
+        "remove unknown",
+        "add replaces",
+        "add new",
+    ],
+)
+def test_accounts_commands_that_end_dashboard_sessions(
+    run: Invoke,
+    tmp_path: Path,
+    args: list[str],
+    code: int,
+    says: str,
+    ended: bool,
+    password: str | None,
+) -> None:
+    where = Layout(tmp_path / "data")
+    accounts = Accounts(where.accounts)
+    for name in ("r.lee", "a.kim"):
+        accounts.add(name, "reviewer", ["WA"], OLD)
+    (tmp_path / "new").write_text(NEW + "\n")
+    (tmp_path / "short").write_text("short\n")
+    with SessionStore.open(where.sessions) as dashboard:  # as a running dashboard holds it
+        lee, kim = dashboard.start("r.lee"), dashboard.start("a.kim")
+        files = [str(tmp_path / a) if a in ("new", "short", "missing") else a for a in args]
+        done = run("accounts", *files, "--data", str(where.root))
+        assert done.code == code, done.err
+        assert says in (done.out if code == 0 else done.err)
+        assert (dashboard.find(lee) is None) is ended
+        assert dashboard.find(kim) is not None  # another account's sessions stay
+    signs_in = [p for p in (OLD, NEW) if accounts.verify("r.lee", p) is not None]
+    assert signs_in == ([password] if password else [])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 
 import httpx
@@ -39,6 +41,23 @@ def sign_in(base_url: str, name: str, password: str = PASSWORD) -> httpx.Client:
     )
     assert reply.status_code == 303, reply.text
     return client
+
+
+COOKIE = "statelink_session"
+
+
+def session_id(cookie: str) -> str:
+    """The server-side session's id that a signed session cookie carries ("" if none)."""
+    payload = cookie.split(".")[0]
+    data = json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4)))
+    return str(data.get("session", ""))
+
+
+def sign_out(client: httpx.Client) -> None:
+    page = client.get("/dashboard/")
+    reply = client.post("/dashboard/logout", data={"csrf": csrf(page.text)})
+    assert reply.status_code == 303
+    assert reply.headers["location"] == "/dashboard/login"
 
 
 def hold(base_url: str, oln: str, case: str = "26-0042") -> str:

@@ -4,32 +4,36 @@ review queue, certifications, notices.
 Server-rendered HTML (Jinja2), no scripts, every asset served from the package, so it
 works offline. Sign-in is by account (``statelink accounts add``): a ``viewer`` sees the
 states of the account, a ``reviewer`` may also approve or deny held messages in them.
-Sessions are signed cookies (HttpOnly, SameSite=Strict); every form carries a CSRF token;
-repeated failed sign-ins lock the name and the address out for a while.
+Sessions are kept by the server (:mod:`statelink.sessions`), so signing out, a password
+change or the account's removal ends them; the browser holds the session's id in a
+signed cookie (HttpOnly, SameSite=Strict, path /dashboard, Secure whenever the request
+came over TLS). Every form carries a CSRF token; repeated failed sign-ins lock the name
+and the address out for a while.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from statelink.accounts import session_secret
 from statelink.embedded import EmbeddedNetwork
 from statelink.errors import PageRefused, StatelinkError
 from statelink.notices.store import today
 from statelink.review.queue import ALL_STATES, ItemStatus
+from statelink.sessions import SESSION_HOURS
 from statelink.states import STATES
 from statelink.web import transparency, whatif
-from statelink.web.signin import OnState, SignedIn, refusal
+from statelink.web.signin import OnState, SignedIn, refusal, sign_in, sign_out
 from statelink.web.site import HERE, PREFIX, Shared, Site, csrf_ok, local, route
 
-SESSION_HOURS = 8
+COOKIE = "statelink_session"
 EXPIRING_DAYS = 30
 EXPIRED = "the form expired: reload the page and try again"
 
@@ -42,14 +46,33 @@ def mount(app: FastAPI, network: EmbeddedNetwork) -> None:
     app.include_router(APIRouter(routes=[*routes, *transparency.routes, *whatif.routes]))
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(PageRefused, refusal)
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=session_secret(site.layout.session_key).hex(),
-        session_cookie="statelink_session",
-        max_age=SESSION_HOURS * 3600,
-        same_site="strict",
-        path=PREFIX,
-    )
+    app.add_middleware(SessionCookie, secret_key=session_secret(site.layout.session_key).hex())
+
+
+class SessionCookie:
+    """Starlette's signed session cookie (the session's id, the CSRF token, a one-time
+    message), marked ``Secure`` on a response to a request that came over TLS (scheme
+    ``https``: served with a certificate, or behind a proxy whose headers the server
+    trusts), so a browser never sends it over plain HTTP; over plain HTTP (the demo on
+    loopback) it comes without, as a client may not send a ``Secure`` cookie back there."""
+
+    def __init__(self, app: ASGIApp, secret_key: str) -> None:
+        def cookie(secure: bool) -> SessionMiddleware:
+            return SessionMiddleware(
+                app,
+                secret_key=secret_key,
+                session_cookie=COOKIE,
+                max_age=SESSION_HOURS * 3600,
+                same_site="strict",
+                path=PREFIX,
+                https_only=secure,
+            )
+
+        self.plain, self.tls = cookie(False), cookie(True)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        over_tls = scope.get("scheme") in ("https", "wss")
+        await (self.tls if over_tls else self.plain)(scope, receive, send)
 
 
 # --- signing in and out ------------------------------------------------------------------
@@ -79,14 +102,13 @@ async def login(
         site.throttle.failed(name, address)
         return site.page(request, "login.html", 401, error="wrong name or password", next=next)
     site.throttle.succeeded(name, address)
-    request.session.clear()
-    request.session.update(account=account.name, csrf=secrets.token_urlsafe(24))
+    sign_in(request, site, account)
     return RedirectResponse(local(next), status_code=303)
 
 
-async def logout(request: Request, csrf: str = Form("")) -> Response:
+async def logout(request: Request, site: Shared, csrf: str = Form("")) -> Response:
     if csrf_ok(request, csrf):
-        request.session.clear()
+        sign_out(request, site)
     return RedirectResponse("/dashboard/login", status_code=303)
 
 

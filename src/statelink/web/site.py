@@ -1,5 +1,9 @@
 """What every dashboard page shares: the stores and caches behind the pages (one
-:class:`Site`, kept on ``app.state.site``), templates, headers, CSRF."""
+:class:`Site`, kept on ``app.state.site``), templates, headers, CSRF.
+
+The signed session cookie holds the server-side session's id, the CSRF token and a
+one-time message; who is signed in is the :class:`~statelink.sessions.SessionStore`'s
+answer for that id (see :mod:`statelink.web.signin`)."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from statelink.embedded import EmbeddedNetwork
 from statelink.errors import UsageError
 from statelink.messages.fields import PURPOSES
 from statelink.nation import Layout
+from statelink.sessions import SessionStore
 from statelink.states import STATES
 from statelink.web.desks import Desks
 from statelink.web.report_cache import ReportCache
@@ -41,11 +46,13 @@ SECURITY_HEADERS = {
 
 @dataclass(frozen=True)
 class Site:
-    """The dashboard's state: the network it shows, its accounts and the login throttle,
-    each state's stores (desks), the report and what-if caches, the templates."""
+    """The dashboard's state: the network it shows, its accounts, their sessions and the
+    login throttle, each state's stores (desks), the report and what-if caches, the
+    templates."""
 
     network: EmbeddedNetwork
     accounts: Accounts
+    sessions: SessionStore
     desks: Desks
     throttle: LoginThrottle
     reports: ReportCache
@@ -57,9 +64,11 @@ class Site:
         layout = network.layout
         templates = Jinja2Templates(directory=HERE / "templates")
         templates.env.globals.update(purposes=PURPOSES, states=STATES)
+        sessions = SessionStore.open(layout.sessions)
         return cls(
             network=network,
-            accounts=Accounts(layout.accounts),
+            accounts=Accounts(layout.accounts, sessions),
+            sessions=sessions,
             desks=Desks(layout, list(network.nodes), network.database),
             throttle=LoginThrottle(),
             reports=ReportCache(layout),
@@ -88,6 +97,7 @@ class Site:
 
     def close(self) -> None:
         self.desks.close()
+        self.sessions.close()
 
 
 async def site_of(request: Request) -> Site:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib
+import json
 import pkgutil
 import re
 from collections.abc import Iterator
@@ -39,6 +40,7 @@ from statelink.pki import init as pki_init
 from statelink.web import problems
 from statelink.web.admission import Admission
 from statelink.web.api import create_app
+from statelink.web.http_protocol import refusal
 from statelink.web.hub_service import create_hub_app
 from statelink.web.node_service import create_node_app
 from statelink.witness.service import routes as witness_routes
@@ -133,6 +135,9 @@ def _http_layer_codes() -> dict[str, Code]:
     for answer in asyncio.run(ask()):
         code, status = answer.json()["code"], answer.status_code
         found[code] = Code(status, RemoteError(code, status, "", {}).exit_code)
+    status, _, body = refusal(b"\x00 not HTTP\r\n\r\n", lambda _path: [])  # the HTTP parser's
+    code = json.loads(body)["code"]
+    found[code] = Code(status, RemoteError(code, status, "", {}).exit_code)
     return found
 
 

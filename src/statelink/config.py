@@ -36,6 +36,12 @@ class _ServiceConfig(BaseSettings):
         "(default: SQLite files in the data folder).",
     )
     host: str = Field("127.0.0.1", description="Address to listen on.")
+    max_body_bytes: int = Field(
+        64 * 1024,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description="Largest request body accepted, in bytes (larger: 413, refused while reading).",
+    )
     cert: Path = Field(description="This service's TLS certificate (PEM).")
     key: Path = Field(description="This service's TLS private key (PEM).")
     ca: Path = Field(description="CA certificate(s) that client certificates must chain to.")
@@ -115,6 +121,15 @@ class HubConfig(_ServiceConfig):
     )
     resubmit_window: float = Field(
         600.0, ge=0, description="Seconds a message's answer is kept for a resubmission."
+    )
+    member_rate: float = Field(
+        50.0,
+        ge=0,
+        description="Requests a second one member may send on average (more: 429 with "
+        "Retry-After; 0: no limit).",
+    )
+    member_burst: int = Field(
+        100, ge=1, description="Requests one member may send at once before the rate applies."
     )
 
     @field_validator("nodes")

@@ -62,20 +62,61 @@ class FieldError:
         return f"{self.field}: expected {self.expected}, given {self.given}"
 
 
+MAX_LISTED_ERRORS = 20
+"""A message's problems listed at most; ``error_count`` says how many there were."""
+
+
 class MessageInvalid(UsageError):
-    """A message (JSON or text form) failed validation."""
+    """A message (JSON or text form) failed validation.
+
+    ``errors`` lists the first :data:`MAX_LISTED_ERRORS` problems and ``error_count``
+    counts them all, so a hostile message cannot make the answer bigger than the limit.
+    """
 
     code = "invalid-message"
     http_status = 422
-    detail_fields = ("errors",)
+    detail_fields = ("errors", "error_count")
 
-    def __init__(self, errors: list[FieldError]) -> None:
+    def __init__(self, errors: list[FieldError], *, count: int | None = None) -> None:
         if not errors:
             raise ValueError("MessageInvalid needs at least one FieldError")
+        total = max(count or 0, len(errors))
         first = str(errors[0])
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        more = f" (and {total - 1} more)" if total > 1 else ""
         super().__init__(f"invalid message: {first}{more}")
-        self.errors = errors
+        self.errors = errors[:MAX_LISTED_ERRORS]
+        self.error_count = total
+
+
+class ContentTooLarge(UsageError):
+    """A request body over the server's limit: refused while reading, before parsing."""
+
+    code = "too-large"
+    http_status = 413
+    detail_fields = ("limit",)
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the request body is over the limit of {limit:,} bytes")
+        self.limit = limit
+
+
+class UnsupportedMediaType(UsageError):
+    """A request body in a media type the endpoint does not read."""
+
+    code = "unsupported-media-type"
+    http_status = 415
+
+
+class RateLimited(StatelinkError):
+    """A member sent more requests than its rate allows; ``retry_after`` says when to retry."""
+
+    code = "rate-limited"
+    http_status = 429
+    detail_fields = ("retry_after",)
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class CsvInvalid(UsageError):
@@ -235,7 +276,7 @@ class RemoteError(StatelinkError):
         super().__init__(message)
         self.code = code
         self.http_status = status
-        self.exit_code = 2 if status in (400, 422) else 1
+        self.exit_code = 2 if status in (400, 413, 415, 422) else 1
         self._details = details
 
     def details(self) -> dict[str, Any]:

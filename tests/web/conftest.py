@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 from statelink.embedded import EmbeddedNetwork
 from statelink.nation import Layout
 from statelink.web.api import create_app
+from statelink.web.http_protocol import ProblemProtocol
 from tests.conftest import copy_nation
 
 
@@ -31,11 +32,14 @@ def served(layout: Layout, tmp_path_factory: pytest.TempPathFactory) -> Layout:
 
 @contextmanager
 def serving(app: ASGIApp, lifespan: Literal["on", "off"] = "on") -> Iterator[str]:
-    """``app`` served by uvicorn on a free loopback port, in a thread; its base URL."""
+    """``app`` served by uvicorn on a free loopback port, in a thread, with the HTTP
+    protocol the services use; its base URL."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
+    http = ProblemProtocol.serving(app)
+    config = uvicorn.Config(app, log_level="warning", lifespan=lifespan, http=http)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

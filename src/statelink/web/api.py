@@ -12,8 +12,9 @@ from fastapi import FastAPI
 import statelink
 from statelink.embedded import EmbeddedNetwork
 from statelink.web import dashboard, log_tiles, problems, v1
+from statelink.web.body_limit import MESSAGE_BODY_LIMIT, PAGE_BODY_LIMIT, BodyLimit
 from statelink.web.housekeeping import housekeeping
-from statelink.web.site import Site
+from statelink.web.site import PREFIX, Site
 
 
 def create_app(network: EmbeddedNetwork) -> FastAPI:
@@ -25,6 +26,7 @@ def create_app(network: EmbeddedNetwork) -> FastAPI:
     )
     problems.install(app)
     dashboard.mount(app, network)
+    app.add_middleware(BodyLimit, limit=MESSAGE_BODY_LIMIT, prefixes={PREFIX: PAGE_BODY_LIMIT})
     v1.install(
         app,
         v1.Api(network.hub, network.directories, states=lambda: len(network.nodes)),

@@ -22,6 +22,7 @@ from statelink.directory.source import DirectorySource
 from statelink.errors import NationMissing, OriNotOwned, Unauthenticated
 from statelink.hub import Hub
 from statelink.hub.members import Member, MemberStore
+from statelink.hub.rate_limits import RateLimits
 from statelink.hub.resubmissions import Resubmissions
 from statelink.hub.routing_log import RoutingLog
 from statelink.nation import Layout
@@ -29,6 +30,7 @@ from statelink.transport.https import HttpsTransport
 from statelink.transport.tls import client_context
 from statelink.web import problems, v1
 from statelink.web.admission import Admission
+from statelink.web.body_limit import BodyLimit
 from statelink.web.peer import peer_fingerprint
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,8 @@ RECHECK_SECONDS = 1.0
 
 
 class MemberGate:
-    """Who is calling (certificate or token), and whether it may send for an ORI.
+    """Who is calling (certificate or token), whether it is within its rate, and whether
+    it may send for an ORI.
 
     A lookup is kept for ``recheck`` seconds (1 by default), so a busy member costs one
     database query a second, not one per message; a revoked token or a removed member
@@ -50,10 +53,12 @@ class MemberGate:
         members: MemberStore,
         directories: DirectorySource,
         *,
+        limits: RateLimits | None = None,
         recheck: float = RECHECK_SECONDS,
     ) -> None:
         self.members = members
         self.directories = directories
+        self.limits = limits or RateLimits(0, 1)
         self.recheck = recheck
         self._seen: dict[str, tuple[float, Member | None]] = {}
 
@@ -69,7 +74,9 @@ class MemberGate:
         return member
 
     async def caller(self, request: Request) -> None:
-        request.state.member = self._member(request)
+        member = self._member(request)
+        self.limits.take(member.name)
+        request.state.member = member
 
     def _member(self, request: Request) -> Member:
         authorization = request.headers.get("authorization")
@@ -151,12 +158,14 @@ def create_hub_app(config: HubConfig) -> FastAPI:
     )
     app.state.hub = service
     problems.install(app)
+    app.add_middleware(BodyLimit, limit=config.max_body_bytes)
     app.add_middleware(Admission, limit=config.max_requests)
+    limits = RateLimits(config.member_rate, config.member_burst)
     api = v1.Api(
         service.hub,
         service.directories,
         states=lambda: len(service.transport.states()),
-        gate=MemberGate(service.members, service.directories),
+        gate=MemberGate(service.members, service.directories, limits=limits),
     )
     v1.install(app, api)
     return app

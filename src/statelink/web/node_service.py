@@ -43,6 +43,7 @@ from statelink.nation import Layout, require_manifest
 from statelink.node import StateNode
 from statelink.pki import fingerprint_of
 from statelink.web import log_tiles, problems
+from statelink.web.body_limit import BodyLimit
 from statelink.web.housekeeping import housekeeping
 from statelink.web.peer import peer_fingerprint
 from statelink.witness.pusher import CheckpointPusher
@@ -177,7 +178,8 @@ def create_node_app(config: NodeConfig) -> Starlette:
     service = NodeService.open(config)
     refusals = Refusals(service.state)
     hub_only = Middleware(HubOnly, hub=service.hub, state=service.state, refusals=refusals)
-    app = Starlette(routes=routes, lifespan=_lifespan, middleware=[hub_only])
+    bounded = Middleware(BodyLimit, limit=config.max_body_bytes)
+    app = Starlette(routes=routes, lifespan=_lifespan, middleware=[bounded, hub_only])
     app.state.node = service
     app.state.refusals = refusals
     problems.install(app)

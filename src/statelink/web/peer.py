@@ -16,7 +16,8 @@ import ssl
 from typing import TypedDict
 
 from starlette.types import ASGIApp, Receive, Scope, Send
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from statelink.web.http_protocol import ProblemProtocol
 
 
 class TlsExtension(TypedDict):
@@ -47,8 +48,9 @@ def _tls(transport: asyncio.Transport) -> TlsExtension | None:
     }
 
 
-class PeerCertProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, handing each connection's client certificate on."""
+class PeerCertProtocol(ProblemProtocol):
+    """uvicorn's httptools protocol (answering in the problem shape), handing each
+    connection's client certificate on."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)

@@ -21,17 +21,33 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from statelink.errors import StatelinkError
+from statelink.errors import RateLimited, StatelinkError
 
 log = structlog.get_logger(__name__)
 
 MEDIA_TYPE = "application/problem+json"
 
+TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+"""Reason phrases of RFC 9110 where Python's :class:`~http.HTTPStatus` still has older ones."""
+
+HTTP_CODES = {
+    400: "bad-request",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "too-large",
+    415: "unsupported-media-type",
+}
+"""The code of an error the web framework raised, by status (others: ``http-error``)."""
+
+
+def title(status: int) -> str:
+    return TITLES.get(status) or HTTPStatus(status).phrase
+
 
 def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
     body = {
         "type": f"urn:statelink:error:{code}",
-        "title": HTTPStatus(status).phrase,
+        "title": title(status),
         "status": status,
         "detail": detail,
         "code": code,
@@ -42,7 +58,10 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
 
 async def _statelink_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StatelinkError)
-    return problem(exc.http_status, exc.code, exc.message, **exc.details())
+    response = problem(exc.http_status, exc.code, exc.message, **exc.details())
+    if isinstance(exc, RateLimited):
+        response.headers["retry-after"] = str(exc.retry_after)
+    return response
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -61,8 +80,10 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-    return problem(exc.status_code, code, str(exc.detail))
+    code = HTTP_CODES.get(exc.status_code, "http-error")
+    response = problem(exc.status_code, code, str(exc.detail))
+    response.headers.update(exc.headers or {})  # e.g. 405's Allow
+    return response
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

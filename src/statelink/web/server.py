@@ -39,7 +39,7 @@ def serve_tls(
         host=host,
         port=port,
         ssl_context_factory=lambda _config, _default: context,
-        http=PeerCertProtocol,
+        http=PeerCertProtocol.serving(app),
         loop="auto",  # uvloop where installed
         log_level="warning",
         access_log=False,

@@ -21,13 +21,12 @@ from starlette.routing import BaseRoute, Route
 import statelink
 from statelink.directory import Agency
 from statelink.directory.source import DirectorySource
-from statelink.errors import UsageError
+from statelink.errors import FieldError, MessageInvalid, UnsupportedMediaType, UsageError
 from statelink.hub import Hub
 from statelink.messages.model import Message
 from statelink.messages.response import HubResponse
 from statelink.messages.text import decode
-
-TEXT_EXAMPLE = "DQ.NY0303000.WA.OLN/WDL12345678.PUR/C."
+from statelink.web.api_document import MEMBER, message_body, problems
 
 
 class Gate(Protocol):
@@ -124,15 +123,44 @@ async def submit(request: Request) -> Response:
     api = await served(request)
     if api.gate is not None:
         await api.gate.caller(request)
+    form = _media_type(request)
     body = await request.body()
     if not body.strip():
         raise UsageError("empty request: send a message in JSON or the text form")
-    if request.headers.get("content-type", "").startswith("text/plain"):
-        message = decode(body.decode("utf-8", errors="replace"))
+    if form == TEXT or (form is None and not body.lstrip().startswith(b"{")):
+        message = decode(_text(body))
     else:
         message = Message.parse(body)
     api.check(request, message.ori)
     return _json(await api.hub.submit(message))
+
+
+JSON = "application/json"
+TEXT = "text/plain"
+
+
+def _media_type(request: Request) -> str | None:
+    """The body's form by its Content-Type, matched without regard to case (None: not
+    given, so the body says: JSON if it starts with ``{``); any other type is refused."""
+    given = request.headers.get("content-type")
+    if given is None:
+        return None
+    kind = given.partition(";")[0].strip().lower()
+    if kind == TEXT:
+        return TEXT
+    if kind == JSON or (kind.startswith("application/") and kind.endswith("+json")):
+        return JSON
+    raise UnsupportedMediaType(
+        f"a message is sent as {JSON} or {TEXT} (the one-line text form); given {given[:60]!r}"
+    )
+
+
+def _text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        given = f"byte 0x{body[e.start]:02X} at offset {e.start}"
+        raise MessageInvalid([FieldError("message", "text in UTF-8", given)]) from None
 
 
 async def collect(
@@ -168,25 +196,17 @@ async def agency(api: Served, ori: str) -> AgencyOut:
     return AgencyOut.of(api.directories.current().show(ori))
 
 
-MESSAGE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {"schema": Message.model_json_schema()},
-            "text/plain": {"schema": {"type": "string"}, "example": TEXT_EXAMPLE},
-        },
-    }
-}
 KNOWN = [Depends(known)]
 
 routes: list[BaseRoute] = [
-    APIRoute("/v1/health", health, methods=["GET"], response_model=Health),
+    APIRoute("/v1/health", health, methods=["GET"], response_model=Health, responses=problems(503)),
     APIRoute(
         "/v1/messages",
         submit,
         methods=["POST"],
         response_model=HubResponse,
-        openapi_extra=MESSAGE_BODY,
+        openapi_extra=message_body(),
+        responses=problems(*MEMBER, 403, 409, 413, 415, 422),
     ),
     APIRoute(
         "/v1/messages/{message_id}",
@@ -194,6 +214,7 @@ routes: list[BaseRoute] = [
         methods=["GET"],
         response_model=HubResponse,
         dependencies=KNOWN,
+        responses=problems(*MEMBER, 403, 404, 422),
     ),
     APIRoute(
         "/v1/directory",
@@ -201,8 +222,14 @@ routes: list[BaseRoute] = [
         methods=["GET"],
         response_model=list[AgencyOut],
         dependencies=KNOWN,
+        responses=problems(*MEMBER, 422),
     ),
     APIRoute(
-        "/v1/directory/{ori}", agency, methods=["GET"], response_model=AgencyOut, dependencies=KNOWN
+        "/v1/directory/{ori}",
+        agency,
+        methods=["GET"],
+        response_model=AgencyOut,
+        dependencies=KNOWN,
+        responses=problems(*MEMBER, 404),
     ),
 ]

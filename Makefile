@@ -14,8 +14,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# make demo PORT=8760 · make demo ARGS='--host 0.0.0.0 --checkpoint-every 100'
+PORT ?= 8750
+ARGS ?=
+
 demo: $(STAMP)
-	$(BIN)/statelink demo
+	$(BIN)/statelink demo --port $(PORT) $(ARGS)
 
 test: lint typecheck unit
 

@@ -169,6 +169,7 @@ async def run_year(
     answers: Counter[str] = Counter()
     messages = plan(network, scale, seed, until)
     span: list[str] = []  # the first and the last moment sent
+    _ready(network)
     done = 0
 
     async def worker() -> None:
@@ -190,6 +191,15 @@ async def run_year(
         on_progress(done, total)
     first, last = span or ["", ""]
     return YearResult(done, dict(answers), dict(sorted(truth.items())), first, last)
+
+
+def _ready(network: EmbeddedNetwork) -> None:
+    """Open every node and start the audit service before the first message: opened on
+    first use instead, the nodes would start while 128 messages wait, and the first of
+    them would time out (UNAVAILABLE) on a slow machine although no node is down."""
+    network.audit.start()
+    for state in network.nodes:
+        network.nodes[state]  # opens the node: its policy, records and log
 
 
 def write_truth(path: Path, result: YearResult, *, scale: float, seed: int) -> None:

@@ -50,9 +50,9 @@ def _entry(n: int) -> Entry:
         operator="",
         latency_ms=0.1,
     )
-    return dataclasses.replace(
-        built, record=built.record._replace(time=f"2026-0{1 + n % 9}-01T00:00:01.000Z")
-    )
+    # decided in another month than received, so a filter on the wrong clock shows
+    decided = f"2026-0{1 + (n + 4) % 9}-01T00:00:01.000Z"
+    return dataclasses.replace(built, record=built.record._replace(time=decided))
 
 
 @pytest.fixture
@@ -71,6 +71,10 @@ FILTERS = [
     Filters(message_id=f"M{7:031d}"),
     Filters(since="2026-03-01", until="2026-05-01"),
     Filters(component="ICE", first=20, limit=3),
+    Filters(newest_first=True, limit=7),
+    Filters(component="ICE", newest_first=True, after=41, limit=4),
+    Filters(decision="deny", after=20, limit=5),
+    Filters(since="2026-02-01", newest_first=True, after=50),
 ]
 
 
@@ -89,12 +93,21 @@ def test_every_filter_returns_what_the_leaves_say(searched: AuditLog, filters: F
         }
         return (
             all(not getattr(filters, k) or getattr(filters, k) == v for k, v in values.items())
-            and (not filters.since or record.time >= filters.since)
-            and (not filters.until or record.time < filters.until)
+            and (not filters.since or record.received_at >= filters.since)
+            and (not filters.until or record.received_at < filters.until)
             and record.seq >= filters.first
+            and (
+                filters.after is None
+                or (
+                    record.seq < filters.after
+                    if filters.newest_first
+                    else record.seq > filters.after
+                )
+            )
         )
 
-    expected = [r.seq for r in every if wanted(r)][: filters.limit]
+    ordered = every[::-1] if filters.newest_first else every
+    expected = [r.seq for r in ordered if wanted(r)][: filters.limit]
     found = [r.seq for r in searched.find(filters)]
     searched.close()
     assert found == expected

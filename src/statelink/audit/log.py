@@ -66,6 +66,7 @@ checkpoint = sa.Table(
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "time": ("time",),
+    "received_at": ("received_at",),
     "message_id": ("message_id",),
     "ori": ("requester", "ori"),
     "component": ("requester", "component"),
@@ -91,7 +92,13 @@ class CheckpointRow:
 @dataclass(frozen=True)
 class Filters:
     """What ``audit show`` and exports select; every field is optional, values as stored
-    (ORIs, components and message keys upper case, decisions lower case)."""
+    (ORIs, components and message keys upper case, decisions lower case).
+
+    ``since`` and ``until`` are the time the hub received the message (``received_at``,
+    ISO 8601 UTC; since inclusive, until not), the one clock of every report and export.
+    ``newest_first`` lists the latest record first; ``after`` continues a listing after
+    the record with that seq, in the listing's order (older ones when newest first).
+    """
 
     since: str = ""
     until: str = ""
@@ -103,6 +110,8 @@ class Filters:
     message_id: str = ""
     first: int = 0
     limit: int | None = None
+    newest_first: bool = False
+    after: int | None = None
 
 
 class AuditLog:
@@ -337,19 +346,24 @@ class AuditLog:
                 yield _bytes(leaf)
 
     def find(self, filters: Filters) -> Iterator[AuditRecord]:
-        """Records matching every filter, oldest first. Every filter is applied to the
-        values in the leaf itself."""
-        query = sa.select(record.c.leaf).order_by(record.c.seq)
+        """Records matching every filter, oldest first (or newest first). Every filter is
+        applied to the values in the leaf itself."""
+        seq = record.c.seq
+        query = sa.select(record.c.leaf).order_by(seq.desc() if filters.newest_first else seq)
         for name in ("ori", "component", "mke", "decision", "status", "message_id"):
             value = getattr(filters, name)
             if value:
                 query = query.where(self._field(name) == value)
         if filters.since:
-            query = query.where(self._field("time") >= filters.since)
+            query = query.where(self._field("received_at") >= filters.since)
         if filters.until:
-            query = query.where(self._field("time") < filters.until)
+            query = query.where(self._field("received_at") < filters.until)
         if filters.first:
-            query = query.where(record.c.seq >= filters.first)
+            query = query.where(seq >= filters.first)
+        if filters.after is not None:
+            query = query.where(
+                seq < filters.after if filters.newest_first else seq > filters.after
+            )
         if filters.limit is not None:
             query = query.limit(filters.limit)
         try:

@@ -80,6 +80,8 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     ("foreign field", {"fields": {"OLN": "A1", "VIN": "1M8GDM9AXKP042788"}}, "fields", "DQ"),
     ("unknown field", {"fields": {"XYZ": "1"}}, "fields.XYZ", "search field of DQ"),
+    ("a field twice", {"fields": {"OLN": "A1", " oln": "B2"}}, "fields.OLN", "at most once"),
+    ("a lookalike field", {"fields": {"OLN": "A1", "VıN": "B2"}}, "fields.VıN", "search field"),
     ("bad name", {"fields": {"NAM": "SMITH JOHN", "DOB": "19800101"}}, "fields.NAM", "LAST, FIRST"),
     ("future dob", {"fields": {"NAM": "SMITH, JOHN", "DOB": "29990101"}}, "fields.DOB", "CCYYMMDD"),
     (
@@ -164,3 +166,110 @@ def test_multi_state_flags() -> None:
 def test_to_json_leaves_out_unset_optional_fields() -> None:
     data = Message.parse(_msg()).to_json()
     assert data == _msg()
+
+
+NOT_JSON: list[tuple[str, str | bytes, str]] = [
+    # (case, body, the one error)
+    (
+        "cut short",
+        b'{"mke": 1',
+        "message: expected a JSON object, given invalid JSON at line 1 column 9: "
+        "EOF while parsing an object",
+    ),
+    (
+        "empty",
+        b"",
+        "message: expected a JSON object, given invalid JSON at line 1 column 0: "
+        "EOF while parsing a value",
+    ),
+    (
+        "trailing text",
+        '{"mke": "DQ"} x',
+        "message: expected a JSON object, given invalid JSON at line 1 column 15: "
+        "trailing characters",
+    ),
+    (
+        "second line",
+        b'{\n  "mke": DQ}',
+        "message: expected a JSON object, given invalid JSON at line 2 column 10: expected value",
+    ),
+    (
+        "too deep",
+        b"[" * 300,
+        "message: expected a JSON object, given invalid JSON at line 1 column 202: "
+        "recursion limit exceeded",
+    ),
+    (
+        "a number of 5,000 digits",
+        b'{"mke": ' + b"1" * 5000 + b"}",
+        "message: expected a JSON object, given invalid JSON at line 1 column 4310: "
+        "number out of range",
+    ),
+    (
+        "UTF-16",
+        b"\xff\xfe{\x00}\x00",
+        "message: expected a JSON object in UTF-8, given byte 0xFF at offset 0",
+    ),
+    (
+        "invalid UTF-8 in a string",
+        b'{"mke": "\xc3"}',
+        "message: expected a JSON object in UTF-8, given byte 0xC3 at offset 9",
+    ),
+    (
+        "a lone surrogate in text",
+        '{"mke": "\ud800"}',
+        "message: expected a JSON object, "
+        "given text that is not Unicode (a lone surrogate) at character 9",
+    ),
+    ("a list", b"[1, 2]", "message: expected a JSON object, given [1, 2]"),
+    ("a string", b'"DQ"', "message: expected a JSON object, given 'DQ'"),
+    ("null", b"null", "message: expected a JSON object, given null"),
+]
+
+
+@pytest.mark.parametrize(("case", "body", "error"), NOT_JSON, ids=[c[0] for c in NOT_JSON])
+def test_a_body_that_is_not_a_json_object_gives_one_readable_error(
+    case: str, body: str | bytes, error: str
+) -> None:
+    with pytest.raises(MessageInvalid) as caught:
+        Message.parse(body)
+    assert [str(e) for e in caught.value.errors] == [error]
+    assert caught.value.message == f"invalid message: {error}"
+
+
+ODD_MEMBERS: list[tuple[str, dict[str, Any], str, str]] = [
+    # (case, overrides, field, error) - what pydantic finds, in statelink's words
+    ("number for a string", {"ori": 5}, "ori", "ori: expected a valid string, given 5"),
+    ("string for a list", {"dest": "WA"}, "dest", "dest: expected a valid tuple, given 'WA'"),
+    ("list for an object", {"warrant": []}, "warrant", "warrant: expected an object, given []"),
+    (
+        "a member name on two lines",
+        {"a\nb": 1},
+        "a\\nb",
+        "a\\nb: expected no such field in a message, given 1",
+    ),
+    (
+        "a long member name",
+        {"x" * 100: 1},
+        "x" * 37 + "...",
+        "x" * 37 + "...: expected no such field in a message, given 1",
+    ),
+    (
+        "a huge number",
+        {"mke": 10**5000},
+        "mke",
+        "mke: expected a valid string, given a number of about 5,000 digits",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "overrides", "field", "error"), ODD_MEMBERS, ids=[c[0] for c in ODD_MEMBERS]
+)
+def test_odd_members_are_named_on_one_line(
+    case: str, overrides: dict[str, Any], field: str, error: str
+) -> None:
+    with pytest.raises(MessageInvalid) as caught:
+        Message.parse(_msg(**overrides))
+    errors = {e.field: str(e) for e in caught.value.errors}
+    assert errors[field] == error

@@ -3,6 +3,15 @@
 Each rule returns the normalised value or raises :class:`Unexpected` carrying the
 human text of what was expected; the message model turns that into a field-level
 error (which field, what was expected, what was given).
+
+Every rule is idempotent and closed: when ``rule(x)`` succeeds, ``rule(rule(x)) ==
+rule(x)``, so a normalised value is itself valid. To keep it so, codes (ORI, state codes,
+search fields...) are ASCII only: they are trimmed of ASCII white space and upper-cased
+only when the whole value is ASCII, since ``str.upper`` turns some other letters into
+ASCII ones (``ı`` into ``I``, ``ſ`` into ``S``) or into several (``ß`` into ``SS``), and
+``str.strip`` and ``str.split`` also take Unicode spaces and ASCII control characters.
+Free text (reason, case number, operator, warrant id and court) may be any printable
+Unicode; its length is checked after it is upper-cased and trimmed.
 """
 
 from __future__ import annotations
@@ -11,6 +20,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
+from statelink.messages.keys import MESSAGE_KEYS
 from statelink.states import NATIONWIDE, STATES
 
 PURPOSES: dict[str, str] = {
@@ -41,6 +51,11 @@ PLATE_TYPES: dict[str, str] = {
 SEXES: dict[str, str] = {"M": "male", "F": "female", "X": "non-binary", "U": "unknown"}
 
 MAX_DESTINATIONS = 5
+MAX_NAME = 60
+"""The longest ``NAM`` value, in characters, after spaces are collapsed."""
+
+ASCII_SPACE = " \t\r\n\x0b\x0c"
+"""The white space a code may be padded with (not Unicode spaces, not ``\\x1c``-``\\x1f``)."""
 
 
 class Unexpected(ValueError):
@@ -56,11 +71,26 @@ _CONTROL = re.compile(r"[A-Z0-9]{1,10}")
 _OLN = re.compile(r"[A-Z0-9]{1,25}")
 _NAME_PART = r"[A-Z](?:[A-Z' -]*[A-Z])?"
 _NAM = re.compile(rf"({_NAME_PART}), ({_NAME_PART})")
+_SPACES = re.compile(r"[ \t\r\n\x0b\x0c]+")
 _PLATE = re.compile(r"[A-Z0-9]{1,10}")
 _PLATE_PATTERN = re.compile(r"[A-Z0-9*?]{1,10}")
 _VIN = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
 _OFFENSE = re.compile(r"[0-9]{4}")
 _YEAR = re.compile(r"[0-9]{4}")
+_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
+
+
+def tag(value: str) -> str:
+    """A code as written, normalised: trimmed of ASCII white space and upper-cased.
+
+    A value that is not all ASCII comes back unchanged, so it matches no code.
+    """
+    return value.strip(ASCII_SPACE).upper() if value.isascii() else value
+
+
+def _word(value: str) -> str:
+    """Like :func:`tag`, lower-cased (warrant kinds)."""
+    return value.strip(ASCII_SPACE).lower() if value.isascii() else value
 
 
 def _printable(value: str, limit: int, what: str) -> str:
@@ -70,23 +100,46 @@ def _printable(value: str, limit: int, what: str) -> str:
     return value
 
 
+def _shown(code: str) -> str:
+    """A code the sender gave, short and on one line, for an ``expected`` text."""
+    short = code if len(code) <= 12 else code[:9] + "..."
+    return short if short.isprintable() else repr(short)
+
+
+def message_key(value: str) -> str:
+    value = tag(value)
+    if value not in MESSAGE_KEYS:
+        raise Unexpected(f"a query message key, one of {' '.join(MESSAGE_KEYS)}")
+    return value
+
+
 def ori(value: str) -> str:
-    value = value.strip().upper()
+    value = tag(value)
     if not _ORI.fullmatch(value) or not (value[:2] in STATES or value[:2] == NATIONWIDE):
         raise Unexpected("a 9-character ORI: a state code then 7 letters or digits")
     return value
 
 
+def destination_count(count: int) -> None:
+    """Refuse a number of destinations out of range, before any of them is read."""
+    if not 1 <= count <= MAX_DESTINATIONS:
+        raise Unexpected(
+            f"1 to {MAX_DESTINATIONS} distinct state codes, or NL alone ({count:,} given)"
+        )
+
+
 def destinations(values: tuple[str, ...]) -> tuple[str, ...]:
-    codes = tuple(v.strip().upper() for v in values)
+    destination_count(len(values))
+    codes = tuple(tag(v) for v in values)
     if codes == (NATIONWIDE,):
         return codes
     if NATIONWIDE in codes:
         raise Unexpected("NL alone (it already means every state)")
-    unknown = [c for c in codes if c not in STATES]
+    unknown = [_shown(c) for c in codes if c not in STATES]
     if unknown:
-        raise Unexpected(f"state codes or NL ({', '.join(unknown)} is not a state)")
-    if not codes or len(codes) > MAX_DESTINATIONS or len(set(codes)) != len(codes):
+        verb = "is not a state" if len(unknown) == 1 else "are not states"
+        raise Unexpected(f"state codes or NL ({', '.join(unknown)} {verb})")
+    if len(set(codes)) != len(codes):
         raise Unexpected(
             f"1 to {MAX_DESTINATIONS} distinct state codes, or NL alone ({len(codes)} given)"
         )
@@ -94,28 +147,29 @@ def destinations(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def control(value: str) -> str:
-    value = value.strip().upper()
+    value = tag(value)
     if value and not _CONTROL.fullmatch(value):
         raise Unexpected("a control field of 1 to 10 letters or digits")
     return value
 
 
 def purpose(value: str) -> str:
-    value = value.strip().upper()
+    value = tag(value)
     if value not in PURPOSES:
         raise Unexpected(f"a purpose code, one of {' '.join(PURPOSES)}")
     return value
 
 
 def offense(value: str) -> str:
-    value = value.strip()
+    value = value.strip(ASCII_SPACE)
     if value and not _OFFENSE.fullmatch(value):
         raise Unexpected("a 4-digit NCIC offense code")
     return value
 
 
 def reason(value: str) -> str:
-    return _printable(value, 40, "a reason code").upper()
+    # upper-case first: ß becomes SS, so the length is checked on what is kept
+    return _printable(value.upper(), 40, "a reason code")
 
 
 def case_number(value: str) -> str:
@@ -127,7 +181,7 @@ def operator(value: str) -> str:
 
 
 def warrant_kind(value: str) -> str:
-    value = value.strip().lower()
+    value = _word(value)
     if value not in WARRANT_KINDS:
         raise Unexpected(f"a warrant kind, one of {', '.join(WARRANT_KINDS)}")
     return value
@@ -148,68 +202,72 @@ def warrant_court(value: str) -> str:
 
 
 def oln(value: str) -> str:
-    value = value.strip().upper()
+    value = tag(value)
     if not _OLN.fullmatch(value):
         raise Unexpected("a licence number of 1 to 25 letters or digits")
     return value
 
 
 def name(value: str) -> str:
-    value = " ".join(value.upper().split()).replace(" ,", ",")
-    if not _NAM.fullmatch(value):
-        raise Unexpected("a name as LAST, FIRST [MIDDLE] (letters, spaces, - and ')")
+    if value.isascii():
+        value = _SPACES.sub(" ", value.strip(ASCII_SPACE).upper()).replace(" ,", ",")
+    if len(value) > MAX_NAME or not _NAM.fullmatch(value):
+        raise Unexpected(
+            f"a name as LAST, FIRST [MIDDLE] (letters, spaces, - and ', at most {MAX_NAME})"
+        )
     return value
 
 
 def dob(value: str) -> str:
-    value = value.strip()
+    value = value.strip(ASCII_SPACE)
+    digits = _DATE.fullmatch(value)
     try:
-        born = dt.datetime.strptime(value, "%Y%m%d").date() if len(value) == 8 else None
-    except ValueError:
+        born = dt.date(int(digits[1]), int(digits[2]), int(digits[3])) if digits else None
+    except ValueError:  # no such day, e.g. 19800231
         born = None
     if born is None or not dt.date(1900, 1, 1) <= born <= dt.date.today():
-        raise Unexpected("a date of birth as CCYYMMDD, not in the future")
+        raise Unexpected("a date of birth as CCYYMMDD (8 digits), not in the future")
     return value
 
 
 def sex(value: str) -> str:
-    value = value.strip().upper()
+    value = tag(value)
     if value not in SEXES:
         raise Unexpected(f"a sex code, one of {' '.join(SEXES)}")
     return value
 
 
 def plate(value: str) -> str:
-    value = value.strip().upper()
+    value = tag(value)
     if not _PLATE.fullmatch(value):
         raise Unexpected("a plate of 1 to 10 letters or digits")
     return value
 
 
 def plate_pattern(value: str) -> str:
-    value = value.strip().upper()
-    literal = sum(c not in "*?" for c in value)
-    if not _PLATE_PATTERN.fullmatch(value) or literal == len(value) or literal < 3:
+    value = tag(value)
+    literal = sum(c not in "*?" for c in value) if _PLATE_PATTERN.fullmatch(value) else 0
+    if literal == len(value) or literal < 3:
         raise Unexpected("a partial plate with * or ? wildcards and at least 3 letters or digits")
     return value
 
 
 def plate_year(value: str) -> str:
-    value = value.strip()
+    value = value.strip(ASCII_SPACE)
     if not _YEAR.fullmatch(value) or not 1900 <= int(value) <= dt.date.today().year + 2:
         raise Unexpected("a 4-digit plate year")
     return value
 
 
 def plate_type(value: str) -> str:
-    value = value.strip().upper()
+    value = tag(value)
     if value not in PLATE_TYPES:
         raise Unexpected(f"a plate type, one of {' '.join(PLATE_TYPES)}")
     return value
 
 
 def vin(value: str) -> str:
-    value = value.strip().upper()
+    value = tag(value)
     if not _VIN.fullmatch(value):
         raise Unexpected("a 17-character VIN (letters except I, O, Q, and digits)")
     return value

@@ -8,13 +8,26 @@ Search fields come first (``OLN``, ``NAM``, ``DOB``, ``SEX``, ``LIC``, ``LIY``, 
 ``VIN``), then the header fields below. Inside a value, ``.`` is written ``\\.`` and
 ``\\`` is written ``\\\\``, so any value round-trips; ``decode(encode(m)) == m`` for
 every valid message.
+
+Decoding is total and bounded: any text gives a message or MessageInvalid. A text of
+more than :data:`MAX_SEGMENTS` segments is refused as soon as the limit is passed, before
+any segment is checked, and a ``DEST`` of too many codes before any code is read.
 """
 
 from __future__ import annotations
 
+import operator
+import re
+
+import statelink.messages.fields as rules
 from statelink.errors import FieldError, MessageInvalid
 from statelink.messages.keys import FIELD_ORDER
-from statelink.messages.model import Message, render_given
+from statelink.messages.model import MAX_MEMBERS, Message, render_given, render_name
+
+MAX_SEGMENTS = 64
+"""The most segments (parts between unescaped periods) a text message may have. The
+longest valid message has 15: MKE, ORI, DEST, control, 3 search fields, 5 header fields
+and 3 warrant parts."""
 
 HEADER_TAGS: dict[str, str] = {
     "PUR": "purpose",
@@ -42,24 +55,45 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace(".", "\\.")
 
 
+_SEGMENT = re.compile(r"([^.\\]*+(?:\\.[^.\\]*+)*+)(\.|\\?\Z)", re.DOTALL)
+"""One segment: plain characters and escape pairs, then an unescaped period or the end
+(where a lone backslash stands for itself)."""
+
+_WITHOUT_BACKSLASHES = operator.methodcaller("replace", "\\", "")
+
+
+def _unescape(body: str) -> str:
+    """Undo the escapes of a segment made of plain characters and escape pairs.
+
+    Scanning from the left, every ``\\\\`` that :meth:`str.split` finds starts an escape
+    pair, so it is an escaped backslash; every other backslash escapes the character
+    after it and is dropped. (Each step runs in C: hostile input costs no Python loop.)
+    """
+    if "\\" not in body:
+        return body
+    return "\\".join(map(_WITHOUT_BACKSLASHES, body.split("\\\\")))
+
+
 def _segments(text: str) -> list[str]:
-    """Split on unescaped periods, undoing the escapes."""
-    if "\\" not in text:
-        parts = text.split(".")
-        return parts[:-1] if parts and not parts[-1] else parts
-    parts = []
-    current: list[str] = []
-    chars = iter(text)
-    for ch in chars:
-        if ch == "\\":
-            current.append(next(chars, "\\"))
-        elif ch == ".":
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    if current:
-        parts.append("".join(current))
+    """Split on unescaped periods, undoing the escapes; refuse more than MAX_SEGMENTS."""
+    parts: list[str] = []
+    position = 0
+    while position < len(text):
+        if len(parts) == MAX_SEGMENTS:
+            raise MessageInvalid(
+                [
+                    FieldError(
+                        "message",
+                        f"at most {MAX_SEGMENTS} segments separated by '.'",
+                        f"more than {MAX_SEGMENTS}",
+                    )
+                ]
+            )
+        segment = _SEGMENT.match(text, position)
+        assert segment is not None  # the pattern matches anywhere, if only the end
+        body, end = segment.groups()
+        parts.append(_unescape(body) + ("\\" if end == "\\" else ""))
+        position = segment.end()
     return parts
 
 
@@ -83,7 +117,7 @@ def encode(message: Message) -> str:
 
 def decode(text: str) -> Message:
     """Parse the one-line text form; raise MessageInvalid naming the field."""
-    parts = _segments(text.strip())
+    parts = _segments(text.strip(rules.ASCII_SPACE))
     if len(parts) < 3:
         raise MessageInvalid(
             [
@@ -92,6 +126,12 @@ def decode(text: str) -> Message:
                 )
             ]
         )
+    codes = parts[2].count(",") + 1
+    if codes > MAX_MEMBERS:  # refused unread and counted, as Message.parse does
+        try:
+            rules.destination_count(codes)
+        except rules.Unexpected as e:
+            raise MessageInvalid([FieldError("dest", e.expected, f"{codes:,} codes")]) from None
     rest = parts[3:]
     control = rest.pop(0)[1:] if rest and rest[0].startswith("*") else ""
     header: _Tags = {}
@@ -109,7 +149,8 @@ def decode(text: str) -> Message:
         return Message.parse(data | header)
     except MessageInvalid as e:
         raise MessageInvalid(
-            [FieldError(_TEXT_NAMES.get(f.field, f.field), f.expected, f.given) for f in e.errors]
+            [FieldError(_TEXT_NAMES.get(f.field, f.field), f.expected, f.given) for f in e.errors],
+            count=e.error_count,
         ) from None
 
 
@@ -124,12 +165,14 @@ def _read_tags(
     problems: list[FieldError] = []
     seen: set[str] = set()
     for segment in segments:
-        tag, slash, value = segment.partition("/")
-        tag = tag.strip().upper()
+        written, slash, value = segment.partition("/")
+        tag = rules.tag(written)
         if not slash or not tag:
             problems.append(FieldError("message", "FIELD/VALUE", render_given(segment)))
         elif tag in seen:
-            problems.append(FieldError(tag, "each field at most once", render_given(segment)))
+            problems.append(
+                FieldError(render_name(tag), "each field at most once", render_given(segment))
+            )
         elif tag in HEADER_TAGS:
             header[HEADER_TAGS[tag]] = value
         elif tag in WARRANT_TAGS:
@@ -139,7 +182,9 @@ def _read_tags(
         else:
             problems.append(
                 FieldError(
-                    tag, f"a known field tag, one of {' '.join(_KNOWN_TAGS)}", render_given(segment)
+                    render_name(tag),
+                    f"a known field tag, one of {' '.join(_KNOWN_TAGS)}",
+                    render_given(segment),
                 )
             )
         seen.add(tag)
@@ -148,5 +193,5 @@ def _read_tags(
 
 def parse_any(text: str) -> Message:
     """A message in either form: JSON when it starts with ``{``, else the text form."""
-    stripped = text.lstrip()
+    stripped = text.lstrip(rules.ASCII_SPACE)
     return Message.parse(stripped) if stripped.startswith("{") else decode(stripped)

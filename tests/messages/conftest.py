@@ -1,0 +1,10 @@
+"""Message tests import the decoder fuzz harness from benchmarks/ (run by hand, and here)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+if str(BENCHMARKS) not in sys.path:
+    sys.path.insert(0, str(BENCHMARKS))

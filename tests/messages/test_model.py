@@ -60,7 +60,7 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     # (case, overrides, field named, words in "expected")
     ("unknown mke", {"mke": "XQ"}, "mke", "query message key"),
     ("short ori", {"ori": "NY03030"}, "ori", "9-character ORI"),
-    ("ori of no state", {"ori": "ZZ0303000"}, "ori", "9-character ORI"),
+    ("ori of no state", {"ori": "ZZ0303000"}, "ori", "ZZ is not a state"),
     ("no dest", {"dest": []}, "dest", "1 to 5"),
     ("unknown state", {"dest": ["WA", "ZZ"]}, "dest", "ZZ is not a state"),
     ("six states", {"dest": ["WA", "OR", "ID", "CA", "NV", "AZ"]}, "dest", "(6 given)"),

@@ -115,8 +115,10 @@ def message_key(value: str) -> str:
 
 def ori(value: str) -> str:
     value = tag(value)
-    if not _ORI.fullmatch(value) or not (value[:2] in STATES or value[:2] == NATIONWIDE):
+    if not _ORI.fullmatch(value):
         raise Unexpected("a 9-character ORI: a state code then 7 letters or digits")
+    if not (value[:2] in STATES or value[:2] == NATIONWIDE):
+        raise Unexpected(f"an ORI that begins with a state code ({value[:2]} is not a state)")
     return value
 
 

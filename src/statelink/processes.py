@@ -213,8 +213,11 @@ class ProcessNetwork:
 
 
 def service_failed(service: Service, what: str) -> ServiceFailed:
-    """The error for a service that failed, with the end of its log."""
-    tail = ""
+    """The error for a service that failed, in one line: where its log is, and the log's
+    last line (a statelink service's own one-line error, when it wrote one)."""
+    last = ""
     with contextlib.suppress(OSError):
-        tail = service.log.read_text(errors="replace")[-2000:]
-    return ServiceFailed(f"{service.name} {what}; its log ({service.log}) ends:\n{tail}")
+        lines = service.log.read_text(errors="replace")[-2000:].splitlines()
+        last = next((line.strip() for line in reversed(lines) if line.strip()), "")
+    ends = f"; it ends: {last}" if last else ""
+    return ServiceFailed(f"{service.name} {what}; see its log {service.log}{ends}")

@@ -11,7 +11,9 @@ every log when its node closes or goes away. The node's side is
 from __future__ import annotations
 
 import select
+import signal
 import socket
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,7 +39,13 @@ log = structlog.get_logger(__name__)
 
 
 def serve(sock: socket.socket, checkpoint_every: int, checkpoint_seconds: float) -> None:
-    """The service's main loop (in its own process)."""
+    """The service's main loop (in its own process).
+
+    Ctrl-C in a terminal reaches every process of the foreground group, this one too: it
+    ignores it, and finishes as it does whenever its node goes away (the node, stopped by
+    the same Ctrl-C, closes the socket), quietly and with its last checkpoints signed."""
+    if threading.current_thread() is threading.main_thread():  # signals are the main's
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     log_setup.configure()
     logs = _Logs(checkpoint_every, checkpoint_seconds)
     reader = FrameReader()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 import statelink.cli.mirror as mirror
@@ -19,6 +20,7 @@ import statelink.cli.witnessing as witnessing
 from statelink.audit.export import FORMATS, export
 from statelink.audit.log import AuditLog, CheckpointRow, Filters
 from statelink.audit.record import AuditRecord
+from statelink.cli.files import writing
 from statelink.cli.options import (
     DEFAULT_DATA,
     DataDir,
@@ -258,7 +260,7 @@ def _table(records: list[AuditRecord]) -> Table:
         pad_edge=False,
     )
     for r in records:
-        table.add_row(
+        cells = (
             str(r.seq),
             r.time,
             f"{r.requester.ori} {r.requester.component}",
@@ -268,6 +270,7 @@ def _table(records: list[AuditRecord]) -> Table:
             r.status,
             ", ".join(r.policies),
         )
+        table.add_row(*(escape(c) for c in cells))
     return table
 
 
@@ -289,14 +292,15 @@ def export_(
     audit_log, _key = _open(data, state)
     target = out or Path(f"audit-{audit_log.state}.{fmt}")
     try:
-        count = export(
-            audit_log.find(_filters(None, None, None, None, None, None, since, until, None)),
-            target,
-            fmt,
-        )
+        with writing(target, "--out"):
+            count = export(
+                audit_log.find(_filters(None, None, None, None, None, None, since, until, None)),
+                target,
+                fmt,
+            )
     finally:
         audit_log.close()
     if json_output:
         print_json({"state": audit_log.state, "format": fmt, "file": str(target), "records": count})
     else:
-        console.print(f"wrote {count:,} {audit_log.state} audit records to {target}")
+        console.print(f"wrote {count:,} {audit_log.state} audit records to {target}", markup=False)

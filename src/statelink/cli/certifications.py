@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from statelink.cli.options import (
@@ -67,7 +68,7 @@ def list_(
         "id", "ORI", "from", "to", "status", "document", "signer", box=None, pad_edge=False
     )
     for c in rows[:limit]:
-        table.add_row(
+        cells = (
             str(c.id),
             c.ori,
             c.valid_from.isoformat(),
@@ -76,6 +77,7 @@ def list_(
             c.document,
             c.signer,
         )
+        table.add_row(*(escape(cell) for cell in cells))
     console.print(table)
     if len(rows) > limit:
         console.print(f"[dim]{limit} of {len(rows)} shown; use --limit to see more[/]")
@@ -106,7 +108,8 @@ def add(
     else:
         console.print(
             f"{settings.state}: certification {cert.id} for {cert.ori} from "
-            f"{cert.valid_from} to {cert.valid_to}"
+            f"{cert.valid_from} to {cert.valid_to}",
+            markup=False,
         )
 
 
@@ -128,4 +131,6 @@ def revoke(
     if json_output:
         print_json({"state": settings.state, "ori": ori.upper(), "revoked": count})
     else:
-        console.print(f"{settings.state}: revoked {count} certification(s) of {ori.upper()}")
+        console.print(
+            f"{settings.state}: revoked {count} certification(s) of {ori.upper()}", markup=False
+        )

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+import statelink.cli.arguments as arguments
 from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
 from statelink.errors import UsageError
 from statelink.nation import copy_hub, copy_node
@@ -31,6 +32,7 @@ def copy(
     tables; then run the service with --database URL."""
     if (state is None) == (not hub):
         raise UsageError("give --state XX (a node) or --hub")
+    arguments.database(to, "--to")
     where = layout(data)
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),

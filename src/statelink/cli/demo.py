@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,8 +15,11 @@ from typing import Annotated, Any
 
 import typer
 import uvicorn
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+import statelink.cli.files as files
+import statelink.cli.server as server
 from statelink.accounts import Accounts, demo_accounts
 from statelink.audit.appender import CHECKPOINT_EVERY, CHECKPOINT_SECONDS
 from statelink.cli.networked import DEFAULT_NODES, serve_processes
@@ -32,12 +34,12 @@ from statelink.nation import (
     Layout,
     Manifest,
     build_nation,
-    read_manifest,
 )
 from statelink.records.generator import Spec
 from statelink.simulation import YearResult, run_year, write_truth, year_count
 from statelink.states import CODES
 from statelink.web.api import create_app
+from statelink.web.http_protocol import ProblemProtocol
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def _build(where: Layout, spec: Spec, quiet: bool) -> Manifest:
 def _prepare(where: Layout, build: Build, quiet: bool) -> tuple[Manifest, bool]:
     """The nation to use, built if needed; True when it was built now."""
     scale, seed = build.scale, build.seed
-    manifest = read_manifest(where)
+    manifest = files.manifest(where)
     if manifest is not None and not build.rebuild:
         wanted = (
             scale if scale is not None else manifest.scale,
@@ -134,15 +136,6 @@ def program() -> str:
         return str(invoked.relative_to(Path.cwd()))
     except ValueError:
         return str(invoked)
-
-
-def _check_port(host: str, port: int) -> None:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            raise UsageError(f"{host}:{port} is in use; pass --port to choose another") from None
 
 
 Scale = Annotated[
@@ -226,7 +219,7 @@ def demo(
     serve it on localhost."""
     where = layout(data)
     if serve:
-        _check_port(host, port)
+        server.check_port(host, port)
     ready = _ready(where, Build(scale, seed, rebuild, traffic), quiet=json_output)
     if json_output:
         print_json(_summary(ready))
@@ -265,7 +258,7 @@ def _print_summary(ready: Ready, me: str) -> None:
     manifest, year = ready.manifest, ready.year
     totals = manifest.totals()
     console.print(
-        f"[bold]nation[/] in {ready.where.root}: {len(manifest.counts)} states, "
+        f"[bold]nation[/] in {escape(str(ready.where.root))}: {len(manifest.counts)} states, "
         f"{totals['driver']:,} drivers, {totals['vehicle']:,} vehicles "
         f"(scale {manifest.scale}, seed {manifest.seed}; "
         + (f"built in {manifest.build_seconds:.1f} s)" if ready.built else "reused)")
@@ -275,7 +268,7 @@ def _print_summary(ready: Ready, me: str) -> None:
             f"[bold]a year of traffic[/]: {year.messages:,} messages from {year.first[:10]} "
             f"to {year.last[:10]}: "
             + ", ".join(f"{n:,} {status}" for status, n in sorted(year.answers.items()))
-            + f" (ground truth in {ready.where.ground_truth})"
+            + f" (ground truth in {escape(str(ready.where.ground_truth))})"
         )
     _print_tour(ready.tour, me)
 
@@ -284,8 +277,8 @@ def _print_tour(tour: list[Example], me: str) -> None:
     """The example queries, then how to review a held one and read the audit logs."""
     console.print("\n[bold]try these[/] (in another terminal):")
     for example in tour:
-        console.print(f"  [dim]# {example.title}[/]")
-        console.print(f"  {me} query '{example.message}'", soft_wrap=True)
+        console.print(f"  [dim]# {escape(example.title)}[/]")
+        console.print(f"  {me} query '{example.message}'", soft_wrap=True, markup=False)
     console.print("\n[bold]review a held message[/] (after the HSI query above):")
     for line in (
         f"{me} review list --state WA",
@@ -294,7 +287,7 @@ def _print_tour(tour: list[Example], me: str) -> None:
         f"{me} notices list --state WA",
         f"{me} audit show --state WA --message-id MESSAGE_ID",
     ):
-        console.print(f"  {line}", soft_wrap=True)
+        console.print(f"  {line}", soft_wrap=True, markup=False)
     console.print("\n[bold]what the audit logs say[/]:")
     licence = tour[0].message.split("OLN/")[1].split(".")[0]
     for line in (
@@ -302,7 +295,7 @@ def _print_tour(tour: list[Example], me: str) -> None:
         f"{me} report --state WA --public --format html --out wa-public.html",
         f"{me} access-report --state WA --licence {licence}",
     ):
-        console.print(f"  {line}", soft_wrap=True)
+        console.print(f"  {line}", soft_wrap=True, markup=False)
 
 
 def _serve(ready: Ready, serving: Serving) -> None:
@@ -321,15 +314,18 @@ def _serve_embedded(ready: Ready, serving: Serving) -> None:
     """The API and the dashboard in this process, with every node."""
     where, tour = ready.where, ready.tour
     base = f"http://{serving.host}:{serving.port}"
-    console.print(f"\n[bold]API[/] on {base}/v1  (OpenAPI: {base}/docs)  — Ctrl-C to stop")
-    console.print(f"  {program()} query --hub {base} '{tour[0].message}'", soft_wrap=True)
-    console.print(
+    shown = escape(base)
+    console.print(f"\n[bold]API[/] on {shown}/v1  (OpenAPI: {shown}/docs)  — Ctrl-C to stop")
+    for line in (
+        f"  {program()} query --hub {base} '{tour[0].message}'",
         f"  curl -s -H 'content-type: text/plain' --data '{tour[0].message}' {base}/v1/messages",
-        soft_wrap=True,
-    )
-    console.print(f"\n[bold]dashboard[/] on {base}/dashboard/  (WA: {base}/dashboard/states/WA/)")
+    ):
+        console.print(line, soft_wrap=True, markup=False)
+    console.print(f"\n[bold]dashboard[/] on {shown}/dashboard/  (WA: {shown}/dashboard/states/WA/)")
     for name, role, password in demo_accounts(Accounts(where.accounts), where.demo_accounts):
-        console.print(f"  sign in as {name} ({role}) with password {password}", soft_wrap=True)
+        console.print(
+            f"  sign in as {name} ({role}) with password {password}", soft_wrap=True, markup=False
+        )
     network = EmbeddedNetwork.open(
         where,
         checkpoint_every=serving.checkpoint_every,
@@ -337,6 +333,14 @@ def _serve_embedded(ready: Ready, serving: Serving) -> None:
     )
     where.served.write_text(json.dumps({"url": base, "pid": os.getpid()}), encoding="utf-8")
     try:
-        uvicorn.run(create_app(network), host=serving.host, port=serving.port, log_level="warning")
+        app = create_app(network)
+        config = uvicorn.Config(
+            app,
+            host=serving.host,
+            port=serving.port,
+            log_level="warning",
+            http=ProblemProtocol.serving(app),  # its refusals in the problem shape too
+        )
+        server.serve(config)  # until Ctrl-C: then KeyboardInterrupt
     finally:
         where.served.unlink(missing_ok=True)

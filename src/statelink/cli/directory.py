@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 
 import statelink.cli.render as render
+from statelink.cli.files import read_text, reading, writing
 from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
 from statelink.directory import Directory
-from statelink.errors import NationMissing, NotFound, UsageError
+from statelink.errors import NationMissing, NotFound
 
 app = typer.Typer(
     help="The directory of agencies: list, show, import, export.", no_args_is_help=True
@@ -21,7 +22,8 @@ app = typer.Typer(
 def _load(data: Path) -> Directory:
     path = layout(data).directory
     try:
-        return Directory.read(path)
+        with reading(path, "--data"):
+            return Directory.read(path)
     except NotFound:
         raise NationMissing(
             f"no directory at {path}: build the demo nation (`statelink demo --no-serve`) "
@@ -77,12 +79,10 @@ def import_(
     json_output: JsonOutput = False,
 ) -> None:
     """Import agencies from CSV; every row is checked before anything changes."""
-    try:
-        incoming = Directory.parse_csv(file.read_text(encoding="utf-8"), str(file))
-    except OSError as e:
-        raise UsageError(f"cannot read {file}: {e.strerror}") from None
+    incoming = Directory.parse_csv(read_text(file, "FILE"), str(file))
     path = layout(data).directory
-    current = Directory.read(path) if path.exists() else Directory([])
+    with reading(path, "--data"):
+        current = Directory.read(path) if path.exists() else Directory([])
     added = sum(1 for a in incoming if a.ori not in current)
     updated = sum(1 for a in incoming if a.ori in current and current.get(a.ori) != a)
     result = current.merged(incoming, replace=replace)
@@ -100,7 +100,8 @@ def import_(
     else:
         console.print(
             f"imported {len(incoming)} agencies from {file}: {added} added, "
-            f"{updated} updated; the directory now holds {len(result)}"
+            f"{updated} updated; the directory now holds {len(result)}",
+            markup=False,
         )
 
 
@@ -114,5 +115,6 @@ def export(
     if file is None:
         sys.stdout.write(directory.to_csv())
     else:
-        directory.write(file)
-        console.print(f"wrote {len(directory)} agencies to {file}")
+        with writing(file, "FILE"):
+            directory.write(file)
+        console.print(f"wrote {len(directory)} agencies to {file}", markup=False)

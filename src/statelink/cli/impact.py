@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from statelink.cli.files import manifest, reading
 from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, State, layout, print_json
 from statelink.errors import UsageError
 
 if TYPE_CHECKING:
-    from statelink.impact import WhatIf
+    from statelink.impact import Candidate, WhatIf
 
 Day = Annotated[
     dt.datetime | None,
@@ -50,7 +51,20 @@ def working(what: str) -> Iterator[None]:
 def _whatif(data: Path, csv: Path | None = None) -> WhatIf:
     from statelink.impact import WhatIf
 
-    return WhatIf.with_directory(layout(data), csv)
+    where = layout(data)
+    if csv is None:
+        manifest(where)  # a corrupt one is refused here, naming it
+        return WhatIf.with_directory(where, None)
+    with reading(csv, "--directory"):
+        return WhatIf.with_directory(where, csv)
+
+
+def _resolve(spec: str, what: str, state: str | None, whatif: WhatIf) -> Candidate:
+    """The set ``spec`` names (given as the argument ``what``), its files read safely."""
+    from statelink.impact import resolve
+
+    with reading(Path(spec), what):
+        return resolve(spec, state=state, layout=whatif.layout)
 
 
 def simulate(
@@ -64,13 +78,12 @@ def simulate(
 ) -> None:
     """Replay the state's own audit log under a candidate set: what it would have changed."""
     from statelink.cli.impact_view import show_replay
-    from statelink.impact import resolve
     from statelink.reports.report import Period
 
     if since and until and until <= since:
         raise UsageError(f"--until ({until:%Y-%m-%d}) must come after --since ({since:%Y-%m-%d})")
     whatif = _whatif(data)
-    candidate = resolve(path, state=state.upper(), layout=whatif.layout)
+    candidate = _resolve(path, "PATH", state.upper(), whatif)
     with working(f"replaying {state.upper()}'s audit log under {candidate.label}"):
         replay = whatif.simulate(state, candidate, Period(since, until), top=top)
     if json_output:
@@ -94,12 +107,11 @@ def diff(
 ) -> None:
     """The exact difference between two policy sets, over every request (not a sample)."""
     from statelink.cli.impact_view import show_diff
-    from statelink.impact import resolve
 
     whatif = _whatif(data, directory)
     code = state.upper() if state else None
-    before = resolve(old, state=code, layout=whatif.layout)
-    after = resolve(new, state=code, layout=whatif.layout)
+    before = _resolve(old, "OLD", code, whatif)
+    after = _resolve(new, "NEW", code, whatif)
     with working("comparing every request both sets can decide"):
         found = whatif.diff(code, before, after)
     if json_output:
@@ -123,10 +135,10 @@ def coverage(
 ) -> None:
     """Who can obtain which of the state's data under a set, and under what conditions."""
     from statelink.cli.impact_view import show_coverage
-    from statelink.impact import Who, resolve
+    from statelink.impact import Who
 
     whatif = _whatif(data, directory)
-    candidate = resolve(path, state=state.upper(), layout=whatif.layout)
+    candidate = _resolve(path, "PATH", state.upper(), whatif)
     with working("finding every path to the state's data"):
         found = whatif.coverage(state, candidate, Who(group, component, ori))
     if json_output:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.table import Table
 
 from statelink.cli.options import console
@@ -42,7 +43,7 @@ def show_replay(replay: Replay, names: dict[str, str]) -> None:
     )
     console.print(
         f"[bold]{replay.state}[/]: {_n(replay.records)} decided requests {period or 'in the log'}"
-        f" replayed under {replay.candidate} [dim](set {replay.candidate_digest[:12]}; "
+        f" replayed under {escape(replay.candidate)} [dim](set {replay.candidate_digest[:12]}; "
         f"{_n(replay.inputs)} distinct decision inputs)[/]",
         soft_wrap=True,
     )
@@ -52,9 +53,11 @@ def show_replay(replay: Replay, names: dict[str, str]) -> None:
         f"fidelity: [{mark}]{_n(replay.reproduced)} of {_n(replay.records)} ({share:.1f}%)[/] "
         "reproduce their logged decision under the set then in force"
     )
-    console.print(statement(made["anchor"], replay.state), highlight=False, soft_wrap=True)
+    console.print(
+        statement(made["anchor"], replay.state), highlight=False, soft_wrap=True, markup=False
+    )
     for miss in replay.not_reproduced[:20]:
-        console.print(f"  [red]#{miss.seq}[/] {miss.why}", soft_wrap=True)
+        console.print(f"  [red]#{miss.seq}[/] {escape(miss.why)}", soft_wrap=True)
     if replay.not_reproduced_total > 20:
         console.print(f"  [dim]... {replay.not_reproduced_total - 20:,} more (use --json)[/]")
     _matrix(made["outcomes"])
@@ -93,9 +96,9 @@ def _changes(made: ReplayJson, replay: Replay) -> None:
             _arrow(f"{c['from']}->{c['to']}"),
             _n(c["records"]),
             _n(c["agencies"]),
-            f"{c['component']} {c['kind']}",
-            c["mke"],
-            c["purpose"],
+            escape(f"{c['component']} {c['kind']}"),
+            escape(c["mke"]),
+            escape(c["purpose"]),
             ", ".join(map(str, c["examples"])),
         )
     console.print(table)
@@ -144,7 +147,7 @@ def _lines(made: ReplayJson) -> None:
         rows = [r for r in made["breakdowns"][dim] if r["changed"]]
         if rows:
             shown = ", ".join(f"{r['key']} {_n(r['changed'])}" for r in rows[:8])
-            console.print(f"changed by {dim}: {shown}")
+            console.print(f"changed by {dim}: {shown}", markup=False)
 
 
 def _agencies(rows: list[NamedAgency]) -> None:
@@ -156,7 +159,7 @@ def _agencies(rows: list[NamedAgency]) -> None:
         how = ", ".join(
             f"{_arrow(k)} {_n(n)}" for k, n in r["transitions"].items() if len(set(split(k))) > 1
         )
-        table.add_row(r["ori"], r["name"], _n(r["records"]), _n(r["changed"]), how)
+        table.add_row(escape(r["ori"]), escape(r["name"]), _n(r["records"]), _n(r["changed"]), how)
     console.print(table)
 
 
@@ -165,39 +168,39 @@ def _agencies_n(n: int) -> str:
 
 
 def _oris(oris: tuple[str, ...]) -> str:
-    shown = ", ".join(oris[:ORIS_SHOWN])
+    shown = escape(", ".join(oris[:ORIS_SHOWN]))
     return shown + (f" and {len(oris) - ORIS_SHOWN:,} more" if len(oris) > ORIS_SHOWN else "")
 
 
 def _conditions(conditions: dict[str, list[str]]) -> str:
-    return "; ".join(f"{name} {' | '.join(values)}" for name, values in conditions.items()) or (
-        "any context"
-    )
+    shown = "; ".join(f"{name} {' | '.join(values)}" for name, values in conditions.items())
+    return escape(shown) or "any context"
 
 
 def _region(n: int, region: Region) -> None:
     console.print(
         f"{n}. {_arrow(f'{region.before.value}->{region.after.value}')}  "
-        f"{' '.join(region.mkes)}  [dim]({', '.join(region.data)} data)[/]"
+        f"{escape(' '.join(region.mkes))}  [dim]({escape(', '.join(region.data))} data)[/]"
     )
     console.print(f"   when: {_conditions(region.conditions)}", soft_wrap=True)
-    who = "; ".join(c["label"] for c in region.classes)
+    who = escape("; ".join(c["label"] for c in region.classes))
     console.print(
         f"   who: {who}: {_agencies_n(len(region.oris))} ({_oris(region.oris)})", soft_wrap=True
     )
     e = region.example
     facts = " ".join(f"{k}={str(v).lower()}" for k, v in e.context.items() if isinstance(v, bool))
     decided = " → ".join(
-        f"[{STYLE[s.outcome]}]{s.outcome}[/] ({', '.join(s.policies)})" for s in e.decisions
+        f"[{STYLE[s.outcome]}]{s.outcome}[/] ({escape(', '.join(s.policies))})" for s in e.decisions
     )
-    console.print(f"   e.g. [cyan]{e.message}[/] [dim]{facts}[/]", soft_wrap=True, markup=True)
+    console.print(f"   e.g. [cyan]{escape(e.message)}[/] [dim]{facts}[/]", soft_wrap=True)
     console.print(f"        decided {decided}", soft_wrap=True)
 
 
 def show_diff(found: Diff, old: str, new: str) -> None:
     where = f"{found.state}: " if found.state else ""
     console.print(
-        f"{where}{old} → {new}: [{VERDICT_STYLE[found.verdict]}]{found.verdict.value.upper()}[/]"
+        f"{where}{escape(old)} → {escape(new)}: "
+        f"[{VERDICT_STYLE[found.verdict]}]{found.verdict.value.upper()}[/]"
     )
     how = "exact" if found.exact else "[red]not exact[/]"
     console.print(
@@ -205,7 +208,7 @@ def show_diff(found: Diff, old: str, new: str) -> None:
         f"of {_n(found.agencies)} agencies × message keys × context)[/]"
     )
     for note in (*found.inexact, *found.unreachable):
-        console.print(f"[yellow]note[/]: {note}", soft_wrap=True)
+        console.print(f"[yellow]note[/]: {escape(note)}", soft_wrap=True)
     if found.verdict is not Verdict.EQUIVALENT:
         console.print(
             "by message key: " + ", ".join(f"{mke} {v.value}" for mke, v in found.by_mke.items())
@@ -218,13 +221,14 @@ def show_coverage(found: Coverage, label: str) -> None:
     how = "exact" if found.exact else "[red]not exact[/]"
     named = label if found.digest[:12] in label else f"{label} (set {found.digest[:12]})"
     console.print(
-        f"who can obtain [bold]{found.state}[/] data under {named} ({found.who}) [dim]{how}[/]"
+        f"who can obtain [bold]{found.state}[/] data under {escape(named)} "
+        f"({escape(found.who)}) [dim]{how}[/]"
     )
     for note in (*found.inexact, *found.unreachable):
-        console.print(f"[yellow]note[/]: {note}", soft_wrap=True)
+        console.print(f"[yellow]note[/]: {escape(note)}", soft_wrap=True)
     for cls in found.classes:
         console.print(
-            f"\n[bold]{cls.agency_class['label']}[/]: {_agencies_n(len(cls.oris))} "
+            f"\n[bold]{escape(cls.agency_class['label'])}[/]: {_agencies_n(len(cls.oris))} "
             f"({_oris(cls.oris)})",
             soft_wrap=True,
         )
@@ -233,7 +237,7 @@ def show_coverage(found: Coverage, label: str) -> None:
         for path in cls.paths:
             console.print(
                 f"  [{STYLE[path.after.value]}]{path.after.value:6}[/] "
-                f"{', '.join(path.data)} ({' '.join(path.mkes)}) when "
+                f"{escape(', '.join(path.data))} ({escape(' '.join(path.mkes))}) when "
                 f"{_conditions(path.conditions)}",
                 soft_wrap=True,
             )

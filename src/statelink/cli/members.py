@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+import statelink.cli.arguments as arguments
 from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
 from statelink.hub.members import MemberStore
 from statelink.pki import fingerprint_of
@@ -27,7 +28,9 @@ Database = Annotated[
 
 @contextmanager
 def _store(data: Path, database: str | None) -> Iterator[MemberStore]:
-    store = MemberStore.open("hub", database or layout(data).hub_db)
+    store = MemberStore.open(
+        "hub", arguments.database(database, "--database") or layout(data).hub_db
+    )
     try:
         yield store
     finally:
@@ -102,7 +105,7 @@ def remove(name: str, data: DataDir = DEFAULT_DATA, database: Database = None) -
     """Remove a member and all its tokens."""
     with _store(data, database) as store:
         store.remove(name)
-    console.print(f"member {name} removed")
+    console.print(f"member {name} removed", markup=False)
 
 
 @app.command()
@@ -118,7 +121,7 @@ def token(
     if json_output:
         print_json({"member": name, "token_id": token_id, "token": secret})
     else:
-        console.print(f"token {token_id} for {name} (shown once):")
+        console.print(f"token {token_id} for {name} (shown once):", markup=False)
         print(secret)
 
 
@@ -127,4 +130,4 @@ def revoke(token_id: str, data: DataDir = DEFAULT_DATA, database: Database = Non
     """Revoke a token: it stops working at once."""
     with _store(data, database) as store:
         store.revoke_token(token_id)
-    console.print(f"token {token_id} revoked")
+    console.print(f"token {token_id} revoked", markup=False)

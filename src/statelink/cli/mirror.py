@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from statelink.audit import mirror as tiled
@@ -124,8 +125,8 @@ def _as_json(report: tiled.MirrorReport) -> dict[str, Any]:  # JSON boundary: --
 
 def _print(report: tiled.MirrorReport) -> None:
     console.print(
-        f"[green]verified[/]: {report.origin}, {report.size:,} records, "
-        f"root {report.root.hex()[:16]}… mirrored to {report.folder} "
+        f"[green]verified[/]: {escape(report.origin)}, {report.size:,} records, "
+        f"root {report.root.hex()[:16]}… mirrored to {escape(str(report.folder))} "
         f"({report.fetched:,} fetched, {report.reused:,} reused)"
     )
     if report.previous is not None:

@@ -9,7 +9,6 @@ certificate) and ``ice-line`` (ICE and HSI offices, by bearer token).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -17,13 +16,15 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rich.markup import escape
+
 from statelink import pki as dev_pki
 from statelink.cli.options import console
 from statelink.directory.source import DirectorySource
 from statelink.examples import Example
 from statelink.hub.members import MemberStore
 from statelink.nation import Layout
-from statelink.processes import ProcessNetwork
+from statelink.processes import ProcessNetwork, service_failed
 from statelink.states import CODES
 
 DEFAULT_NODES = ("WA", "OR", "ID")
@@ -97,7 +98,7 @@ def serve_processes(
         _print_services(network, pki)
         last = network.nodes[states[-1]].process
         _print_tries(Tries(me, base, pki, token, tour, str(last.pid) if last else "?"))
-        console.print(f"\nhub on {base}/v1 (OpenAPI: {base}/docs) — Ctrl-C to stop")
+        console.print(f"\nhub on {base}/v1 (OpenAPI: {base}/docs) — Ctrl-C to stop", markup=False)
         _run_until_stopped(network, stop)
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -122,9 +123,11 @@ def _write_served(where: Layout, base: str, pki: dev_pki.Pki) -> None:
 def _print_services(network: ProcessNetwork, pki: dev_pki.Pki) -> None:
     for service in network.services:
         pid = service.process.pid if service.process else "?"
-        console.print(f"  {service.name:8} {service.url}  pid {pid}  log {service.log}")
+        line = f"  {service.name:8} {service.url}  pid {pid}  log {service.log}"
+        console.print(line, markup=False)
     console.print(
-        f"  other states have no node here: their answers are UNAVAILABLE; PKI in {pki.root}"
+        f"  other states have no node here: their answers are UNAVAILABLE; PKI in {pki.root}",
+        markup=False,
     )
 
 
@@ -158,15 +161,13 @@ def _print_tries(tries: Tries) -> None:
         ),
     ):
         if comment:
-            console.print(f"  [dim]# {comment}[/]")
-        console.print(f"  {line}", soft_wrap=True)
+            console.print(f"  [dim]# {escape(comment)}[/]")
+        console.print(f"  {line}", soft_wrap=True, markup=False)
 
 
 def _run_until_stopped(network: ProcessNetwork, stop: threading.Event) -> None:
-    """Wait for Ctrl-C or SIGTERM; return early if the hub exits."""
-    with contextlib.suppress(KeyboardInterrupt):
-        while not stop.wait(1.0):
-            for service in network.services:
-                if not service.running() and service is network.hub:
-                    console.print("[red]the hub exited[/]; see its log")
-                    return
+    """Wait for SIGTERM or Ctrl-C (KeyboardInterrupt: the command ends as interrupted once
+    the services are stopped); fail if the hub exits meanwhile."""
+    while not stop.wait(1.0):
+        if not network.hub.running():
+            raise service_failed(network.hub, "exited")

@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
+from statelink.cli.files import writing
 from statelink.cli.options import (
     DEFAULT_DATA,
     DataDir,
@@ -54,9 +56,9 @@ def _rows(items: list[Notice]) -> Table:
             n.due_on.isoformat(),
             n.released_on.isoformat(),
             n.record_kind,
-            f"{n.ori} {n.agency}",
-            n.name,
-            f"{n.city}, {n.address_state}",
+            escape(f"{n.ori} {n.agency}"),
+            escape(n.name),
+            escape(f"{n.city}, {n.address_state}"),
         )
     return table
 
@@ -86,7 +88,7 @@ def list_(
         print_json([n.as_dict() for n in items])
         return
     if not items:
-        console.print(f"{code}: no {status} notices")
+        console.print(f"{code}: no {status} notices", markup=False)
         return
     console.print(_rows(items))
     overdue = sum(n.overdue(today()) for n in items)
@@ -104,11 +106,12 @@ def export(
 ) -> None:
     """Write one HTML letter per notice and mail-merge.csv (one row per notice)."""
     code, items = _find(state, data, "all" if ids else status, ids)
-    written = export_letters(code, items, out)
+    with writing(out, "--out", folder=True):
+        written = export_letters(code, items, out)
     if json_output:
         print_json({"notices": len(items), "files": [str(p) for p in written]})
         return
-    console.print(f"{len(items)} letter(s) and mail-merge.csv written to {out}")
+    console.print(f"{len(items)} letter(s) and mail-merge.csv written to {out}", markup=False)
 
 
 @app.command("mark-sent")

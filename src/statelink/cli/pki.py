@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from statelink import pki as dev_pki
+from statelink.cli.files import writing
 from statelink.cli.options import JsonOutput, console, print_json
 from statelink.errors import UsageError
 from statelink.states import CODES
@@ -44,16 +45,19 @@ def init(
     if unknown:
         raise UsageError(f"unknown state code(s): {', '.join(unknown)}")
     members = member or []
-    made = dev_pki.init(folder, states=states, members=members, hosts=host or [], force=force)
+    with writing(folder, "--dir", folder=True):
+        made = dev_pki.init(folder, states=states, members=members, hosts=host or [], force=force)
     hub_sha256 = dev_pki.fingerprint_of(made.hub)
     if json_output:
         print_json(_summary(made, hub_sha256, states, members))
         return
-    console.print(f"development CA in {made.root} (keys are 0600; keep ca.key safe)")
-    console.print(f"hub certificate {made.hub} sha256 {hub_sha256}")
-    console.print(f"{len(states)} node certificate(s) in {made.root / 'nodes'}")
-    for name in members:
-        console.print(f"member {name}: {made.member(name)}")
+    for line in (
+        f"development CA in {made.root} (keys are 0600; keep ca.key safe)",
+        f"hub certificate {made.hub} sha256 {hub_sha256}",
+        f"{len(states)} node certificate(s) in {made.root / 'nodes'}",
+        *(f"member {name}: {made.member(name)}" for name in members),
+    ):
+        console.print(line, markup=False)
 
 
 def _summary(
@@ -92,4 +96,4 @@ def member(
     if json_output:
         print_json(found)
     else:
-        console.print(f"member {name}: {found['cert']} sha256 {found['sha256']}")
+        console.print(f"member {name}: {found['cert']} sha256 {found['sha256']}", markup=False)

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 import statelink.cli.impact as impact
+from statelink.cli.files import manifest, reading, writing
 from statelink.cli.options import (
     DEFAULT_DATA,
     DataDir,
@@ -23,7 +25,7 @@ from statelink.directory import Agency, Directory, seed_directory
 from statelink.errors import PolicyInvalid, UsageError
 from statelink.messages.response import PolicyReason
 from statelink.messages.text import parse_any
-from statelink.nation import open_decision_point, open_directory, open_policy_store, read_manifest
+from statelink.nation import open_decision_point, open_directory, open_policy_store
 from statelink.policy.cases import load_cases, run_cases
 from statelink.policy.engine import Explanation, Outcome
 from statelink.policy.policies import Policies
@@ -52,8 +54,8 @@ def _reasons(policies: tuple[PolicyReason, ...] | list[PolicyReason]) -> list[di
 
 def _print_reasons(policies: tuple[PolicyReason, ...]) -> None:
     for p in policies:
-        law = f" [dim][{p.law}][/]" if p.law else ""
-        console.print(f"  [bold]{p.id}[/]: {p.reason}{law}")
+        law = f" [dim]{escape(f'[{p.law}]')}[/]" if p.law else ""
+        console.print(f"  [bold]{escape(p.id)}[/]: {escape(p.reason)}{law}")
 
 
 @app.command()
@@ -90,13 +92,15 @@ def init(
 ) -> None:
     """Write a starting policy set for a state from a template."""
     folder = out or Path("policies") / state.upper()
-    written = write(template, state, folder, force=force)
+    with writing(folder, "--out", folder=True):
+        written = write(template, state, folder, force=force)
     for path in written:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {path}", markup=False)
     console.print(
         f"next: statelink policy test {folder} --cases {folder / 'cases.yaml'}"
         if any(p.name == "cases.yaml" for p in written)
-        else f"next: statelink policy validate {folder}"
+        else f"next: statelink policy validate {folder}",
+        markup=False,
     )
 
 
@@ -107,14 +111,15 @@ def validate(
 ) -> None:
     """Check a policy set against the contract schema; exit 1 if it is refused."""
     try:
-        policies = Policies.load(path)
+        with reading(path, "PATH"):
+            policies = Policies.load(path)
     except PolicyInvalid as e:
         if json_output:
             print_json({"valid": False, "problems": [p.__dict__ for p in e.problems]})
         else:
-            console.print(f"[red]refused[/]: {len(e.problems)} problem(s) in {path}")
+            console.print(f"[red]refused[/]: {len(e.problems)} problem(s) in {escape(str(path))}")
             for problem in e.problems:
-                console.print(f"  {problem}", soft_wrap=True)
+                console.print(f"  {problem}", soft_wrap=True, markup=False)
         raise typer.Exit(1) from None
     summary = {
         "valid": True,
@@ -132,13 +137,14 @@ def validate(
         f"file(s), digest {policies.digest[:12]} (schema version {schema_version()})"
     )
     for info in policies.infos.values():
-        console.print(f"  {info.effect:6}  {info.id}  [dim]({info.file})[/]")
+        console.print(f"  {info.effect:6}  {escape(info.id)}  [dim]({escape(info.file)})[/]")
 
 
 def _directory(csv: Path | None, data: Path) -> Directory:
     if csv is not None:
-        return Directory.read(csv)
-    if read_manifest(layout(data)) is not None:
+        with reading(csv, "--directory"):
+            return Directory.read(csv)
+    if manifest(layout(data)) is not None:
         return open_directory(layout(data))
     return seed_directory()
 
@@ -157,8 +163,11 @@ def run_cases_command(
     json_output: JsonOutput = False,
 ) -> None:
     """Run a table of cases against a policy set; exit 1 if any case fails."""
-    policies = Policies.load(path)
-    results = run_cases(policies, load_cases(cases), _directory(directory, data))
+    with reading(path, "PATH"):
+        policies = Policies.load(path)
+    with reading(cases, "--cases"):
+        loaded = load_cases(cases)
+    results = run_cases(policies, loaded, _directory(directory, data))
     failed = [r for r in results if not r.ok]
     if json_output:
         print_json(
@@ -184,10 +193,10 @@ def run_cases_command(
             )
             table.add_row(
                 mark,
-                r.case.name,
+                escape(r.case.name),
                 r.case.expect.value,
                 f"[{OUTCOME_STYLE[r.decision]}]{r.decision.value}[/]",
-                ", ".join(r.reasons) + expected,
+                escape(", ".join(r.reasons) + expected),
             )
         console.print(table)
         console.print(f"{len(results) - len(failed)} of {len(results)} cases pass")
@@ -243,18 +252,18 @@ def _print_explanation(state: str, agency: Agency, explanation: Explanation) -> 
     decision = explanation.decision
     console.print(
         f"{state} decides [{OUTCOME_STYLE[decision.outcome]}]"
-        f"{decision.outcome.value.upper()}[/] for {agency.ori} ({agency.name}) "
+        f"{decision.outcome.value.upper()}[/] for {escape(agency.ori)} ({escape(agency.name)}) "
         f"[dim]policy set {decision.digest[:12] or 'none'}[/]"
     )
     _print_reasons(decision.policies)
     if decision.error:
-        console.print(f"  [red]{decision.error}[/]")
+        console.print(f"  [red]{escape(decision.error)}[/]")
     facts = " ".join(
         f"{k}={v}"
         for k, v in explanation.request.context.items()
         if k not in ("warrant", "case_number", "reason")
     )
-    console.print(f"[dim]context: {facts}[/]", soft_wrap=True)
+    console.print(f"[dim]context: {escape(facts)}[/]", soft_wrap=True)
     if decision.outcome is Outcome.PERMIT:
         return
     if not explanation.changes:
@@ -264,8 +273,8 @@ def _print_explanation(state: str, agency: Agency, explanation: Explanation) -> 
     for change in explanation.changes:
         ids = ", ".join(p.id for p in change.policies)
         console.print(
-            f"  {change.change} → [{OUTCOME_STYLE[change.outcome]}]"
-            f"{change.outcome.value}[/] ({ids})"
+            f"  {escape(change.change)} → [{OUTCOME_STYLE[change.outcome]}]"
+            f"{change.outcome.value}[/] ({escape(ids)})"
         )
 
 
@@ -279,7 +288,8 @@ def apply(
     """Validate a policy set, then make it the state's active set in one atomic step."""
     store = open_policy_store(layout(data), state)
     previous = store.applied()
-    policies = store.apply(path)
+    with reading(path, "PATH"):
+        policies = store.apply(path)
     if json_output:
         print_json(
             {
@@ -321,15 +331,18 @@ def show(
         return
     assert applied is not None
     console.print(f"[bold]{store.state}[/] policy set [cyan]{applied.digest}[/]")
-    console.print(f"  applied {applied.applied_at} from {applied.source}")
+    console.print(f"  applied {applied.applied_at} from {applied.source}", markup=False)
     for info in policies.infos.values():
-        law = f" [dim][{info.law}][/]" if info.law else ""
-        console.print(f"  {info.effect:6} [bold]{info.id}[/]: {info.reason}{law}", soft_wrap=True)
+        law = f" [dim]{escape(f'[{info.law}]')}[/]" if info.law else ""
+        console.print(
+            f"  {info.effect:6} [bold]{escape(info.id)}[/]: {escape(info.reason)}{law}",
+            soft_wrap=True,
+        )
     if text:
         for name, body in policies.files.items():
-            console.print(f"\n[dim]--- {name}[/]")
+            console.print(f"\n[dim]--- {escape(name)}[/]")
             console.print(body, markup=False, highlight=False)
     if history:
         console.print("\nhistory:")
         for h in store.history():
-            console.print(f"  {h.applied_at}  {h.digest[:12]}  {h.source}")
+            console.print(f"  {h.applied_at}  {h.digest[:12]}  {h.source}", markup=False)

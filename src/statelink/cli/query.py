@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +10,7 @@ from typing import Annotated
 import typer
 
 import statelink.cli.render as render
+from statelink.cli.files import read_text
 from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
 from statelink.client import Credentials, HubClient
 from statelink.embedded import EmbeddedNetwork
@@ -27,12 +27,7 @@ def _read(message: str | None, file: Path | None) -> str:
     if file is None:
         assert message is not None
         return message
-    if str(file) == "-":
-        return sys.stdin.read()
-    try:
-        return file.read_text(encoding="utf-8")
-    except OSError as e:
-        raise UsageError(f"cannot read {file}: {e.strerror}") from None
+    return read_text(file, "--file")
 
 
 async def _in_process(where: Layout, message: Message) -> HubResponse:
@@ -113,8 +108,8 @@ def query(
 ) -> None:
     """Send one driver or vehicle query and print every state's answer; or, with --fetch,
     collect the answer to a message held for review."""
-    given = Credentials(ca=ca, cert=cert, key=key, token=token)
-    target = _target(layout(data), hub, given)
+    given = Credentials(ca=ca, cert=cert, key=key, token=_token(token))
+    target = _target(layout(data), _hub(hub), given)
     if fetch is not None:
         if message is not None or file is not None:
             raise UsageError("--fetch collects an earlier message: give no new message with it")
@@ -139,6 +134,19 @@ def _target(where: Layout, hub: str | None, given: Credentials) -> Target:
         cert = cert or _path(served.get("cert"))
         key = key or _path(served.get("key"))
     return Target(where, served["url"], Credentials(ca=ca, cert=cert, key=key, token=given.token))
+
+
+def _hub(url: str | None) -> str | None:
+    if url and not url.startswith(("http://", "https://")):
+        raise UsageError(f"--hub: expected an http:// or https:// URL, given {url[:60]!r}")
+    return url
+
+
+def _token(token: str | None) -> str | None:
+    """A bearer token goes in an HTTP header: printable ASCII, no spaces."""
+    if token is not None and not all("!" <= c <= "~" for c in token):
+        raise UsageError("--token: a bearer token is printable ASCII without spaces")
+    return token
 
 
 def _collect(target: Target, message_id: str, ori: str | None) -> HubResponse:
@@ -168,7 +176,7 @@ def legacy_json_file(argv: list[str]) -> list[str]:
     for arg in args:
         if arg == "--json":
             following = next(args, None)
-            if following is not None and (following == "-" or Path(following).is_file()):
+            if following is not None and (following == "-" or _is_file(following)):
                 out += ["--file", following, "--json"]
                 continue
             out.append(arg)
@@ -177,6 +185,13 @@ def legacy_json_file(argv: list[str]) -> list[str]:
         else:
             out.append(arg)
     return out
+
+
+def _is_file(word: str) -> bool:
+    try:
+        return Path(word).is_file()
+    except (OSError, ValueError):  # a name too long for the system, or with a NUL
+        return False
 
 
 def _path(value: str | None) -> Path | None:

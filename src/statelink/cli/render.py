@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from statelink.directory import KINDS, Agency
@@ -30,14 +31,14 @@ def _detail(answer: StateAnswer) -> str:
     reasons = "; ".join(
         f"{r.id}: {r.reason}" + (f" [{r.law}]" if r.law else "") for r in answer.reasons
     )
-    return " — ".join(part for part in (answer.detail, reasons) if part)
+    return escape(" — ".join(part for part in (answer.detail, reasons) if part))
 
 
 def response(console: Console, reply: HubResponse) -> None:
     counts = ", ".join(f"{n} {status}" for status, n in reply.counts().items())
     console.print(
-        f"[bold]{reply.mke}[/] message [cyan]{reply.message_id}[/] from {reply.ori}"
-        + (f" control {reply.control}" if reply.control else "")
+        f"[bold]{reply.mke}[/] message [cyan]{reply.message_id}[/] from {escape(reply.ori)}"
+        + (f" control {escape(reply.control)}" if reply.control else "")
         + f" to {len(reply.destinations)} state(s): {counts} ({reply.elapsed_ms:.1f} ms)"
     )
     if reply.answers:
@@ -68,17 +69,20 @@ def drivers(console: Console, records: Sequence[DriverRecord]) -> None:
     for d in records:
         a = d.address
         console.print(
-            f"[bold]{d.state} {d.name}[/]  OLN [cyan]{d.oln}[/]  DOB {d.dob}  SEX {d.sex}  "
-            f"HGT {d.height_in // 12}'{d.height_in % 12:02d}\"  EYES {d.eyes}"
+            f"[bold]{d.state} {escape(d.name)}[/]  OLN [cyan]{escape(d.oln)}[/]  DOB {d.dob}  "
+            f"SEX {escape(d.sex)}  HGT {d.height_in // 12}'{d.height_in % 12:02d}\"  "
+            f"EYES {escape(d.eyes)}"
         )
         console.print(
-            f"    {a.street}, {a.city} {a.state} {a.zip} · class {d.license_class} · "
-            f"[bold]{d.status}[/] · issued {d.issued} · expires {d.expires}"
-            + (f" · restrictions {d.restrictions}" if d.restrictions else "")
+            escape(f"    {a.street}, {a.city} {a.state} {a.zip} · class {d.license_class} · ")
+            + f"[bold]{escape(d.status)}[/] · issued {d.issued} · expires {d.expires}"
+            + (f" · restrictions {escape(d.restrictions)}" if d.restrictions else "")
         )
         for event in d.history:
             code = f" {event.code}" if event.code else ""
-            console.print(f"    {event.date}  {event.kind}{code}  {event.description}")
+            console.print(
+                f"    {event.date}  {event.kind}{code}  {event.description}", markup=False
+            )
 
 
 def vehicles(console: Console, records: Sequence[VehicleRecord]) -> None:
@@ -97,13 +101,13 @@ def vehicles(console: Console, records: Sequence[VehicleRecord]) -> None:
     for v in records:
         table.add_row(
             v.state,
-            f"[cyan]{v.plate}[/]",
-            v.plate_type,
+            f"[cyan]{escape(v.plate)}[/]",
+            escape(v.plate_type),
             str(v.plate_year),
-            v.vin,
-            f"{v.year} {v.make} {v.model}",
-            v.color,
-            v.owner_name,
+            escape(v.vin),
+            escape(f"{v.year} {v.make} {v.model}"),
+            escape(v.color),
+            escape(v.owner_name),
         )
     console.print(table)
 
@@ -114,7 +118,8 @@ def agencies(console: Console, rows: Sequence[Agency], total: int) -> None:
     )
     for a in rows:
         table.add_row(
-            a.ori, a.name, a.state, a.kind, a.department, a.component, ", ".join(a.groups)
+            *(escape(c) for c in (a.ori, a.name, a.state, a.kind, a.department, a.component)),
+            escape(", ".join(a.groups)),
         )
     console.print(table)
     if total > len(rows):
@@ -122,9 +127,12 @@ def agencies(console: Console, rows: Sequence[Agency], total: int) -> None:
 
 
 def agency(console: Console, a: Agency) -> None:
-    console.print(f"[bold]{a.ori}[/]  {a.name}")
-    console.print(f"  state       {a.state}")
-    console.print(f"  kind        {a.kind} ({KINDS[a.kind]})")
-    console.print(f"  department  {a.department or '-'}")
-    console.print(f"  component   {a.component or '-'}")
-    console.print(f"  groups      {', '.join(a.groups) or '-'}")
+    console.print(f"[bold]{escape(a.ori)}[/]  {escape(a.name)}")
+    for line in (
+        f"  state       {a.state}",
+        f"  kind        {a.kind} ({KINDS[a.kind]})",
+        f"  department  {a.department or '-'}",
+        f"  component   {a.component or '-'}",
+        f"  groups      {', '.join(a.groups) or '-'}",
+    ):
+        console.print(line, markup=False)

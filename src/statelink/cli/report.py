@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
+from statelink.cli.files import writing
 from statelink.cli.options import (
     DEFAULT_DATA,
     DataDir,
@@ -78,8 +80,9 @@ def report(
     if out is None:
         sys.stdout.write(text)
     else:
-        out.write_text(text, encoding="utf-8")
-        console.print(f"written to {out}")
+        with writing(out, "--out"):
+            out.write_text(text, encoding="utf-8")
+        console.print(f"written to {out}", markup=False)
 
 
 def _full(made: Report, fmt: str) -> str | None:
@@ -127,7 +130,9 @@ def _tables(made: Report) -> None:
         f"{t['records_released']:,} records released, {t['refused']:,} refused, "
         f"{t['held']:,} held, {t['immigration_requests']:,} from immigration agencies"
     )
-    console.print(statement(made["anchor"], made["state"]), highlight=False, soft_wrap=True)
+    console.print(
+        statement(made["anchor"], made["state"]), highlight=False, soft_wrap=True, markup=False
+    )
     b = made["breakdowns"]
     purposes: list[Count] = [
         {
@@ -146,7 +151,7 @@ def _tables(made: Report) -> None:
     ):
         table = Table(title, "requests", "records released", box=None, pad_edge=False)
         for r in rows:
-            table.add_row(str(r["key"]), f"{r['n']:,}", f"{r['released'] or 0:,}")
+            table.add_row(escape(str(r["key"])), f"{r['n']:,}", f"{r['released'] or 0:,}")
         console.print(table)
     _who_and_why(made)
 
@@ -155,15 +160,19 @@ def _who_and_why(made: Report) -> None:
     """Immigration agencies, the deciding policies, top requesters and the policy sets."""
     table = Table("immigration agency", "decision", "requests", "records released", box=None)
     for i in made["immigration"]:
-        table.add_row(i["component"], i["decision"], f"{i['n']:,}", f"{i['released'] or 0:,}")
+        table.add_row(
+            escape(i["component"]), i["decision"], f"{i['n']:,}", f"{i['released'] or 0:,}"
+        )
     console.print(table)
     table = Table("deciding policy", "decision", "requests", "reason", box=None, pad_edge=False)
     for p in made["breakdowns"]["policy"]:
-        table.add_row(p["key"], p["decision"], f"{p['n']:,}", p["reason"])
+        table.add_row(escape(p["key"]), p["decision"], f"{p['n']:,}", escape(p["reason"]))
     console.print(table)
     table = Table("top requester", "agency", "requests", "refused or held", box=None)
     for r in made["top_requesters"]:
-        table.add_row(r["ori"], r["name"], f"{r['n']:,}", f"{r['refused_or_held']:,}")
+        table.add_row(
+            escape(r["ori"]), escape(r["name"]), f"{r['n']:,}", f"{r['refused_or_held']:,}"
+        )
     console.print(table)
     table = Table(
         "policy set", "in force (first to last request)", "permit", "deny", "hold", box=None
@@ -180,11 +189,13 @@ def _who_and_why(made: Report) -> None:
 
 
 def _public_tables(made: Report) -> None:
-    console.print(statement(made["anchor"], made["state"]), highlight=False, soft_wrap=True)
+    console.print(
+        statement(made["anchor"], made["state"]), highlight=False, soft_wrap=True, markup=False
+    )
     for t in public.tables(made):
         table = Table(t.title, "requests", box=None, pad_edge=False)
         for label, shown in t.rows:
-            table.add_row(label, shown)
+            table.add_row(escape(label), shown)
         table.add_row("[bold]total[/]", f"[bold]{t.total}[/]")
         console.print(table)
 
@@ -207,7 +218,7 @@ def access_report(
     if json_output:
         print_json({"state": code, "anchor": covered, "accesses": rows})
         return
-    console.print(statement(covered, code), highlight=False, soft_wrap=True)
+    console.print(statement(covered, code), highlight=False, soft_wrap=True, markup=False)
     if not rows:
         console.print(f"{code}'s audit log records no access to that licence's records")
         return
@@ -215,8 +226,8 @@ def access_report(
     for r in rows:
         table.add_row(
             r["received_at"][:19].replace("T", " "),
-            f"{r['ori']} {r['agency']}",
-            f"{r['purpose']} {r['purpose_label']}",
+            escape(f"{r['ori']} {r['agency']}"),
+            escape(f"{r['purpose']} {r['purpose_label']}"),
             r["decision"],
             r["status"],
         )

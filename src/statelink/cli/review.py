@@ -7,6 +7,7 @@ import time
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Column, Table
 
 from statelink.cli.options import (
@@ -56,7 +57,7 @@ def list_(
     elif items:
         console.print(_table(items))
     else:
-        console.print(f"{db.state}: no {status} review items")
+        console.print(f"{db.state}: no {status} review items", markup=False)
 
 
 def _table(items: list[ReviewItem]) -> Table:
@@ -75,7 +76,7 @@ def _table(items: list[ReviewItem]) -> Table:
         pad_edge=False,
     )
     for i in items:
-        table.add_row(
+        cells = (
             i.message_id,
             i.status,
             f"{i.created_at:%Y-%m-%d %H:%M}",
@@ -87,6 +88,7 @@ def _table(items: list[ReviewItem]) -> Table:
             i.offense,
             ", ".join(p.id for p in i.policies),
         )
+        table.add_row(*(escape(c) for c in cells))
     return table
 
 
@@ -199,7 +201,7 @@ def _decide(
         ItemStatus.DENIED: "denied: the node closes it when the requester next asks",
         ItemStatus.BUSY: "decided: the node is carrying it out (see `statelink review show`)",
     }
-    console.print(f"{item.message_id} {outcome.get(item.status, item.status)}")
+    console.print(f"{item.message_id} {outcome.get(item.status, item.status)}", markup=False)
 
 
 async def _carry_out(where: Layout, state: str) -> None:

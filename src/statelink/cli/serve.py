@@ -6,13 +6,20 @@ Every setting is a flag, an environment variable or a key of the TOML file given
 
 from __future__ import annotations
 
+import re
 import ssl
+import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from pydantic_settings import SettingsError
 
+import statelink.cli.arguments as arguments
+import statelink.cli.server as server
+from statelink.cli.files import reading, require_file
 from statelink.config import HubConfig, NodeConfig
+from statelink.errors import UsageError
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -47,12 +54,14 @@ def node(
     key: Annotated[Path | None, typer.Option(help=_help(NodeConfig, "key"))] = None,
     ca: Annotated[Path | None, typer.Option(help=_help(NodeConfig, "ca"))] = None,
     hub_cert: Annotated[Path | None, typer.Option(help=_help(NodeConfig, "hub_cert"))] = None,
+    max_body_bytes: MaxBody = None,
 ) -> None:
     """Serve one state's node: it answers only the hub, over mutual TLS (and serves its
     audit log: its checkpoint and hash tiles to anyone, its records to network members)."""
     from statelink.web.node_service import create_node_app
 
-    settings = NodeConfig.load(
+    settings = _settings(
+        NodeConfig,
         config,
         state=state,
         data=data,
@@ -64,6 +73,7 @@ def node(
         key=key,
         ca=ca,
         hub_cert=hub_cert,
+        max_body_bytes=max_body_bytes,
     )
     _serve(create_node_app(settings), settings, ssl.CERT_OPTIONAL)  # /logs/ is public
 
@@ -76,6 +86,9 @@ NationwideTimeout = Annotated[
 NodeConnections = Annotated[int | None, typer.Option(help=_help(HubConfig, "node_connections"))]
 MaxRequests = Annotated[int | None, typer.Option(help=_help(HubConfig, "max_requests"))]
 ResubmitWindow = Annotated[float | None, typer.Option(help=_help(HubConfig, "resubmit_window"))]
+MemberRate = Annotated[float | None, typer.Option(help=_help(HubConfig, "member_rate"))]
+MemberBurst = Annotated[int | None, typer.Option(help=_help(HubConfig, "member_burst"))]
+MaxBody = Annotated[int | None, typer.Option(help=_help(HubConfig, "max_body_bytes"))]
 
 
 @app.command()
@@ -95,11 +108,15 @@ def hub(
     node_connections: NodeConnections = None,
     max_requests: MaxRequests = None,
     resubmit_window: ResubmitWindow = None,
+    member_rate: MemberRate = None,
+    member_burst: MemberBurst = None,
+    max_body_bytes: MaxBody = None,
 ) -> None:
     """Serve the hub: members connect with a client certificate or a bearer token."""
     from statelink.web.hub_service import create_hub_app
 
-    settings = HubConfig.load(
+    settings = _settings(
+        HubConfig,
         config,
         data=data,
         database=database,
@@ -115,23 +132,55 @@ def hub(
         node_connections=node_connections,
         max_requests=max_requests,
         resubmit_window=resubmit_window,
+        member_rate=member_rate,
+        member_burst=member_burst,
+        max_body_bytes=max_body_bytes,
     )
     _serve(create_hub_app(settings), settings, ssl.CERT_OPTIONAL)
+
+
+Config = TypeVar("Config", HubConfig, NodeConfig)
+
+
+def _settings(kind: type[Config], config: Path | None, **given: Any) -> Config:
+    """The service's settings from the flags, the environment and ``config``; a file or
+    a variable that cannot be read or parsed is a usage error naming it."""
+    try:
+        if config is None:
+            loaded = kind.load(None, **given)
+        else:
+            require_file(config, "--config")
+            with reading(config, "--config"):
+                loaded = kind.load(config, **given)
+    except tomllib.TOMLDecodeError as e:
+        raise UsageError(f"--config: {config} is not TOML: {e}") from None
+    except SettingsError as e:  # a variable the settings could not parse, e.g. JSON
+        field = re.search(r'field "(\w+)"', str(e))
+        prefix = kind.model_config.get("env_prefix", "")
+        name = f" ({prefix}{field.group(1).upper()})" if field else ""
+        cause = f": {e.__cause__}" if e.__cause__ else ""
+        raise UsageError(f"invalid {kind.__name__} settings{name}: {e}{cause}") from None
+    arguments.database(loaded.database, "--database")
+    if isinstance(loaded, NodeConfig):
+        arguments.database(loaded.records, "--records")
+    return loaded
 
 
 def _serve(app: Starlette, settings: HubConfig | NodeConfig, client_cert: ssl.VerifyMode) -> None:
     """Serve ``app`` over TLS with the service's address and files until stopped."""
     from statelink.web.server import serve_tls
 
-    serve_tls(
-        app,
-        host=settings.host,
-        port=settings.port,
-        cert=settings.cert,
-        key=settings.key,
-        ca=settings.ca,
-        client_cert=client_cert,
-    )
+    server.check_port(settings.host, settings.port)
+    with server.started(settings.host, settings.port):
+        serve_tls(
+            app,
+            host=settings.host,
+            port=settings.port,
+            cert=settings.cert,
+            key=settings.key,
+            ca=settings.ca,
+            client_cert=client_cert,
+        )
 
 
 def _nodes(given: list[str] | None) -> dict[str, str] | None:

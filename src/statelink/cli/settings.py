@@ -50,14 +50,16 @@ def _show(settings: StateSettings, json_output: bool) -> None:
     console.print(f"[bold]{settings.state}[/] settings")
     console.print(
         "  serious-crime offense codes: "
-        + ", ".join(f"{a}-{b}" + (f" ({label})" if label else "") for a, b, label in ranges)
+        + ", ".join(f"{a}-{b}" + (f" ({label})" if label else "") for a, b, label in ranges),
+        markup=False,
     )
-    console.print(f"  notice groups: {', '.join(groups) or 'none'}")
+    console.print(f"  notice groups: {', '.join(groups) or 'none'}", markup=False)
     for name, value in numbers.items():
         console.print(f"  {name.replace('_', ' ')}: {value}  [dim]({NUMBERS[name][1]})[/]")
     console.print(
         "  state holidays (besides the federal ones): "
-        + (", ".join(f"{d} {n}".strip() for d, n in holidays) or "none")
+        + (", ".join(f"{d} {n}".strip() for d, n in holidays) or "none"),
+        markup=False,
     )
     console.print(
         f"  certifications on file: {len(certifications)} (see `statelink certifications list`)"
@@ -163,6 +165,6 @@ def holidays(
         print_json([{"day": d.isoformat(), "name": n} for d, n in days])
         return
     for day, label in days:
-        console.print(f"{day}  {label}")
+        console.print(f"{day}  {label}", markup=False)
     if not days:
         console.print(f"{settings.state} has no holidays of its own (federal ones always count)")

@@ -21,6 +21,7 @@ from rich.progress import track
 import statelink.cli.witnessed as witnessed
 from statelink.audit import verifier
 from statelink.audit.log import AuditLog
+from statelink.cli.files import read_text
 from statelink.cli.options import (
     DEFAULT_DATA,
     DataDir,
@@ -157,7 +158,7 @@ def _verify(
     kept = None
     if checkpoint is not None:
         try:
-            kept = verifier.open_checkpoint(_read(checkpoint), trusted)
+            kept = verifier.open_checkpoint(read_text(checkpoint, "--checkpoint"), trusted)
         except verifier.VerificationError as e:  # the file is at fault, not the log
             raise UsageError(
                 f"--checkpoint: {checkpoint} is not a checkpoint signed by {trusted.name}: {e}"
@@ -200,15 +201,6 @@ def _print_verified(verified: Verified) -> None:
         )
     if verified.kept:
         console.print(f"  consistent with your checkpoint of size {verified.kept.size:,}")
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise UsageError(f"cannot read {path}: {e.strerror}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"--checkpoint: {path} is not text (a checkpoint is UTF-8)") from None
 
 
 def _check_consistency(

@@ -6,15 +6,19 @@ checkpoint of each log it witnesses and cosigns a new one only if it extends tha
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
+from rich.markup import escape
 from rich.table import Table
 
+import statelink.cli.server as server
+from statelink.cli.files import require_file
 from statelink.cli.options import JsonOutput, console, print_json
-from statelink.errors import UsageError
+from statelink.errors import StoreError, UsageError
 from statelink.witness.keys import WitnessKey
 from statelink.witness.service import READ_SECONDS, Witness, create_witness_app
 from statelink.witness.store import WitnessStore
@@ -33,6 +37,14 @@ WitnessDir = Annotated[
 ]
 
 
+def _key(folder: Path) -> WitnessKey:
+    """The witness's key; files in ``--dir`` that are not one are the caller's mistake."""
+    try:
+        return WitnessKey.load(folder)
+    except StoreError as e:
+        raise UsageError(f"--dir: {e.message}") from None
+
+
 @app.command()
 def init(
     folder: WitnessDir,
@@ -41,14 +53,14 @@ def init(
     """Create a witness: an Ed25519 key (mode 0600) and its store."""
     key = WitnessKey.create(folder, name)
     WitnessStore.open(folder).close()
-    console.print(f"witness {key.name} created in {folder}")
+    console.print(f"witness {key.name} created in {folder}", markup=False)
     typer.echo(key.verifier_key())
 
 
 @app.command()
 def key(folder: WitnessDir, json_output: JsonOutput = False) -> None:
     """Print the witness's verifier key (name+hash+base64(0x04 || key))."""
-    found = WitnessKey.load(folder)
+    found = _key(folder)
     if json_output:
         print_json({"name": found.name, "key": found.verifier_key()})
     else:
@@ -62,19 +74,19 @@ def add_log(
     log_key: Annotated[str, typer.Option("--key", help="The log's verifier key.")],
 ) -> None:
     """Witness a log: its origin and the key that signs its checkpoints."""
-    WitnessKey.load(folder)
+    _key(folder)
     store = WitnessStore.open(folder)
     try:
         store.add_log(origin, log_key)
     finally:
         store.close()
-    console.print(f"witnessing {origin}")
+    console.print(f"witnessing {origin}", markup=False)
 
 
 @app.command("list")
 def list_(folder: WitnessDir, json_output: JsonOutput = False) -> None:
     """The logs this witness witnesses, with the size it last cosigned."""
-    WitnessKey.load(folder)
+    _key(folder)
     store = WitnessStore.open(folder)
     try:
         logs = store.logs()
@@ -90,7 +102,7 @@ def list_(folder: WitnessDir, json_output: JsonOutput = False) -> None:
         return
     table = Table("origin", "cosigned size", "updated", box=None, pad_edge=False)
     for w in logs:
-        table.add_row(w.origin, f"{w.size:,}", w.updated)
+        table.add_row(escape(w.origin), f"{w.size:,}", escape(w.updated))
     console.print(table)
 
 
@@ -111,9 +123,12 @@ def serve(
     after 5 s, a request's body read within --read-timeout seconds."""
     if (cert is None) != (tls_key is None):
         raise UsageError("give both --cert and --key for HTTPS, or neither")
-    witness = Witness(WitnessKey.load(folder), WitnessStore.open(folder))
+    if cert is not None and tls_key is not None:
+        _check_tls(cert, tls_key)
+    server.check_port(host, port)
+    witness = Witness(_key(folder), WitnessStore.open(folder))
     try:
-        uvicorn.run(
+        config = uvicorn.Config(
             create_witness_app(witness, read_seconds=read_timeout),
             host=host,
             port=port,
@@ -126,5 +141,18 @@ def serve(
             timeout_keep_alive=KEEP_ALIVE_SECONDS,
             h11_max_incomplete_event_size=HEADER_BYTES,
         )
+        server.serve(config)  # until Ctrl-C: then KeyboardInterrupt
     finally:
         witness.store.close()
+
+
+def _check_tls(cert: Path, key: Path) -> None:
+    """Refuse files that are not a certificate and its key, before serving."""
+    require_file(cert, "--cert")
+    require_file(key, "--key")
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(cert, key)
+    except (ssl.SSLError, OSError, ValueError) as e:
+        raise UsageError(
+            f"--cert, --key: {cert} and {key} are not a PEM certificate and its key ({e})"
+        ) from None

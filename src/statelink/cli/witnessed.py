@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
+
 from statelink.audit import verifier
 from statelink.audit.log import AuditLog, CheckpointRow
 from statelink.cli.options import console, layout
@@ -216,6 +218,6 @@ def require_quorum(state: str, checks: list[WitnessCheck], need: int) -> None:
 def print_checks(checks: list[WitnessCheck]) -> None:
     for c in checks:
         if c.ok:
-            console.print(f"  [green]cosigned[/] by {c.name} at size {c.cosigned:,}")
+            console.print(f"  [green]cosigned[/] by {escape(c.name)} at size {c.cosigned:,}")
         else:
-            console.print(f"  [red]not cosigned[/] by {c.name}: {c.why}")
+            console.print(f"  [red]not cosigned[/] by {escape(c.name)}: {escape(c.why)}")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from statelink.audit.log import AuditLog, CheckpointRow
@@ -49,10 +50,12 @@ def witnesses(
     with open_node_database(layout(data), state) as db:
         if add is not None and witness_key is not None:
             added = db.witnesses.add(add, witness_key)
-            console.print(f"{db.state} now sends its checkpoints to {added.name} ({added.url})")
+            console.print(
+                f"{db.state} now sends its checkpoints to {added.name} ({added.url})", markup=False
+            )
         elif remove is not None:
             db.witnesses.remove(remove)
-            console.print(f"{db.state} no longer sends its checkpoints to {remove}")
+            console.print(f"{db.state} no longer sends its checkpoints to {remove}", markup=False)
         found = db.witnesses.witnesses()
     if json_output:
         print_json([w.as_json() for w in found])
@@ -60,7 +63,7 @@ def witnesses(
     if add is None and remove is None:
         table = Table("name", "url", "cosigned size", "added", box=None, pad_edge=False)
         for w in found:
-            table.add_row(w.name, w.url, f"{w.cosigned:,}", w.added)
+            table.add_row(escape(w.name), escape(w.url), f"{w.cosigned:,}", escape(w.added))
         console.print(table)
 
 
@@ -79,7 +82,7 @@ def witness(state: State, data: DataDir = DEFAULT_DATA, json_output: JsonOutput 
             console.print(f"{audit_log.state} has no witness: add one with audit witnesses --add")
         for r in results:
             mark = "[green]cosigned[/]" if r.ok else "[red]failed[/]"
-            console.print(f"{mark} {r.witness}: size {r.size:,} {r.why}".rstrip())
+            console.print(f"{mark} {escape(r.witness)}: size {r.size:,} {escape(r.why)}".rstrip())
     if any(not r.ok for r in results):
         raise typer.Exit(1)
 

@@ -494,3 +494,48 @@ def test_ctrl_c_stops_the_demo_and_its_audit_process_quietly(
     code, err = _interrupt(demo.process)
     assert code == 130, err
     assert err.strip() == "interrupted"
+
+
+def test_ctrl_c_stops_a_networked_hub_with_exit_130(
+    run: Invoke, layout: Layout, tmp_path: Path
+) -> None:
+    pki = tmp_path / "pki"
+    assert run("pki", "init", "--dir", str(pki), "--state", "WA").code == 0
+    port = _free_port()
+    hub = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "statelink",
+            "serve",
+            "hub",
+            "--data",
+            str(layout.root),
+            "--port",
+            str(port),
+            "--cert",
+            str(pki / "hub.pem"),
+            "--key",
+            str(pki / "hub.key"),
+            "--ca",
+            str(pki / "ca.pem"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while hub.poll() is None and time.monotonic() < deadline:
+            try:
+                httpx.get(f"https://127.0.0.1:{port}/v1/health", verify=False, timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        code, err = _interrupt(hub)
+    finally:
+        if hub.poll() is None:
+            os.killpg(hub.pid, signal.SIGKILL)
+            hub.wait()
+    assert code == 130, err
+    assert err.strip() == "interrupted"

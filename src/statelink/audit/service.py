@@ -27,7 +27,9 @@ import asyncio
 import contextlib
 import itertools
 import multiprocessing
+import signal
 import socket
+import threading
 from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -271,7 +273,7 @@ class _Link(asyncio.BufferedProtocol):
             process = multiprocessing.get_context("spawn").Process(
                 target=serve, args=(theirs, *config), name="statelink-audit", daemon=True
             )
-            process.start()
+            _started_without_sigint(process)
         finally:
             theirs.close()
         self.process = process
@@ -315,3 +317,17 @@ class _Link(asyncio.BufferedProtocol):
             with contextlib.suppress(OSError):
                 self._sock.shutdown(socket.SHUT_RDWR)
             self._sock.close()
+
+
+def _started_without_sigint(process: BaseProcess) -> None:
+    """Start ``process`` with SIGINT blocked, as it inherits: a Ctrl-C meant for the
+    command (sent to the whole process group) must not interrupt the service while it
+    is still importing, before it can ignore the signal. Ours is unblocked at once."""
+    if threading.current_thread() is not threading.main_thread():
+        process.start()
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        process.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})

@@ -46,6 +46,9 @@ def serve(sock: socket.socket, checkpoint_every: int, checkpoint_seconds: float)
     the same Ctrl-C, closes the socket), quietly and with its last checkpoints signed."""
     if threading.current_thread() is threading.main_thread():  # signals are the main's
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # started with SIGINT blocked (AuditService blocks it around the start, so a
+        # Ctrl-C while this process imports cannot interrupt it): ignored now, unblock it
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     log_setup.configure()
     logs = _Logs(checkpoint_every, checkpoint_seconds)
     reader = FrameReader()

@@ -9,27 +9,15 @@ starts, in one line, instead of uvicorn's log line and its own exit code 3.
 from __future__ import annotations
 
 import errno
-import signal
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import FrameType
 
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
 from statelink.errors import ServiceFailed, UsageError
-
-
-class _Server(uvicorn.Server):
-    """A uvicorn server that remembers whether Ctrl-C stopped it."""
-
-    interrupted = False
-
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        if sig == signal.SIGINT:
-            self.interrupted = True
-        super().handle_exit(sig, frame)
+from statelink.web.server import run_until_stopped
 
 
 def check_port(host: str, port: int) -> None:
@@ -50,11 +38,8 @@ def check_port(host: str, port: int) -> None:
 
 def serve(config: uvicorn.Config) -> None:
     """Serve until stopped; raise KeyboardInterrupt if Ctrl-C stopped it."""
-    server = _Server(config)
     with started(config.host, config.port):
-        server.run()
-    if server.interrupted:
-        raise KeyboardInterrupt
+        run_until_stopped(config)
 
 
 @contextmanager

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import ssl
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -48,4 +50,24 @@ def serve_tls(
         timeout_graceful_shutdown=5,
     )
     collector.settle()  # what was loaded at start-up is never walked again
-    uvicorn.Server(config).run()
+    run_until_stopped(config)
+
+
+class StoppableServer(uvicorn.Server):
+    """A uvicorn server that remembers whether Ctrl-C (SIGINT) stopped it."""
+
+    interrupted = False
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if sig == signal.SIGINT:
+            self.interrupted = True
+        super().handle_exit(sig, frame)
+
+
+def run_until_stopped(config: uvicorn.Config) -> None:
+    """Serve until stopped (SIGINT or SIGTERM, gracefully); raise KeyboardInterrupt if it
+    was Ctrl-C, so the command ends as an interrupted one (exit 130)."""
+    server = StoppableServer(config)
+    server.run()
+    if server.interrupted:
+        raise KeyboardInterrupt

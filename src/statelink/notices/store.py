@@ -251,6 +251,27 @@ class NoticeStore(TableStore):
             conditions.append(notice.c.id.in_(wanted))
         return self._select(*conditions, limit=limit)
 
+    def count(self, status: str | None = None, *, on: dt.date, match: str = "") -> int:
+        """How many notices :meth:`search` finds (every page of it)."""
+        query = sa.select(sa.func.count()).select_from(notice)
+        return int(self._read(query.where(*_search(status, on, match)))[0][0])
+
+    def search(
+        self,
+        status: str | None = None,
+        *,
+        on: dt.date,
+        match: str = "",
+        limit: int,
+        offset: int = 0,
+    ) -> list[Notice]:
+        """One page of notices by due date: by status as :meth:`find` takes it, and, given
+        ``match``, of an agency whose ORI starts with it or whose name contains it, or
+        the notice of that number; ``limit`` rows after the first ``offset``."""
+        query = sa.select(notice).where(*_search(status, on, match))
+        query = query.order_by(notice.c.due_on, notice.c.id).limit(limit).offset(offset)
+        return [Notice(**row._mapping) for row in self._read(query)]
+
     def get(self, notice_id: int) -> Notice:
         found = self._select(notice.c.id == notice_id)
         if not found:
@@ -262,3 +283,31 @@ class NoticeStore(TableStore):
         if limit is not None:
             query = query.limit(limit)
         return [Notice(**row._mapping) for row in self._read(query)]
+
+
+_MAX_ID = 2**31 - 1  # a notice number a database's integer column can hold
+
+
+def _search(status: str | None, on: dt.date, match: str) -> list[sa.ColumnElement[bool]]:
+    """The conditions of :meth:`NoticeStore.search`."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if status == "overdue":
+        conditions += [notice.c.status == DUE, notice.c.due_on < on]
+    elif status is not None:
+        if status not in STATUSES:
+            raise UsageError(
+                "notice status: expected one of due, overdue, sent, withheld; "
+                f"given {status[:40]!r}"
+            )
+        conditions.append(notice.c.status == status)
+    text = match.strip()
+    if text:
+        literal = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        either: list[sa.ColumnElement[bool]] = [
+            notice.c.ori.like(f"{literal.upper()}%", escape="\\"),
+            notice.c.agency.ilike(f"%{literal}%", escape="\\"),
+        ]
+        if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= _MAX_ID:
+            either.append(notice.c.id == int(text))
+        conditions.append(sa.or_(*either))
+    return conditions

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -100,6 +101,17 @@ class Certification:
     def current(self, on: dt.date) -> bool:
         return self.revoked_at is None and self.valid_from <= on <= self.valid_to
 
+    def status(self, on: dt.date, within_days: int = 30) -> str:
+        """One of :data:`CERTIFICATION_STATUSES` on the day ``on`` (``ending``: current,
+        and its last day is within ``within_days``)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.valid_to < on:
+            return "lapsed"
+        if self.valid_from > on:
+            return "future"
+        return "ending" if self.valid_to <= on + dt.timedelta(days=within_days) else "current"
+
     def as_dict(self) -> dict[str, str | int | None]:
         return {
             "id": self.id,
@@ -111,6 +123,71 @@ class Certification:
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
             "revoked_reason": self.revoked_reason,
         }
+
+
+def _escape_like(text: str) -> str:
+    """``text`` matched literally in a LIKE pattern (with ``escape="\\"``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+CERTIFICATION_STATUSES = ("current", "ending", "lapsed", "revoked", "future")
+"""A certification's status on a day: ``ending`` is current with its last day near,
+``future`` not valid yet."""
+CERTIFICATION_ORDERS = ("ends", "ori")
+"""How a search lists certifications: soonest last day first, or by agency."""
+
+
+@dataclass(frozen=True)
+class CertificationSearch:
+    """Which certifications a search finds, on the day ``on``: those with ``status`` (one
+    of :data:`CERTIFICATION_STATUSES`; None: every one), and, when ``match`` is given,
+    of an agency whose ORI starts with it or that is one of ``oris`` (say, the agencies
+    whose names matched). ``order``: one of :data:`CERTIFICATION_ORDERS`."""
+
+    on: dt.date
+    status: str | None = None
+    match: str | None = None
+    oris: tuple[str, ...] = ()
+    within_days: int = 30
+    order: str = "ends"
+
+    def conditions(self) -> list[sa.ColumnElement[bool]]:
+        c = certification.c
+        live = c.revoked_at.is_(None)
+        current = sa.and_(live, c.valid_from <= self.on, c.valid_to >= self.on)
+        soon = self.on + dt.timedelta(days=self.within_days)
+        by_status: dict[str, sa.ColumnElement[bool]] = {
+            "current": current,
+            "ending": sa.and_(current, c.valid_to <= soon),
+            "lapsed": sa.and_(live, c.valid_to < self.on),
+            "revoked": c.revoked_at.is_not(None),
+            "future": sa.and_(live, c.valid_from > self.on),
+        }
+        if self.status is not None and self.status not in by_status:
+            raise UsageError(
+                f"certification status: expected one of {', '.join(CERTIFICATION_STATUSES)}, "
+                f"given {self.status[:40]!r}"
+            )
+        found = [by_status[self.status]] if self.status is not None else []
+        if self.match is not None:
+            prefix = _escape_like(self.match.upper())
+            either: list[sa.ColumnElement[bool]] = [c.ori.like(f"{prefix}%", escape="\\")]
+            if self.oris:
+                named: sa.BindParameter[list[str]] = sa.bindparam(
+                    "oris", list(self.oris), expanding=True, literal_execute=True
+                )
+                either.append(c.ori.in_(named))
+            found.append(sa.or_(*either))
+        return found
+
+    def ordering(self) -> tuple[sa.ColumnElement[Any], ...]:
+        c = certification.c
+        if self.order not in CERTIFICATION_ORDERS:
+            raise UsageError(
+                f"order: expected one of {', '.join(CERTIFICATION_ORDERS)}, "
+                f"given {self.order[:40]!r}"
+            )
+        return (c.valid_to, c.ori, c.id) if self.order == "ends" else (c.ori, c.id)
 
 
 @dataclass(frozen=True)
@@ -247,6 +324,24 @@ class StateSettings(TableStore):
         """Current certifications that end within ``within_days`` of ``on``."""
         end = on + dt.timedelta(days=within_days)
         return [c for c in self.certifications() if c.current(on) and c.valid_to <= end]
+
+    def count_certifications(self, search: CertificationSearch) -> int:
+        """How many certifications ``search`` finds."""
+        query = sa.select(sa.func.count()).select_from(certification)
+        return int(self._read(query.where(*search.conditions()))[0][0])
+
+    def find_certifications(
+        self, search: CertificationSearch, *, limit: int, offset: int = 0
+    ) -> list[Certification]:
+        """One page of what ``search`` finds: ``limit`` rows after the first ``offset``."""
+        query = (
+            sa.select(certification)
+            .where(*search.conditions())
+            .order_by(*search.ordering())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [Certification(**row._mapping) for row in self._read(query)]
 
     # --- notice groups --------------------------------------------------------------
 

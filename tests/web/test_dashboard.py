@@ -9,7 +9,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from statelink.nation import Layout, open_records
-from statelink.web import dashboard, transparency, whatif
+from statelink.web import dashboard, registers, transparency, whatif
 from tests.web.dashboard_session import PASSWORD, add_accounts, csrf, hold, sign_in
 
 
@@ -40,7 +40,7 @@ OPEN_PAGES = {"/dashboard/login", "/dashboard/logout", "/dashboard"}
 
 def test_every_page_is_behind_the_one_sign_in_check(site: str) -> None:
     checked = 0
-    for page in (*dashboard.routes, *transparency.routes, *whatif.routes):
+    for page in (*dashboard.routes, *registers.routes, *transparency.routes, *whatif.routes):
         assert isinstance(page, APIRoute)
         if page.path in OPEN_PAGES:
             continue
@@ -52,7 +52,7 @@ def test_every_page_is_behind_the_one_sign_in_check(site: str) -> None:
                 f"/dashboard/login?next={quote(path + '?since=2026-01-01')}"
             )
             checked += 1
-    assert checked == 12  # every page but signing in and out
+    assert checked == 15  # every page but signing in and out
 
 
 def test_a_refusal_is_a_page(site: str) -> None:

@@ -83,7 +83,8 @@ def test_overview_flow_and_drill_down_show_the_report_s_numbers(
     page.screenshot(path=str(SCREENSHOTS / "report-drill-down.png"))
     page.locator("tbody a").first.click()
     expect(page.get_by_role("heading", name=re.compile(r"Audit record \d+"))).to_be_visible()
-    expect(page.locator("pre.record")).to_contain_text('"owner": "WA"')
+    page.get_by_text("The record as the log holds it (JSON)").click()
+    expect(page.locator("#json pre")).to_contain_text('"owner": "WA"')
     page.close()
 
 

@@ -1,5 +1,5 @@
 """The dashboard for state officials: reports (see :mod:`statelink.web.transparency`),
-review queue, certifications, notices.
+the review queue, certifications and notices (:mod:`statelink.web.registers`).
 
 Server-rendered HTML (Jinja2), no scripts, every asset served from the package, so it
 works offline. Sign-in is by account (``statelink accounts add``): a ``viewer`` sees the
@@ -13,8 +13,6 @@ and the address out for a while.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -25,16 +23,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from statelink.accounts import session_secret
 from statelink.embedded import EmbeddedNetwork
 from statelink.errors import PageRefused, StatelinkError
-from statelink.notices.store import today
 from statelink.review.queue import ALL_STATES, ItemStatus
 from statelink.sessions import SESSION_HOURS
-from statelink.states import STATES
-from statelink.web import transparency, whatif
+from statelink.web import registers, transparency, whatif
 from statelink.web.signin import OnState, SignedIn, refusal, sign_in, sign_out
 from statelink.web.site import HERE, PREFIX, Shared, Site, csrf_ok, local, route
 
 COOKIE = "statelink_session"
-EXPIRING_DAYS = 30
 EXPIRED = "the form expired: reload the page and try again"
 
 
@@ -43,7 +38,9 @@ def mount(app: FastAPI, network: EmbeddedNetwork) -> None:
     ``app.state.site`` (the app's lifespan closes it)."""
     site = Site.open(network)
     app.state.site = site
-    app.include_router(APIRouter(routes=[*routes, *transparency.routes, *whatif.routes]))
+    app.include_router(
+        APIRouter(routes=[*routes, *registers.routes, *transparency.routes, *whatif.routes])
+    )
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(PageRefused, refusal)
     app.add_middleware(SessionCookie, secret_key=session_secret(site.layout.session_key).hex())
@@ -116,12 +113,8 @@ async def logout(request: Request, site: Shared, csrf: str = Form("")) -> Respon
 
 
 async def overview(request: Request, account: SignedIn, site: Shared) -> Response:
-    desks = site.desks
-    rows = sorted(
-        (desks.summary(s) for s in account.visible(desks.states)),
-        key=lambda r: (-(r.pending_reviews + r.notices_overdue), STATES[r.state].name),
-    )
-    return site.page(request, "overview.html", account=account, rows=rows)
+    """The account's states and their national totals (:func:`transparency.overview`)."""
+    return await transparency.overview(request, account, site)
 
 
 async def reviews(request: Request, visit: OnState, site: Shared, status: str = "open") -> Response:
@@ -189,42 +182,6 @@ async def decide(
     return RedirectResponse(f"/dashboard/states/{code}/reviews/{item.message_id}", status_code=303)
 
 
-async def certifications(
-    request: Request, visit: OnState, site: Shared, expiring: bool = False
-) -> Response:
-    on = today()
-    settings = site.desks.settings(visit.state)
-    rows = settings.expiring(on, EXPIRING_DAYS) if expiring else settings.certifications()
-    return site.page(
-        request,
-        "certifications.html",
-        account=visit.account,
-        state=visit.state,
-        rows=rows,
-        on=on,
-        expiring=expiring,
-        soon=on + dt.timedelta(days=EXPIRING_DAYS),
-        days=EXPIRING_DAYS,
-    )
-
-
-async def notices(request: Request, visit: OnState, site: Shared, status: str = "due") -> Response:
-    try:
-        rows = site.desks.notices(visit.state).find(None if status == "all" else status)
-    except StatelinkError as e:
-        raise PageRefused(e.message, 400) from None
-    return site.page(
-        request,
-        "notices.html",
-        account=visit.account,
-        state=visit.state,
-        rows=rows,
-        on=today(),
-        status=status,
-        choices=("due", "overdue", "sent", "withheld", "all"),
-    )
-
-
 async def bare() -> Response:
     return RedirectResponse("/dashboard/", status_code=307)
 
@@ -237,7 +194,5 @@ routes: list[BaseRoute] = [
     route("/states/{state}/reviews", reviews),
     route("/states/{state}/reviews/{message_id}", review),
     route("/states/{state}/reviews/{message_id}", decide, "POST"),
-    route("/states/{state}/certifications", certifications),
-    route("/states/{state}/notices", notices),
     route("", bare),
 ]

@@ -11,7 +11,7 @@ import pytest
 from statelink.messages.response import HubResponse
 from statelink.nation import Layout, read_manifest
 from statelink.records.generator import shared_plates
-from tests.conftest import Run
+from tests.conftest import Run, copy_nation
 
 Invoke = Callable[..., Run]
 
@@ -120,3 +120,29 @@ def test_no_nation_says_how_to_build_one(run: Invoke, tmp_path: Path) -> None:
     result = run("query", "DQ.NY0303000.WA.OLN/A1.PUR/C.", "--data", str(tmp_path))
     assert result.code == 1
     assert "statelink demo --no-serve" in result.err
+
+
+@pytest.mark.parametrize(
+    ("template", "summary", "code"),
+    [
+        ("DQ.NY0303000.WA.OLN/{oln}.PUR/C.", "HIT", 0),
+        ("DQ.NY0303000.WA.OLN/NOSUCH0000.PUR/C.", "NO_HIT", 0),
+        ("DQ.AZICE0100.WA.OLN/{oln}.PUR/I.", "DENIED", 1),  # WA refuses civil immigration
+        ("DQ.AZHSI0100.WA.OLN/{oln}.PUR/C.OFF/6499.CAS/26-0042.", "HELD", 1),
+    ],
+)
+def test_query_exits_1_unless_every_state_answered(
+    run: Invoke, layout: Layout, tmp_path: Path, template: str, summary: str, code: int
+) -> None:
+    """0 when every state answered (HIT or NO_HIT); 1, after printing every answer, when
+    any state refused, held, rejected or could not be reached."""
+    own = copy_nation(layout, tmp_path / "nation")
+    oln = _wa_licence(run, own)["oln"]
+    data = ("--data", str(own.root))
+    as_json = run("query", template.format(oln=oln), "--json", *data)
+    assert json.loads(as_json.out)["summary"] == {"WA": summary}
+    assert as_json.code == code
+    readable = run("query", template.format(oln=oln).replace("26-0042", "26-0043"), *data)
+    assert readable.code == code
+    assert summary in readable.out
+    assert readable.err == ""

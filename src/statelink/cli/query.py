@@ -10,13 +10,14 @@ from typing import Annotated
 import typer
 
 import statelink.cli.render as render
+from statelink.cli.exits import ExitCode
 from statelink.cli.files import read_text
 from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
 from statelink.client import Credentials, HubClient
 from statelink.embedded import EmbeddedNetwork
 from statelink.errors import UsageError
 from statelink.messages.model import Message
-from statelink.messages.response import HubResponse
+from statelink.messages.response import HubResponse, Status
 from statelink.messages.text import parse_any
 from statelink.nation import Layout
 
@@ -120,6 +121,18 @@ def query(
         print_json(reply)
     else:
         render.response(console, reply)
+    if not answered(reply):
+        raise typer.Exit(ExitCode.FAILED)
+
+
+ANSWERED = frozenset({Status.HIT, Status.NO_HIT})
+"""What a state does when it answers: records released, or searched and none found."""
+
+
+def answered(reply: HubResponse) -> bool:
+    """Whether every state answered (exit 0); one that refused, held, rejected or could
+    not be reached makes the command exit 1 after printing every answer."""
+    return all(status in ANSWERED for status in reply.summary.values())
 
 
 def _target(where: Layout, hub: str | None, given: Credentials) -> Target:

@@ -135,6 +135,55 @@ def test_show_filters(run: Invoke, logged: Layout) -> None:
     assert "cj-access" in readable.out or "no-civil-immigration" in readable.out
 
 
+def _seqs(run: Invoke, logged: Layout, *words: str) -> list[int]:
+    shown = run("audit", "show", "--state", "WA", "--json", "--data", str(logged.root), *words)
+    assert shown.code == 0, shown.err
+    return [r["seq"] for r in json.loads(shown.out)]
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (("--limit", "3"), [29, 28, 27]),  # newest first
+        (("--limit", "3", "--after", "27"), [26, 25, 24]),  # the next page
+        (("--limit", "3", "--oldest-first"), [0, 1, 2]),
+        (("--limit", "3", "--oldest-first", "--after", "2"), [3, 4, 5]),
+        (("--component", "ICE", "--limit", "2", "--after", "27"), [24, 21]),
+        (("--limit", "5", "--after", "2"), [1, 0]),
+        (("--after", "0"), []),
+    ],
+)
+def test_show_lists_newest_first_a_page_at_a_time(
+    run: Invoke, logged: Layout, words: tuple[str, ...], expected: list[int]
+) -> None:
+    assert _seqs(run, logged, *words) == expected
+
+
+def test_show_says_how_to_get_the_next_page(run: Invoke, logged: Layout) -> None:
+    page = run("audit", "show", "--state", "WA", "--limit", "4", "--data", str(logged.root))
+    assert "received" in page.out.splitlines()[0]
+    assert "more: add --after 26 for the next page" in page.out
+    last = run("audit", "show", "--state", "WA", "--after", "3", "--data", str(logged.root))
+    assert "more:" not in last.out
+
+
+def test_since_and_until_are_when_the_hub_received_the_message(run: Invoke, logged: Layout) -> None:
+    every = json.loads(
+        run("audit", "show", "--state", "WA", "--json", "--limit", "100",
+            "--data", str(logged.root)).out
+    )  # fmt: skip
+    received = sorted(r["received_at"] for r in every)
+    middle = received[15][:19]  # to the second, as --since takes it
+    since = _seqs(run, logged, "--since", middle, "--limit", "100")
+    assert sorted(since) == sorted(r["seq"] for r in every if r["received_at"] >= middle)
+    until = _seqs(run, logged, "--until", middle, "--limit", "100")
+    assert sorted(since + until) == sorted(r["seq"] for r in every)
+    backwards = run("audit", "show", "--state", "WA", "--since", "2026-02-01",
+                    "--until", "2026-01-01", "--data", str(logged.root))  # fmt: skip
+    assert backwards.code == 2
+    assert "must come after --since" in backwards.err
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
 def test_export(run: Invoke, logged: Layout, tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"wa.{fmt}"

@@ -7,6 +7,8 @@ never with the code that wrote the log.
 from __future__ import annotations
 
 import base64
+import dataclasses
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -188,13 +190,14 @@ def _filters(
     decision: str | None,
     status: str | None,
     message_id: str | None,
-    since: str | None,
-    until: str | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
     limit: int | None,
 ) -> Filters:
+    first, last = _period(since, until)
     return Filters(
-        since=since or "",
-        until=until or "",
+        since=first,
+        until=last,
         ori=(ori or "").upper(),
         component=(component or "").upper(),
         mke=(mke or "").upper(),
@@ -211,8 +214,43 @@ Mke = Annotated[str | None, typer.Option(help="Message key: DQ RQ ...")]
 DecisionOpt = Annotated[str | None, typer.Option("--decision", help="permit, deny or hold.")]
 StatusOpt = Annotated[str | None, typer.Option("--status", help="HIT NO_HIT DENIED HELD ...")]
 MessageId = Annotated[str | None, typer.Option(help="The hub's message id.")]
-Since = Annotated[str | None, typer.Option(help="From this UTC time (ISO 8601) on.")]
-Until = Annotated[str | None, typer.Option(help="Before this UTC time (ISO 8601).")]
+Since = Annotated[
+    dt.datetime | None,
+    typer.Option(
+        formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+        help="From this UTC time on (when the hub received the message), e.g. 2026-07-01.",
+    ),
+]
+Until = Annotated[
+    dt.datetime | None,
+    typer.Option(
+        formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+        help="Before this UTC time (when the hub received the message).",
+    ),
+]
+OldestFirst = Annotated[
+    bool, typer.Option("--oldest-first", help="List the oldest record first (default: newest).")
+]
+After = Annotated[
+    int | None,
+    typer.Option(
+        min=0,
+        metavar="SEQ",
+        help="The next page: records after record SEQ in this listing's order "
+        "(older ones unless --oldest-first).",
+    ),
+]
+
+
+def _moment(value: dt.datetime | None) -> str:
+    """A --since/--until time in the form the log's ``received_at`` is compared with."""
+    return "" if value is None else value.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _period(since: dt.datetime | None, until: dt.datetime | None) -> tuple[str, str]:
+    if since and until and until <= since:
+        raise UsageError(f"--until ({until:%Y-%m-%d}) must come after --since ({since:%Y-%m-%d})")
+    return _moment(since), _moment(until)
 
 
 @app.command()
@@ -227,29 +265,37 @@ def show(
     since: Since = None,
     until: Until = None,
     limit: Annotated[int, typer.Option(min=1, help="Most records to show.")] = 20,
+    oldest_first: OldestFirst = False,
+    after: After = None,
     data: DataDir = DEFAULT_DATA,
     json_output: JsonOutput = False,
 ) -> None:
-    """Audit records matching every filter, oldest first."""
+    """Audit records matching every filter, newest first, a page at a time."""
     audit_log, _key = _open(data, state)
+    wanted = _filters(ori, component, mke, decision, status, message_id, since, until, limit)
     try:
-        records = list(
-            audit_log.find(
-                _filters(ori, component, mke, decision, status, message_id, since, until, limit)
-            )
+        found = audit_log.find(
+            dataclasses.replace(wanted, newest_first=not oldest_first, after=after, limit=limit + 1)
         )
+        records = list(found)
     finally:
         audit_log.close()
+    more, records = len(records) > limit, records[:limit]
     if json_output:
         print_json([r.to_json() for r in records])
-    else:
-        console.print(_table(records))
+        return
+    console.print(_table(records))
+    if more:
+        flag = " --oldest-first" if oldest_first else ""
+        console.print(
+            f"more: add --after {records[-1].seq}{flag} for the next page", highlight=False
+        )
 
 
 def _table(records: list[AuditRecord]) -> Table:
     table = Table(
         "seq",
-        "time",
+        "received",
         "requester",
         "mke",
         "purpose",
@@ -262,7 +308,7 @@ def _table(records: list[AuditRecord]) -> Table:
     for r in records:
         cells = (
             str(r.seq),
-            r.time,
+            r.received_at,
             f"{r.requester.ori} {r.requester.component}",
             r.mke,
             r.purpose,

@@ -5,6 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import pty
+import subprocess
+import sys
 from collections.abc import Callable
 
 import duckdb
@@ -48,7 +52,6 @@ def test_public_report_and_its_files(run: Invoke, year: Layout, tmp_path: object
     )
     with open(out, encoding="utf-8") as f:
         page = f.read()
-    assert "&lt;10" in page or "<10" not in page
     assert "<script" not in page
     rows = list(
         csv.DictReader(
@@ -56,8 +59,16 @@ def test_public_report_and_its_files(run: Invoke, year: Layout, tmp_path: object
         )
     )
     for row in rows:
-        assert row["requests"] == "<10" or row["requests"] == "0" or int(row["requests"]) >= 10
+        assert row["status"] in ("shown", "suppressed")
+        if row["status"] == "suppressed":
+            assert row["requests"] == ""
+        else:
+            assert int(row["requests"]) == 0 or int(row["requests"]) >= 10
+    assert "<10" not in page  # a suppressed count is marked, never bounded
     shown = json.loads(run("report", "--state", "WA", "--public", "--json", *data).out)
+    for table in shown["tables"]:
+        for row in table["rows"]:
+            assert (row["requests"] is None) == bool(row.get("suppressed")), row
     assert {t["table"] for t in shown["tables"]} >= {
         "Requests by who asked",
         "Requests by decision",
@@ -138,3 +149,23 @@ def test_an_edited_copy_is_refused_until_rebuilt(run: Invoke, year: Layout) -> N
         rebuilt = run("report", "--state", "WA", "--rebuild", "--json", *data)
     assert rebuilt.code == 0
     assert json.loads(rebuilt.out)["anchor"] == _checkpoint(run, data)
+
+
+def test_html_is_not_dumped_into_a_terminal(year: Layout) -> None:
+    """On a terminal, --format html without --out asks for a file; redirected, it writes."""
+    words = [sys.executable, "-m", "statelink", "report", "--state", "WA", "--format", "html"]
+    words += ["--data", str(year.root)]
+    main, child = pty.openpty()
+    try:
+        done = subprocess.run(words, stdout=child, stderr=subprocess.PIPE, timeout=120)
+    finally:
+        os.close(child)
+        os.close(main)
+    assert done.returncode == 2
+    assert done.stderr.decode().strip() == (
+        "error: HTML is for a browser, not the terminal: add --out FILE "
+        "(or redirect: > report.html)"
+    )
+    piped = subprocess.run(words, capture_output=True, timeout=120)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.lstrip().lower().startswith(b"<!doctype html>")

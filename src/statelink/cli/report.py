@@ -77,6 +77,10 @@ def report(
     text = _public(made, fmt) if public_report else _full(made, fmt)
     if text is None:
         return  # shown as tables
+    if out is None and fmt == "html" and sys.stdout.isatty():
+        raise UsageError(
+            "HTML is for a browser, not the terminal: add --out FILE (or redirect: > report.html)"
+        )
     if out is None:
         sys.stdout.write(text)
     else:
@@ -100,16 +104,7 @@ def _full(made: Report, fmt: str) -> str | None:
 def _public(made: Report, fmt: str) -> str | None:
     """The public report in a format (None: shown here as tables)."""
     if fmt == "json":
-        return _json(
-            {
-                "state": made["state"],
-                "anchor": made["anchor"],
-                "tables": [
-                    {"table": t.title, "rows": t.rows, "total": t.total}
-                    for t in public.tables(made)
-                ],
-            }
-        )
+        return _json(public.to_json(made))
     if fmt == "html":
         return public.to_html(made)
     if fmt == "csv":

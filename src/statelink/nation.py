@@ -10,6 +10,7 @@ Layout of the data folder (``./statelink-data`` by default)::
     states/WA/policy.json       the active policy set; policies/<digest>/ every set applied
     states/WA/audit.sqlite      the state's audit log (records, Merkle tree, checkpoints)
     states/WA/keys/             the node's audit keys, outside the audit store
+    states/WA/drafts/           `statelink policy init`'s starting set (not in force)
     hub.sqlite                  the hub's routing log (metadata only)
 
 Each state's file is built under a temporary name and renamed into place when complete.
@@ -62,6 +63,11 @@ class Layout:
 
     def state_dir(self, state: str) -> Path:
         return self.root / "states" / state
+
+    def drafts(self, state: str) -> Path:
+        """Where ``statelink policy init`` writes a state's starting policy set by default
+        (inside the data folder, so a draft never lands in whatever folder the user is in)."""
+        return self.state_dir(state) / "drafts"
 
     def records(self, state: str) -> Path:
         return self.state_dir(state) / "records.sqlite"

@@ -8,6 +8,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from statelink.embedded import EmbeddedNetwork
 from statelink.messages import decode
 from statelink.messages.response import Status
@@ -251,3 +253,17 @@ def test_certification_commands(run: Invoke, layout: Layout, tmp_path: Path) -> 
         *data,
     )
     assert bad_date.code == 2
+
+
+def test_init_writes_into_the_data_folder_not_the_current_one(
+    run: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here, data = tmp_path / "here", tmp_path / "data"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    made = run("policy", "init", "--state", "wa", "--template", "wa", "--data", str(data))
+    assert made.code == 0, made.err
+    drafts = data / "states" / "WA" / "drafts"
+    assert (drafts / "cases.yaml").is_file()
+    assert list(here.iterdir()) == []  # nothing in the folder the user is in
+    assert f"statelink policy test {drafts}" in made.out

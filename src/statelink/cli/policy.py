@@ -25,7 +25,7 @@ from statelink.directory import Agency, Directory, seed_directory
 from statelink.errors import PolicyInvalid, UsageError
 from statelink.messages.response import PolicyReason
 from statelink.messages.text import parse_any
-from statelink.nation import open_decision_point, open_directory, open_policy_store
+from statelink.nation import Layout, open_decision_point, open_directory, open_policy_store
 from statelink.policy.cases import load_cases, run_cases
 from statelink.policy.engine import Explanation, Outcome
 from statelink.policy.policies import Policies
@@ -86,12 +86,14 @@ def init(
     state: State,
     template: Annotated[str, typer.Option(help="Template name (see `policy templates`).")],
     out: Annotated[
-        Path | None, typer.Option(help="Folder to write [default: policies/XX].")
+        Path | None,
+        typer.Option(help="Folder to write [default: the data folder's states/XX/drafts]."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite files already there.")] = False,
+    data: DataDir = DEFAULT_DATA,
 ) -> None:
-    """Write a starting policy set for a state from a template."""
-    folder = out or Path("policies") / state.upper()
+    """Write a starting policy set for a state from a template (not in force until applied)."""
+    folder = out or Layout(data).drafts(state.upper())
     with writing(folder, "--out", folder=True):
         written = write(template, state, folder, force=force)
     for path in written:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import os
@@ -11,22 +10,16 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import uvicorn
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import statelink.cli.files as files
-import statelink.cli.server as server
-from statelink.accounts import Accounts, demo_accounts
 from statelink.audit.appender import CHECKPOINT_EVERY, CHECKPOINT_SECONDS
-from statelink.cli.networked import DEFAULT_NODES, serve_processes
 from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
-from statelink.embedded import EmbeddedNetwork
 from statelink.errors import UsageError
-from statelink.examples import HSI_SEATTLE, Example, examples
 from statelink.nation import (
     DEFAULT_AS_OF,
     DEFAULT_SCALE,
@@ -36,10 +29,11 @@ from statelink.nation import (
     build_nation,
 )
 from statelink.records.generator import Spec
-from statelink.simulation import YearResult, run_year, write_truth, year_count
 from statelink.states import CODES
-from statelink.web.api import create_app
-from statelink.web.http_protocol import ProblemProtocol
+
+if TYPE_CHECKING:
+    from statelink.examples import Example
+    from statelink.simulation import YearResult
 
 
 @dataclass(frozen=True)
@@ -102,6 +96,11 @@ def _prepare(where: Layout, build: Build, quiet: bool) -> tuple[Manifest, bool]:
 
 def _traffic(where: Layout, manifest: Manifest, quiet: bool) -> YearResult:
     """Send the calibrated year of synthetic traffic through the switch (see simulation)."""
+    import asyncio
+
+    from statelink.embedded import EmbeddedNetwork
+    from statelink.simulation import run_year, write_truth, year_count
+
     until = dt.datetime.now(dt.UTC).date()
 
     async def run(progress: Callable[[int, int], None] | None) -> YearResult:
@@ -217,6 +216,8 @@ def demo(
 ) -> None:
     """Build a whole simulated nation (50 states and DC), send it a year of traffic, then
     serve it on localhost."""
+    import statelink.cli.server as server
+
     where = layout(data)
     if serve:
         server.check_port(host, port)
@@ -232,6 +233,8 @@ def demo(
 
 def _ready(where: Layout, build: Build, quiet: bool) -> Ready:
     """Build or reuse the nation; send it its year of traffic unless that was done before."""
+    from statelink.examples import examples
+
     manifest, built = _prepare(where, build, quiet)
     year = None
     if build.traffic and (built or not where.ground_truth.exists()):
@@ -270,11 +273,18 @@ def _print_summary(ready: Ready, me: str) -> None:
             + ", ".join(f"{n:,} {status}" for status, n in sorted(year.answers.items()))
             + f" (ground truth in {escape(str(ready.where.ground_truth))})"
         )
+        if year.answers.get("UNAVAILABLE"):
+            console.print(
+                f"[yellow]{year.answers['UNAVAILABLE']:,} UNAVAILABLE[/]: a node did not "
+                "answer in time (the demo simulates no outage; the machine was too busy)"
+            )
     _print_tour(ready.tour, me)
 
 
 def _print_tour(tour: list[Example], me: str) -> None:
     """The example queries, then how to review a held one and read the audit logs."""
+    from statelink.examples import HSI_SEATTLE
+
     console.print("\n[bold]try these[/] (in another terminal):")
     for example in tour:
         console.print(f"  [dim]# {escape(example.title)}[/]")
@@ -300,6 +310,8 @@ def _print_tour(tour: list[Example], me: str) -> None:
 
 def _serve(ready: Ready, serving: Serving) -> None:
     """Serve until Ctrl-C: the hub and nodes as processes, or everything in this one."""
+    from statelink.cli.networked import DEFAULT_NODES, serve_processes
+
     if not serving.processes:
         _serve_embedded(ready, serving)
         return
@@ -312,6 +324,14 @@ def _serve(ready: Ready, serving: Serving) -> None:
 
 def _serve_embedded(ready: Ready, serving: Serving) -> None:
     """The API and the dashboard in this process, with every node."""
+    import uvicorn
+
+    import statelink.cli.server as server
+    from statelink.accounts import Accounts, demo_accounts
+    from statelink.embedded import EmbeddedNetwork
+    from statelink.web.api import create_app
+    from statelink.web.http_protocol import ProblemProtocol
+
     where, tour = ready.where, ready.tour
     base = f"http://{serving.host}:{serving.port}"
     shown = escape(base)

@@ -14,17 +14,28 @@ the exception and its causes are enough to find the fault. Commands log to stder
 readable line by default, one JSON object per line with ``json=True`` (the services, for
 a log collector). Tests read the events with
 ``structlog.testing.capture_logs``.
+
+Importing structlog takes a noticeable part of a command's start-up, so this module does
+not: a configuration asked for before structlog is imported is applied the moment some
+module first imports it (:class:`_ConfigureOnImport`), and a command that logs nothing
+never loads it.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import sys
 import traceback
-from collections.abc import MutableMapping
-from typing import Any
+from collections.abc import MutableMapping, Sequence
+from importlib.machinery import ModuleSpec
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, cast
 
-import structlog
+if TYPE_CHECKING:
+    from importlib.abc import Loader
+
+    import structlog
 
 PERSONAL = frozenset(
     {
@@ -99,6 +110,8 @@ def _frames(error: BaseException) -> str:
 
 def _to_stderr(*_args: Any) -> structlog.PrintLogger:
     """A logger on the stderr of the moment (a test may have swapped it since)."""
+    import structlog
+
     return structlog.PrintLogger(sys.stderr)
 
 
@@ -113,13 +126,27 @@ def configure_default() -> None:
 
     structlog's own default writes every event, info too, to stdout: a program that
     embeds statelink (a benchmark, a test) would get log lines in its output."""
-    if not structlog.is_configured():
+    structlog = sys.modules.get("structlog")
+    if structlog is None:  # not imported yet, so configured by no one yet
+        if not _ConfigureOnImport.waiting():
+            _configure(json=False, level=logging.WARNING)
+    elif not structlog.is_configured():
         _configure(json=False, level=logging.WARNING)
 
 
 def _configure(*, json: bool, level: int) -> None:
+    """Apply the configuration now if structlog is loaded, else once it is."""
     global _level
     _level = level
+    if "structlog" in sys.modules:
+        _apply(json=json, level=level)
+    else:
+        _ConfigureOnImport.wanted(json=json, level=level)
+
+
+def _apply(*, json: bool, level: int) -> None:
+    import structlog
+
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if json
@@ -140,3 +167,69 @@ def _configure(*, json: bool, level: int) -> None:
         logger_factory=_to_stderr,
         cache_logger_on_first_use=False,
     )
+
+
+class _ConfigureOnImport:
+    """A finder first on ``sys.meta_path`` while a configuration waits for structlog: it
+    lets the usual finders find structlog and, once structlog has run, configures it
+    (the last configuration asked for) and leaves ``sys.meta_path``."""
+
+    _waiting: _ConfigureOnImport | None = None
+    _settings: tuple[bool, int] = (False, logging.WARNING)
+
+    def __init__(self) -> None:
+        self._finding = False
+
+    @classmethod
+    def wanted(cls, *, json: bool, level: int) -> None:
+        """Configure structlog so once it is imported."""
+        cls._settings = (json, level)
+        if cls._waiting is None:
+            cls._waiting = cls()
+            sys.meta_path.insert(0, cls._waiting)
+
+    @classmethod
+    def waiting(cls) -> bool:
+        """Whether a configuration waits for structlog to be imported."""
+        return cls._waiting is not None
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if fullname != "structlog" or self._finding:
+            return None
+        self._finding = True
+        try:
+            spec = importlib.util.find_spec(fullname)  # the finders after this one
+        finally:
+            self._finding = False
+        if spec is None or spec.loader is None:
+            return spec
+        spec.loader = cast("Loader", _ThenConfigure(spec.loader))  # a loader by its methods
+        return spec
+
+    @classmethod
+    def imported(cls) -> None:
+        """structlog has just been imported: configure it; stop waiting."""
+        waiting, cls._waiting = cls._waiting, None
+        if waiting is not None and waiting in sys.meta_path:
+            sys.meta_path.remove(waiting)
+        json, level = cls._settings
+        _apply(json=json, level=level)
+
+
+class _ThenConfigure:
+    """structlog's own loader, followed by its configuration."""
+
+    def __init__(self, loader: Loader) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        module.__loader__ = self._loader  # the module sees its true loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = self._loader
+        self._loader.exec_module(module)
+        _ConfigureOnImport.imported()

@@ -16,11 +16,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from statelink.errors import UsageError
-from statelink.store.engine import database_url
 
 
 def check_words(words: Sequence[str]) -> None:
@@ -126,6 +123,11 @@ def database(url: str | None, what: str) -> str | None:
     and knows its database (``postgresql://host/db``, ``sqlite:///file``)."""
     if url is None:
         return None
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    from statelink.store.engine import database_url
+
     try:
         make_url(database_url(url)).get_dialect()
     except (ArgumentError, NoSuchModuleError, ValueError):

@@ -33,7 +33,6 @@ from statelink.cli.options import (
     print_json,
 )
 from statelink.errors import NotFound, UsageError
-from statelink.nation import open_audit
 
 app = typer.Typer(
     help="A state's tamper-evident audit log: verify, proofs, show, export.", no_args_is_help=True
@@ -45,6 +44,8 @@ app.command()(witnessing.witness)
 
 
 def _open(data: Path, state: str) -> tuple[AuditLog, str]:
+    from statelink.nation import open_audit
+
     audit_log, keys = open_audit(layout(data), state)
     return audit_log, keys.signer.verifier_key()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -18,8 +18,9 @@ from statelink.cli.options import (
     layout,
     print_json,
 )
-from statelink.nation import open_node_database
-from statelink.policy.settings import Certification
+
+if TYPE_CHECKING:
+    from statelink.policy.settings import Certification
 
 app = typer.Typer(
     help="Certifications on file with a state: list, add, revoke.", no_args_is_help=True
@@ -49,6 +50,8 @@ def list_(
     json_output: JsonOutput = False,
 ) -> None:
     """List certifications, with their status today."""
+    from statelink.nation import open_node_database
+
     today = dt.datetime.now(dt.UTC).date()
     db = open_node_database(layout(data), state)
     settings = db.settings
@@ -95,6 +98,8 @@ def add(
     json_output: JsonOutput = False,
 ) -> None:
     """Record a certification; it counts from its first day to its last."""
+    from statelink.nation import open_node_database
+
     db = open_node_database(layout(data), state)
     settings = db.settings
     try:
@@ -122,6 +127,8 @@ def revoke(
     json_output: JsonOutput = False,
 ) -> None:
     """Revoke every unrevoked certification of an agency."""
+    from statelink.nation import open_node_database
+
     db = open_node_database(layout(data), state)
     settings = db.settings
     try:

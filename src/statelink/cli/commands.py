@@ -1,8 +1,9 @@
-"""The ``statelink`` command tree (typer) and how one command runs.
+"""How one ``statelink`` command runs.
 
-:func:`run` parses the words of a command line, has every command check its text values
-(:mod:`statelink.cli.arguments`) and turns whatever goes wrong into one line on stderr
-and an exit code (:mod:`statelink.cli.exits`).
+:func:`run` parses the words of a command line against the catalog of commands (each
+command's module is imported only when it runs: :mod:`statelink.cli.catalog`), has the
+command check its text values (:mod:`statelink.cli.arguments`) and turns whatever goes
+wrong into one line on stderr and an exit code (:mod:`statelink.cli.exits`).
 """
 
 from __future__ import annotations
@@ -10,59 +11,11 @@ from __future__ import annotations
 import sys
 
 import typer
-import typer.main
-from pydantic import ValidationError
 
 from statelink import collector, logs
-from statelink.cli import (
-    accounts,
-    arguments,
-    audit,
-    certifications,
-    database,
-    directory,
-    exits,
-    members,
-    notices,
-    pki,
-    policy,
-    records,
-    review,
-    serve,
-    settings,
-    witness,
-)
-from statelink.cli.demo import demo
-from statelink.cli.query import legacy_json_file, query
-from statelink.cli.report import access_report, report
+from statelink.cli import arguments, exits
+from statelink.cli.catalog import CatalogGroup
 from statelink.errors import StatelinkError
-
-app = typer.Typer(
-    name="statelink",
-    help="An open interstate law-enforcement message switch: each state decides, and can "
-    "see, who reads its residents' data.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-app.command()(demo)
-app.command()(query)
-app.command()(report)
-app.command("access-report")(access_report)
-app.add_typer(directory.app, name="directory")
-app.add_typer(records.app, name="records")
-app.add_typer(policy.app, name="policy")
-app.add_typer(settings.app, name="settings")
-app.add_typer(certifications.app, name="certifications")
-app.add_typer(audit.app, name="audit")
-app.add_typer(review.app, name="review")
-app.add_typer(notices.app, name="notices")
-app.add_typer(accounts.app, name="accounts")
-app.add_typer(serve.app, name="serve")
-app.add_typer(pki.app, name="pki")
-app.add_typer(members.app, name="members")
-app.add_typer(database.app, name="database")
-app.add_typer(witness.app, name="witness")
 
 
 def run(words: list[str]) -> int:
@@ -73,11 +26,8 @@ def run(words: list[str]) -> int:
     logs.configure()
     try:
         arguments.check_words(words)
-        command = typer.main.get_command(app)
-        arguments.guard(command, words)
-        code = command.main(
-            args=legacy_json_file(words), prog_name="statelink", standalone_mode=False
-        )
+        command = CatalogGroup(prepare=lambda loaded: arguments.guard(loaded, words))
+        code = command.main(args=_spelled(words), prog_name="statelink", standalone_mode=False)
     except StatelinkError as e:
         return exits.statelink_failed(e)
     except typer.TyperException as e:  # click's usage errors
@@ -90,12 +40,22 @@ def run(words: list[str]) -> int:
         return exits.interrupted()
     except UnicodeDecodeError as e:
         return exits.undecodable(e)
-    except ValidationError as e:  # data statelink read (a file) that is not what it says
-        return exits.invalid(e)
     except Exception as e:
+        invalid = exits.validation_error(e)
+        if invalid is not None:  # data statelink read (a file) that is not what it says
+            return exits.invalid(invalid)
         if sys.flags.dev_mode:
             raise
         return exits.bug(e)
     if code == exits.ExitCode.INTERRUPTED:  # typer turns Ctrl-C into exit code 130
         return exits.interrupted()
     return code if isinstance(code, int) else exits.ExitCode.OK
+
+
+def _spelled(words: list[str]) -> list[str]:
+    """The words, with ``query``'s older spelling of its input file understood."""
+    if words[:1] != ["query"]:
+        return words
+    from statelink.cli.query import legacy_json_file
+
+    return legacy_json_file(words)

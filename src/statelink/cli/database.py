@@ -10,7 +10,6 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 import statelink.cli.arguments as arguments
 from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
 from statelink.errors import UsageError
-from statelink.nation import copy_hub, copy_node
 
 app = typer.Typer(help="The stores' databases: copy into PostgreSQL.", no_args_is_help=True)
 
@@ -30,6 +29,8 @@ def copy(
 ) -> None:
     """Copy a node's (or the hub's) SQLite stores into an empty database, creating its
     tables; then run the service with --database URL."""
+    from statelink.nation import copy_hub, copy_node
+
     if (state is None) == (not hub):
         raise UsageError("give --state XX (a node) or --hub")
     arguments.database(to, "--to")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-import statelink.cli.render as render
 from statelink.cli.files import read_text, reading, writing
 from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
-from statelink.directory import Directory
 from statelink.errors import NationMissing, NotFound
+
+if TYPE_CHECKING:
+    from statelink.directory import Directory
 
 app = typer.Typer(
     help="The directory of agencies: list, show, import, export.", no_args_is_help=True
@@ -20,6 +21,8 @@ app = typer.Typer(
 
 
 def _load(data: Path) -> Directory:
+    from statelink.directory import Directory
+
     path = layout(data).directory
     try:
         with reading(path, "--data"):
@@ -45,6 +48,8 @@ def list_(
     json_output: JsonOutput = False,
 ) -> None:
     """List agencies, filtered by state, kind, component, group or name."""
+    import statelink.cli.render as render
+
     found = _load(data).select(state=state, kind=kind, component=component, group=group, name=name)
     if json_output:
         print_json([a.as_dict() for a in found[:limit]])
@@ -59,6 +64,8 @@ def show(
     json_output: JsonOutput = False,
 ) -> None:
     """Show one agency."""
+    import statelink.cli.render as render
+
     agency = _load(data).show(ori)
     if json_output:
         print_json(agency.as_dict())
@@ -79,6 +86,8 @@ def import_(
     json_output: JsonOutput = False,
 ) -> None:
     """Import agencies from CSV; every row is checked before anything changes."""
+    from statelink.directory import Directory
+
     incoming = Directory.parse_csv(read_text(file, "FILE"), str(file))
     path = layout(data).directory
     with reading(path, "--data"):

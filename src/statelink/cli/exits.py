@@ -16,11 +16,14 @@ import traceback
 import unicodedata
 from enum import IntEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from pydantic import ValidationError
 
 from statelink.errors import StatelinkError
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class ExitCode(IntEnum):
@@ -109,6 +112,16 @@ def undecodable(error: UnicodeDecodeError) -> int:
     return fail(
         f"an input is not valid UTF-8 (byte 0x{bad} at position {error.start})", ExitCode.USAGE
     )
+
+
+def validation_error(error: BaseException) -> ValidationError | None:
+    """``error`` if it is pydantic's ValidationError. Without importing pydantic: if no
+    module has imported it, nothing can have raised one."""
+    core = sys.modules.get("pydantic_core")
+    if core is not None and isinstance(error, core.ValidationError):
+        found: ValidationError = error
+        return found
+    return None
 
 
 def invalid(error: ValidationError) -> int:

@@ -14,11 +14,12 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from statelink.errors import UsageError
-from statelink.nation import Layout, Manifest, read_manifest
+
+if TYPE_CHECKING:
+    from statelink.nation import Layout, Manifest
 
 STDIN = "-"
 MAX_SCANNED = 1000
@@ -91,6 +92,10 @@ def writing(path: Path, what: str, *, folder: bool = False) -> Iterator[None]:
 
 def manifest(where: Layout) -> Manifest | None:
     """The manifest of the nation in the data folder (None: no nation is built there)."""
+    from pydantic import ValidationError
+
+    from statelink.nation import read_manifest
+
     with reading(where.manifest, "--data"):
         try:
             return read_manifest(where)

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 import statelink.cli.arguments as arguments
 from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
-from statelink.hub.members import MemberStore
-from statelink.pki import fingerprint_of
+
+if TYPE_CHECKING:
+    from statelink.hub.members import MemberStore
 
 app = typer.Typer(help="The hub's members: add, list, remove, tokens.", no_args_is_help=True)
 
@@ -28,6 +29,8 @@ Database = Annotated[
 
 @contextmanager
 def _store(data: Path, database: str | None) -> Iterator[MemberStore]:
+    from statelink.hub.members import MemberStore
+
     store = MemberStore.open(
         "hub", arguments.database(database, "--database") or layout(data).hub_db
     )
@@ -62,6 +65,8 @@ def add(
     json_output: JsonOutput = False,
 ) -> None:
     """Add a member: what it owns and, optionally, its client certificate."""
+    from statelink.pki import fingerprint_of
+
     with _store(data, database) as store:
         found = store.add(
             name,

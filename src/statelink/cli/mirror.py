@@ -10,16 +10,18 @@ pki member NAME`` issues one).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from statelink.audit import mirror as tiled
-from statelink.audit.verifier import VerificationError, VerifierKey
 from statelink.cli.options import JsonOutput, console, print_json
 from statelink.errors import AuditInvalid, UsageError
+
+if TYPE_CHECKING:
+    from statelink.audit import mirror as tiled
+    from statelink.audit.verifier import VerificationError
 
 Url = Annotated[str, typer.Argument(help="The log's URL prefix, e.g. https://node:8443/logs/WA.")]
 Key = Annotated[
@@ -53,6 +55,9 @@ def mirror(
     json_output: JsonOutput = False,
 ) -> None:
     """Mirror a tiled audit log and verify every record, tile and the signed checkpoint."""
+    from statelink.audit import mirror as tiled
+    from statelink.audit.verifier import VerificationError, VerifierKey
+
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"URL: expected http:// or https://, given {url[:60]!r}")
     for option, path in (("--ca", ca), ("--cert", cert), ("--cert-key", cert_key)):

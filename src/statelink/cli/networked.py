@@ -15,23 +15,26 @@ import signal
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-from statelink import pki as dev_pki
 from statelink.cli.options import console
-from statelink.directory.source import DirectorySource
-from statelink.examples import Example
-from statelink.hub.members import MemberStore
-from statelink.nation import Layout
-from statelink.processes import ProcessNetwork, service_failed
 from statelink.states import CODES
+
+if TYPE_CHECKING:
+    from statelink import pki as dev_pki
+    from statelink.examples import Example
+    from statelink.nation import Layout
+    from statelink.processes import ProcessNetwork
 
 DEFAULT_NODES = ("WA", "OR", "ID")
 MEMBERS = ("demo-operator", "wa-switch")
 
 
 def _pki(where: Layout) -> dev_pki.Pki:
+    from statelink import pki as dev_pki
+
     pki = dev_pki.Pki(where.root / "pki")
     complete = pki.ca.exists() and all(pki.member(m).exists() for m in MEMBERS)
     if not complete:
@@ -41,6 +44,10 @@ def _pki(where: Layout) -> dev_pki.Pki:
 
 def _members(where: Layout, pki: dev_pki.Pki) -> str:
     """Register the demo's members afresh; the ice-line token (new on every run)."""
+    from statelink import pki as dev_pki
+    from statelink.directory.source import DirectorySource
+    from statelink.hub.members import MemberStore
+
     store = MemberStore.open("hub", where.hub_db)
     try:
         for name in ("demo-operator", "wa-switch", "ice-line"):
@@ -80,6 +87,8 @@ def serve_processes(
     where: Layout, host: str, port: int, states: Sequence[str], tour: list[Example], me: str
 ) -> None:
     """Start the hub and nodes, print how to use them, and run until Ctrl-C."""
+    from statelink.processes import ProcessNetwork
+
     pki = _pki(where)
     token = _members(where, pki)
     network = ProcessNetwork(
@@ -168,6 +177,8 @@ def _print_tries(tries: Tries) -> None:
 def _run_until_stopped(network: ProcessNetwork, stop: threading.Event) -> None:
     """Wait for SIGTERM or Ctrl-C (KeyboardInterrupt: the command ends as interrupted once
     the services are stopped); fail if the hub exits meanwhile."""
+    from statelink.processes import service_failed
+
     while not stop.wait(1.0):
         if not network.hub.running():
             raise service_failed(network.hub, "exited")

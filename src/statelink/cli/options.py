@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import BaseModel
 from rich.console import Console
 
-from statelink.nation import Layout
+if TYPE_CHECKING:
+    from statelink.nation import Layout
 
 DataDir = Annotated[
     Path,
@@ -33,6 +33,8 @@ console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 def layout(data: Path) -> Layout:
+    from statelink.nation import Layout
+
     return Layout(data)
 
 
@@ -42,7 +44,8 @@ def print_json(value: Any) -> None:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, BaseModel):
+    pydantic = sys.modules.get("pydantic")  # a model means pydantic is imported already
+    if pydantic is not None and isinstance(value, pydantic.BaseModel):
         return value.model_dump(mode="json")
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from statelink import pki as dev_pki
 from statelink.cli.files import writing
 from statelink.cli.options import JsonOutput, console, print_json
 from statelink.errors import UsageError
 from statelink.states import CODES
+
+if TYPE_CHECKING:
+    from statelink import pki as dev_pki
 
 app = typer.Typer(help="Development PKI for the networked mode.", no_args_is_help=True)
 
@@ -40,6 +42,8 @@ def init(
     json_output: JsonOutput = False,
 ) -> None:
     """Create a development CA and certificates for the hub, each node and each member."""
+    from statelink import pki as dev_pki
+
     states = [s.strip().upper() for s in state] if state else list(CODES)
     unknown = [s for s in states if s not in CODES]
     if unknown:
@@ -64,6 +68,8 @@ def _summary(
     made: dev_pki.Pki, hub_sha256: str, states: list[str], members: list[str]
 ) -> dict[str, Any]:
     """What ``pki init --json`` prints: every file made, with the certificates' SHA-256."""
+    from statelink import pki as dev_pki
+
     return {
         "dir": str(made.root),
         "ca": str(made.ca),
@@ -87,6 +93,8 @@ def member(
     json_output: JsonOutput = False,
 ) -> None:
     """Issue a client certificate for a member from the development CA."""
+    from statelink import pki as dev_pki
+
     pem = dev_pki.issue_member(dev_pki.Pki(folder), name)
     found = {
         "cert": str(pem),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -21,16 +21,12 @@ from statelink.cli.options import (
     layout,
     print_json,
 )
-from statelink.directory import Agency, Directory, seed_directory
 from statelink.errors import PolicyInvalid, UsageError
-from statelink.messages.response import PolicyReason
-from statelink.messages.text import parse_any
-from statelink.nation import Layout, open_decision_point, open_directory, open_policy_store
-from statelink.policy.cases import load_cases, run_cases
-from statelink.policy.engine import Explanation, Outcome
-from statelink.policy.policies import Policies
-from statelink.policy.schema import schema_version
-from statelink.policy.templates import TEMPLATES, write
+
+if TYPE_CHECKING:
+    from statelink.directory import Agency, Directory
+    from statelink.messages.response import PolicyReason
+    from statelink.policy.engine import Explanation
 
 app = typer.Typer(
     help="A state's Cedar policies: templates, validate, test, explain, apply; and what a "
@@ -41,11 +37,8 @@ app.command()(impact.simulate)
 app.command()(impact.diff)
 app.command()(impact.coverage)
 
-OUTCOME_STYLE = {
-    Outcome.PERMIT: "bold green",
-    Outcome.DENY: "bold red",
-    Outcome.HOLD: "bold yellow",
-}
+OUTCOME_STYLE = {"permit": "bold green", "deny": "bold red", "hold": "bold yellow"}
+"""The style of each decision's outcome (an Outcome is a StrEnum: its value is the key)."""
 
 
 def _reasons(policies: tuple[PolicyReason, ...] | list[PolicyReason]) -> list[dict[str, str]]:
@@ -61,6 +54,8 @@ def _print_reasons(policies: tuple[PolicyReason, ...]) -> None:
 @app.command()
 def templates(json_output: JsonOutput = False) -> None:
     """List the policy templates and the law each follows."""
+    from statelink.policy.templates import TEMPLATES
+
     rows = [
         {
             "name": t.name,
@@ -93,6 +88,9 @@ def init(
     data: DataDir = DEFAULT_DATA,
 ) -> None:
     """Write a starting policy set for a state from a template (not in force until applied)."""
+    from statelink.nation import Layout
+    from statelink.policy.templates import write
+
     folder = out or Layout(data).drafts(state.upper())
     with writing(folder, "--out", folder=True):
         written = write(template, state, folder, force=force)
@@ -112,6 +110,9 @@ def validate(
     json_output: JsonOutput = False,
 ) -> None:
     """Check a policy set against the contract schema; exit 1 if it is refused."""
+    from statelink.policy.policies import Policies
+    from statelink.policy.schema import schema_version
+
     try:
         with reading(path, "PATH"):
             policies = Policies.load(path)
@@ -143,6 +144,9 @@ def validate(
 
 
 def _directory(csv: Path | None, data: Path) -> Directory:
+    from statelink.directory import Directory, seed_directory
+    from statelink.nation import open_directory
+
     if csv is not None:
         with reading(csv, "--directory"):
             return Directory.read(csv)
@@ -165,6 +169,9 @@ def run_cases_command(
     json_output: JsonOutput = False,
 ) -> None:
     """Run a table of cases against a policy set; exit 1 if any case fails."""
+    from statelink.policy.cases import load_cases, run_cases
+    from statelink.policy.policies import Policies
+
     with reading(path, "PATH"):
         policies = Policies.load(path)
     with reading(cases, "--cases"):
@@ -214,6 +221,9 @@ def explain(
     json_output: JsonOutput = False,
 ) -> None:
     """How a state's active policy decides a message, and what single change would change it."""
+    from statelink.messages.text import parse_any
+    from statelink.nation import open_decision_point
+
     parsed = parse_any(message)
     point = open_decision_point(layout(data), state)
     try:
@@ -251,6 +261,8 @@ def _explanation_json(state: str, explanation: Explanation) -> dict[str, Any]:  
 
 def _print_explanation(state: str, agency: Agency, explanation: Explanation) -> None:
     """The decision, its reasons and the context; unless permitted, what would change it."""
+    from statelink.policy.engine import Outcome
+
     decision = explanation.decision
     console.print(
         f"{state} decides [{OUTCOME_STYLE[decision.outcome]}]"
@@ -288,6 +300,8 @@ def apply(
     json_output: JsonOutput = False,
 ) -> None:
     """Validate a policy set, then make it the state's active set in one atomic step."""
+    from statelink.nation import open_policy_store
+
     store = open_policy_store(layout(data), state)
     previous = store.applied()
     with reading(path, "PATH"):
@@ -318,6 +332,8 @@ def show(
     json_output: JsonOutput = False,
 ) -> None:
     """The state's active policy set and its digest."""
+    from statelink.nation import open_policy_store
+
     store = open_policy_store(layout(data), state)
     applied = store.applied()
     policies = store.active()

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-import statelink.cli.render as render
 from statelink.cli.exits import ExitCode
 from statelink.cli.files import read_text
 from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
-from statelink.client import Credentials, HubClient
-from statelink.embedded import EmbeddedNetwork
 from statelink.errors import UsageError
-from statelink.messages.model import Message
-from statelink.messages.response import HubResponse, Status
-from statelink.messages.text import parse_any
-from statelink.nation import Layout
+from statelink.messages.response import Status
+
+if TYPE_CHECKING:
+    from statelink.client import Credentials
+    from statelink.messages.model import Message
+    from statelink.messages.response import HubResponse
+    from statelink.nation import Layout
 
 
 def _read(message: str | None, file: Path | None) -> str:
@@ -32,11 +31,15 @@ def _read(message: str | None, file: Path | None) -> str:
 
 
 async def _in_process(where: Layout, message: Message) -> HubResponse:
+    from statelink.embedded import EmbeddedNetwork
+
     async with EmbeddedNetwork.open(where) as network:
         return await network.hub.submit(message)
 
 
 async def _collect_in_process(where: Layout, message_id: str, ori: str) -> HubResponse:
+    from statelink.embedded import EmbeddedNetwork
+
     async with EmbeddedNetwork.open(where) as network:
         return await network.hub.collect(message_id, ori)
 
@@ -109,6 +112,10 @@ def query(
 ) -> None:
     """Send one driver or vehicle query and print every state's answer; or, with --fetch,
     collect the answer to a message held for review."""
+    import statelink.cli.render as render
+    from statelink.client import Credentials
+    from statelink.messages.text import parse_any
+
     given = Credentials(ca=ca, cert=cert, key=key, token=_token(token))
     target = _target(layout(data), _hub(hub), given)
     if fetch is not None:
@@ -138,6 +145,8 @@ def answered(reply: HubResponse) -> bool:
 def _target(where: Layout, hub: str | None, given: Credentials) -> Target:
     """The hub given; else a demo serving this folder (it owns the logs), with its TLS files
     filling in what was not given; else in-process."""
+    from statelink.client import Credentials
+
     served = None if hub else where.running()
     if not served:
         return Target(where, hub, given)
@@ -163,6 +172,10 @@ def _token(token: str | None) -> str | None:
 
 
 def _collect(target: Target, message_id: str, ori: str | None) -> HubResponse:
+    import asyncio
+
+    from statelink.client import HubClient
+
     if not ori:
         raise UsageError("--fetch needs --ori: the ORI of the agency that sent the message")
     if target.hub:
@@ -171,6 +184,10 @@ def _collect(target: Target, message_id: str, ori: str | None) -> HubResponse:
 
 
 def _submit(target: Target, message: Message) -> HubResponse:
+    import asyncio
+
+    from statelink.client import HubClient
+
     if target.hub:
         return HubClient(target.hub, credentials=target.credentials).submit(message)
     return asyncio.run(_in_process(target.where, message))

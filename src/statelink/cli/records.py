@@ -7,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-import statelink.cli.render as render
 from statelink.cli.options import DEFAULT_DATA, DataDir, JsonOutput, console, layout, print_json
-from statelink.nation import open_records
 
 app = typer.Typer(help="A state's own records (its administrative view).", no_args_is_help=True)
 
@@ -29,6 +27,9 @@ def list_(
     json_output: JsonOutput = False,
 ) -> None:
     """List a state's drivers or vehicles, in record order."""
+    import statelink.cli.render as render
+    from statelink.nation import open_records
+
     store = open_records(layout(data), state)
     try:
         if kind is Kind.driver:

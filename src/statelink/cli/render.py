@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from statelink.directory import KINDS, Agency
-from statelink.messages.response import (
-    DriverRecord,
-    HubResponse,
-    StateAnswer,
-    Status,
-    VehicleRecord,
-)
+from statelink.messages.response import Status
+
+if TYPE_CHECKING:
+    from statelink.directory import Agency
+    from statelink.messages.response import DriverRecord, HubResponse, StateAnswer, VehicleRecord
 
 STATUS_STYLE = {
     Status.HIT: "bold green",
@@ -127,6 +125,8 @@ def agencies(console: Console, rows: Sequence[Agency], total: int) -> None:
 
 
 def agency(console: Console, a: Agency) -> None:
+    from statelink.directory import KINDS
+
     console.print(f"[bold]{escape(a.ori)}[/]  {escape(a.name)}")
     for line in (
         f"  state       {a.state}",

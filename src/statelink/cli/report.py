@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -23,13 +23,9 @@ from statelink.cli.options import (
     print_json,
 )
 from statelink.errors import UsageError
-from statelink.nation import known_state, open_audit
-from statelink.reports import page, public
-from statelink.reports.anchor import statement
-from statelink.reports.model import Count, Report
-from statelink.reports.report import Period
-from statelink.reports.resident import accesses
-from statelink.reports.sources import agency_names, anchored, rebuild, state_report
+
+if TYPE_CHECKING:
+    from statelink.reports.model import Count, Report
 
 FORMATS = ("table", "json", "csv", "html")
 Day = Annotated[
@@ -65,6 +61,9 @@ def report(
 
     The copy of the audit log behind the report is first checked against the log's latest
     signed checkpoint, which the report states; a copy that does not match is refused."""
+    from statelink.reports.report import Period
+    from statelink.reports.sources import rebuild, state_report
+
     fmt = "json" if json_output else format
     if fmt not in FORMATS:
         raise UsageError(f"--format: expected one of {', '.join(FORMATS)}, given {format!r}")
@@ -91,6 +90,8 @@ def report(
 
 def _full(made: Report, fmt: str) -> str | None:
     """The report in a format (None: shown here as tables)."""
+    from statelink.reports import page
+
     if fmt == "json":
         return _json(made)
     if fmt == "csv":
@@ -103,6 +104,8 @@ def _full(made: Report, fmt: str) -> str | None:
 
 def _public(made: Report, fmt: str) -> str | None:
     """The public report in a format (None: shown here as tables)."""
+    from statelink.reports import public
+
     if fmt == "json":
         return _json(public.to_json(made))
     if fmt == "html":
@@ -118,6 +121,8 @@ def _json(value: object) -> str:
 
 
 def _tables(made: Report) -> None:
+    from statelink.reports.anchor import statement
+
     t = made["totals"]
     console.print(
         f"[bold]{made['state']}[/] {(t['first'] or '')[:10]} to {(t['last'] or '')[:10]}: "
@@ -184,6 +189,9 @@ def _who_and_why(made: Report) -> None:
 
 
 def _public_tables(made: Report) -> None:
+    from statelink.reports import public
+    from statelink.reports.anchor import statement
+
     console.print(
         statement(made["anchor"], made["state"]), highlight=False, soft_wrap=True, markup=False
     )
@@ -203,6 +211,11 @@ def access_report(
 ) -> None:
     """Every access to one resident's records: when, which agency, why, what was decided
     (from the copy of the audit log, checked against its latest signed checkpoint)."""
+    from statelink.nation import known_state, open_audit
+    from statelink.reports.anchor import statement
+    from statelink.reports.resident import accesses
+    from statelink.reports.sources import agency_names, anchored
+
     where = layout(data)
     code = known_state(where, state)
     log, keys = open_audit(where, code)

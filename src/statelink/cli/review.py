@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -19,11 +18,11 @@ from statelink.cli.options import (
     layout,
     print_json,
 )
-from statelink.embedded import EmbeddedNetwork
-from statelink.messages.fields import PURPOSES
-from statelink.nation import Layout, open_node_database
-from statelink.review import ReviewItem
-from statelink.review.queue import ALL_STATES, ItemStatus
+from statelink.review.queue import ALL_STATES
+
+if TYPE_CHECKING:
+    from statelink.nation import Layout
+    from statelink.review import ReviewItem
 
 app = typer.Typer(
     help="Held messages waiting for case-by-case review: list, show, approve, deny.",
@@ -50,6 +49,8 @@ def list_(
     json_output: JsonOutput = False,
 ) -> None:
     """List review items, newest first."""
+    from statelink.nation import open_node_database
+
     with open_node_database(layout(data), state) as db:
         items = db.queue.find(status, limit=limit)
     if json_output:
@@ -100,6 +101,8 @@ def show(
     json_output: JsonOutput = False,
 ) -> None:
     """Show one item: the requester, the claimed basis and the policies that held it."""
+    from statelink.nation import open_node_database
+
     db = open_node_database(layout(data), state)
     queue = db.queue
     try:
@@ -113,6 +116,8 @@ def show(
 
 
 def _print(item: ReviewItem) -> None:
+    from statelink.messages.fields import PURPOSES
+
     rows = [
         ("message id", item.message_id),
         ("status", item.status),
@@ -172,6 +177,11 @@ def _decide(
     note: str,
     json_output: bool,
 ) -> None:
+    import asyncio
+
+    from statelink.nation import open_node_database
+    from statelink.review.queue import ItemStatus
+
     db = open_node_database(where, state)
     queue = db.queue
     try:
@@ -205,5 +215,7 @@ def _decide(
 
 
 async def _carry_out(where: Layout, state: str) -> None:
+    from statelink.embedded import EmbeddedNetwork
+
     async with EmbeddedNetwork.open(where) as network:
         await network.nodes[state].reviews.carry_out()

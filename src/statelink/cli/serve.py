@@ -13,10 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from pydantic_settings import SettingsError
 
 import statelink.cli.arguments as arguments
-import statelink.cli.server as server
 from statelink.cli.files import reading, require_file
 from statelink.config import HubConfig, NodeConfig
 from statelink.errors import UsageError
@@ -145,6 +143,8 @@ Config = TypeVar("Config", HubConfig, NodeConfig)
 def _settings(kind: type[Config], config: Path | None, **given: Any) -> Config:
     """The service's settings from the flags, the environment and ``config``; a file or
     a variable that cannot be read or parsed is a usage error naming it."""
+    from pydantic_settings import SettingsError
+
     try:
         if config is None:
             loaded = kind.load(None, **given)
@@ -168,6 +168,7 @@ def _settings(kind: type[Config], config: Path | None, **given: Any) -> Config:
 
 def _serve(app: Starlette, settings: HubConfig | NodeConfig, client_cert: ssl.VerifyMode) -> None:
     """Serve ``app`` over TLS with the service's address and files until stopped."""
+    import statelink.cli.server as server
     from statelink.web.server import serve_tls
 
     server.check_port(settings.host, settings.port)

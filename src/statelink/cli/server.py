@@ -12,12 +12,12 @@ import errno
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import uvicorn
-from uvicorn.config import STARTUP_FAILURE
+from typing import TYPE_CHECKING
 
 from statelink.errors import ServiceFailed, UsageError
-from statelink.web.server import run_until_stopped
+
+if TYPE_CHECKING:
+    import uvicorn
 
 
 def check_port(host: str, port: int) -> None:
@@ -38,6 +38,8 @@ def check_port(host: str, port: int) -> None:
 
 def serve(config: uvicorn.Config) -> None:
     """Serve until stopped; raise KeyboardInterrupt if Ctrl-C stopped it."""
+    from statelink.web.server import run_until_stopped
+
     with started(config.host, config.port):
         run_until_stopped(config)
 
@@ -46,6 +48,8 @@ def serve(config: uvicorn.Config) -> None:
 def started(host: str, port: int) -> Iterator[None]:
     """Turn uvicorn's own exit when it cannot start (it logs why, then exits with its
     code 3) into a failure of the command."""
+    from uvicorn.config import STARTUP_FAILURE
+
     try:
         yield
     except SystemExit as e:

@@ -13,14 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.progress import track
 
-import statelink.cli.witnessed as witnessed
-from statelink.audit import verifier
-from statelink.audit.log import AuditLog
 from statelink.cli.files import read_text
 from statelink.cli.options import (
     DEFAULT_DATA,
@@ -32,7 +29,11 @@ from statelink.cli.options import (
     print_json,
 )
 from statelink.errors import AuditInvalid, UsageError
-from statelink.nation import open_audit
+
+if TYPE_CHECKING:
+    import statelink.cli.witnessed as witnessed
+    from statelink.audit import verifier
+    from statelink.audit.log import AuditLog
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,10 @@ def verify(
 ) -> None:
     """Recompute the tree, check every signature and, with --checkpoint, consistency;
     with --witness, that a quorum of witnesses cosigned the latest checkpoint."""
+    import statelink.cli.witnessed as witnessed
+    from statelink.audit import verifier
+    from statelink.nation import open_audit
+
     asked = [witnessed.parse(w) for w in witness or []]
     need = _quorum(quorum, len(asked))
     audit_log, keys = open_audit(layout(data), state)
@@ -135,6 +140,8 @@ def _verify(
 ) -> Verified:
     """Check the log with the verifier alone; with a kept checkpoint, that the log extends
     it. A progress bar on a terminal if ``bar``."""
+    from statelink.audit import verifier
+
     rows = audit_log.checkpoints()
     signed = [verifier.open_checkpoint(c.note, trusted) for c in rows]
     for row, opened in zip(rows, signed, strict=True):
@@ -207,6 +214,8 @@ def _check_consistency(
     audit_log: AuditLog, kept: verifier.Checkpoint, signed: list[verifier.Checkpoint]
 ) -> None:
     """The log's latest signed tree extends the kept one (a proof, checked independently)."""
+    from statelink.audit import verifier
+
     latest = max(signed, key=lambda c: c.size, default=None)
     if latest is None or latest.size < kept.size:
         raise verifier.VerificationError(

@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 from rich.markup import escape
 from rich.table import Table
 
-import statelink.cli.server as server
 from statelink.cli.files import require_file
 from statelink.cli.options import JsonOutput, console, print_json
 from statelink.errors import StoreError, UsageError
-from statelink.witness.keys import WitnessKey
-from statelink.witness.service import READ_SECONDS, Witness, create_witness_app
-from statelink.witness.store import WitnessStore
+from statelink.witness.service import READ_SECONDS
+
+if TYPE_CHECKING:
+    from statelink.witness.keys import WitnessKey
 
 app = typer.Typer(
     help="Run a witness that cosigns audit-log checkpoints (C2SP tlog-witness).",
@@ -39,6 +38,8 @@ WitnessDir = Annotated[
 
 def _key(folder: Path) -> WitnessKey:
     """The witness's key; files in ``--dir`` that are not one are the caller's mistake."""
+    from statelink.witness.keys import WitnessKey
+
     try:
         return WitnessKey.load(folder)
     except StoreError as e:
@@ -51,6 +52,9 @@ def init(
     name: Annotated[str, typer.Option(help="Its name, a schema-less URL: example.org/w1.")],
 ) -> None:
     """Create a witness: an Ed25519 key (mode 0600) and its store."""
+    from statelink.witness.keys import WitnessKey
+    from statelink.witness.store import WitnessStore
+
     key = WitnessKey.create(folder, name)
     WitnessStore.open(folder).close()
     console.print(f"witness {key.name} created in {folder}", markup=False)
@@ -74,6 +78,8 @@ def add_log(
     log_key: Annotated[str, typer.Option("--key", help="The log's verifier key.")],
 ) -> None:
     """Witness a log: its origin and the key that signs its checkpoints."""
+    from statelink.witness.store import WitnessStore
+
     _key(folder)
     store = WitnessStore.open(folder)
     try:
@@ -86,6 +92,8 @@ def add_log(
 @app.command("list")
 def list_(folder: WitnessDir, json_output: JsonOutput = False) -> None:
     """The logs this witness witnesses, with the size it last cosigned."""
+    from statelink.witness.store import WitnessStore
+
     _key(folder)
     store = WitnessStore.open(folder)
     try:
@@ -121,6 +129,12 @@ def serve(
 
     At most 64 connections at once (503 beyond), idle keep-alive connections closed
     after 5 s, a request's body read within --read-timeout seconds."""
+    import uvicorn
+
+    import statelink.cli.server as server
+    from statelink.witness.service import Witness, create_witness_app
+    from statelink.witness.store import WitnessStore
+
     if (cert is None) != (tls_key is None):
         raise UsageError("give both --cert and --key for HTTPS, or neither")
     if cert is not None and tls_key is not None:

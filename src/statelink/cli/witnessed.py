@@ -19,18 +19,18 @@ import binascii
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
-from statelink.audit import verifier
-from statelink.audit.log import AuditLog, CheckpointRow
 from statelink.cli.options import console, layout
 from statelink.errors import UsageError
-from statelink.nation import open_node_database
-from statelink.witness.client import Reply, WitnessClient, checked_url
-from statelink.witness.registry import WitnessRegistry, cosigned_checkpoint
-from statelink.witness.submission import Submission
+
+if TYPE_CHECKING:
+    from statelink.audit import verifier
+    from statelink.audit.log import AuditLog, CheckpointRow
+    from statelink.witness.client import Reply
+    from statelink.witness.registry import WitnessRegistry
 
 FRESH_SECONDS = 600  # a cosignature asked for now is at most this old
 AHEAD_SECONDS = 60  # and dated at most this far ahead of our clock
@@ -64,6 +64,9 @@ class WitnessError(Exception):
 
 def parse(spec: str) -> Asked:
     """``VKEY`` or ``VKEY@URL`` (split at the last ``@http``)."""
+    from statelink.audit import verifier
+    from statelink.witness.client import checked_url
+
     at = spec.rfind("@http")
     vkey, url = (spec[:at], spec[at + 1 :]) if at > 0 else (spec, None)
     try:
@@ -79,6 +82,10 @@ def parse(spec: str) -> Asked:
 def check(
     audit_log: AuditLog, data: Path, trusted: verifier.VerifierKey, asked: list[Asked]
 ) -> list[WitnessCheck]:
+    from statelink.audit import verifier
+    from statelink.nation import open_node_database
+    from statelink.witness.registry import cosigned_checkpoint
+
     latest = audit_log.latest_checkpoint()
     if latest is None:
         none = [WitnessCheck(a.key.name, None, False, "no checkpoint to cosign") for a in asked]
@@ -110,6 +117,8 @@ def _refute_from_records(
     """Fail if the node kept a cosignature by ``key`` for more records than the log's
     latest signed checkpoint: the witness saw records the log no longer has. (The note
     of that size went with the cut tail, so the line is matched by its key ID only.)"""
+    from statelink.audit import verifier
+
     for size, line in witnesses.kept_above(key.name, latest.size):
         if _key_id(line) != key.key_id:
             continue
@@ -132,6 +141,8 @@ def _key_id(line: str) -> bytes:
 
 
 def _kept(note: str, key: verifier.CosignerKey) -> WitnessCheck:
+    from statelink.audit import verifier
+
     try:
         found = verifier.cosignatures(note, key)
     except verifier.VerificationError as e:
@@ -149,6 +160,10 @@ def _ask(
     url: str,
     done: list[WitnessCheck],
 ) -> WitnessCheck:
+    from statelink.audit import verifier
+    from statelink.witness.client import WitnessClient
+    from statelink.witness.submission import Submission
+
     with WitnessClient(url) as client:
         reply = client.add_checkpoint(Submission(latest.size, [], latest.note))
         if reply.status == 409 and reply.size is not None:
@@ -169,6 +184,8 @@ def _ask(
 
 
 def _answered(reply: Reply, signed: verifier.Checkpoint, key: verifier.CosignerKey) -> WitnessCheck:
+    from statelink.audit import verifier
+
     if reply.status == 422:
         why = "the witness holds a tree this checkpoint does not extend: the log was rewritten"
         return WitnessCheck(key.name, None, False, why)
@@ -203,6 +220,8 @@ def _fresh(cosigned: verifier.Cosignature, now: int) -> WitnessCheck:
 
 
 def require_quorum(state: str, checks: list[WitnessCheck], need: int) -> None:
+    from statelink.audit import verifier
+
     good = len({c.name for c in checks if c.ok})
     if good < need:
         failed = "; ".join(f"{c.name}: {c.why}" for c in checks if not c.ok)

@@ -8,13 +8,12 @@ The node's housekeeping does the same every few seconds while it serves.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from statelink.audit.log import AuditLog, CheckpointRow
 from statelink.cli.options import (
     DEFAULT_DATA,
     DataDir,
@@ -25,9 +24,9 @@ from statelink.cli.options import (
     print_json,
 )
 from statelink.errors import UsageError
-from statelink.nation import open_audit, open_node_database
-from statelink.witness.pusher import push
-from statelink.witness.registry import cosigned_checkpoint
+
+if TYPE_CHECKING:
+    from statelink.audit.log import AuditLog, CheckpointRow
 
 
 def witnesses(
@@ -43,6 +42,8 @@ def witnesses(
     json_output: JsonOutput = False,
 ) -> None:
     """List the state's witnesses; add one (--add URL --key VKEY) or remove one."""
+    from statelink.nation import open_node_database
+
     if add is not None and remove is not None:
         raise UsageError("give --add or --remove, not both")
     if (add is None) != (witness_key is None):
@@ -69,6 +70,9 @@ def witnesses(
 
 def witness(state: State, data: DataDir = DEFAULT_DATA, json_output: JsonOutput = False) -> None:
     """Send the latest checkpoint to every witness now; exit 1 if one did not cosign it."""
+    from statelink.nation import open_audit, open_node_database
+    from statelink.witness.pusher import push
+
     audit_log, _keys = open_audit(layout(data), state)
     try:
         with open_node_database(layout(data), state) as db:
@@ -89,5 +93,8 @@ def witness(state: State, data: DataDir = DEFAULT_DATA, json_output: JsonOutput 
 
 def cosigned(audit_log: AuditLog, data: Path, latest: CheckpointRow) -> str:
     """The state's checkpoint ``latest`` with its witnesses' cosignatures."""
+    from statelink.nation import open_node_database
+    from statelink.witness.registry import cosigned_checkpoint
+
     with open_node_database(layout(data), audit_log.state) as db:
         return cosigned_checkpoint(audit_log, db.witnesses, latest)

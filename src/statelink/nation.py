@@ -25,23 +25,25 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from statelink.audit.keys import NodeKeys
-from statelink.audit.log import AuditLog
-from statelink.directory import Directory, seed_directory
-from statelink.directory.source import DirectorySource
 from statelink.errors import NationMissing, UsageError
-from statelink.node_database import NodeDatabase
-from statelink.policy.active import PolicyStore
-from statelink.policy.decision_point import DecisionPoint
-from statelink.provision import provision
-from statelink.records import RecordStore
-from statelink.records.generator import Spec, generate
 from statelink.states import CODES, STATES
-from statelink.store import Where, engine_for, open_engine, sqlite_url
-from statelink.store.copy import Tables, copy_tables
+
+if TYPE_CHECKING:  # the stores, the policy engine and the generator load where used:
+    # a light command (a directory lookup, a template) must not pay for them
+    from statelink.audit.keys import NodeKeys
+    from statelink.audit.log import AuditLog
+    from statelink.directory import Directory
+    from statelink.node_database import NodeDatabase
+    from statelink.policy.active import PolicyStore
+    from statelink.policy.decision_point import DecisionPoint
+    from statelink.records import RecordStore
+    from statelink.records.generator import Spec
+    from statelink.store import Where
+    from statelink.store.copy import Tables
 
 DEFAULT_SCALE = 0.0002
 DEFAULT_SEED = 2025
@@ -178,6 +180,8 @@ class Manifest(BaseModel):
 
     @property
     def spec(self) -> Spec:
+        from statelink.records.generator import Spec
+
         return Spec(scale=self.scale, seed=self.seed, as_of=self.as_of)
 
     def totals(self) -> dict[str, int]:
@@ -206,6 +210,10 @@ def require_manifest(layout: Layout) -> Manifest:
 
 def build_state(state: str, spec: Spec, path: Path) -> dict[str, int]:
     """Generate one state's records into ``path`` (atomically); return row counts."""
+    from statelink.records import RecordStore
+    from statelink.records.generator import generate
+    from statelink.store import open_engine, sqlite_url
+
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     partial.unlink(missing_ok=True)
@@ -232,6 +240,8 @@ def build_nation(
     The seed directory is merged under any directory already there, so agencies that
     were imported or edited survive a rebuild.
     """
+    from statelink.directory import Directory, seed_directory
+
     if spec.scale <= 0 or spec.scale > 1:
         raise UsageError(f"--scale must be above 0 and at most 1, given {spec.scale}")
     started = dt.datetime.now(dt.UTC)
@@ -266,6 +276,10 @@ def build_nation(
 def provision_state(layout: Layout, state: str, directory: Directory, today: dt.date) -> None:
     """The state's demo policy and settings, unless it has its own already; the node's
     review queue and notices are created (migrated) here too, not on its first message."""
+    from statelink.node_database import NodeDatabase
+    from statelink.policy.active import PolicyStore
+    from statelink.provision import provision
+
     with NodeDatabase.open(state, layout.node_db(state)) as db:
         provision(state, PolicyStore(state, layout.state_dir(state)), db.settings, directory, today)
 
@@ -279,11 +293,15 @@ def _node_database(state: str) -> str | None:
 
 def open_node_database(layout: Layout, state: str) -> NodeDatabase:
     """A state's node database (settings, review queue, notices), as its node uses it."""
+    from statelink.node_database import NodeDatabase
+
     code = known_state(layout, state)
     return NodeDatabase.open(code, layout.node_store(code))
 
 
 def open_policy_store(layout: Layout, state: str) -> PolicyStore:
+    from statelink.policy.active import PolicyStore
+
     code = known_state(layout, state)
     return PolicyStore(code, layout.state_dir(code))
 
@@ -298,6 +316,10 @@ def known_state(layout: Layout, state: str) -> str:
 
 def open_decision_point(layout: Layout, state: str) -> DecisionPoint:
     """A state's decision point as its node would run it (for explain and the CLI)."""
+    from statelink.directory.source import DirectorySource
+    from statelink.policy.active import PolicyStore
+    from statelink.policy.decision_point import DecisionPoint
+
     code = known_state(layout, state)
     return DecisionPoint(
         code,
@@ -309,16 +331,23 @@ def open_decision_point(layout: Layout, state: str) -> DecisionPoint:
 
 def open_audit(layout: Layout, state: str) -> tuple[AuditLog, NodeKeys]:
     """A state's audit log and its keys, for reading and verifying (not for appending)."""
+    from statelink.audit.keys import NodeKeys
+    from statelink.audit.log import AuditLog
+
     code = known_state(layout, state)
     return AuditLog.open(code, layout.audit_store(code)), NodeKeys.load(code, layout.keys(code))
 
 
 def open_directory(layout: Layout) -> Directory:
+    from statelink.directory import Directory
+
     require_manifest(layout)
     return Directory.read(layout.directory)
 
 
 def open_records(layout: Layout, state: str) -> RecordStore:
+    from statelink.records import RecordStore
+
     code = known_state(layout, state)
     return RecordStore.open(code, layout.records(code))
 
@@ -333,6 +362,7 @@ def copy_node(
     from statelink.policy.settings import metadata as settings_tables
     from statelink.records.schema import metadata as record_tables
     from statelink.review.queue import metadata as review_tables
+    from statelink.store.copy import Tables
 
     code = known_state(layout, state)
     sources = [
@@ -356,6 +386,7 @@ def copy_hub(
     """Copy the hub's routing log and members into the database ``to``."""
     from statelink.hub.members import metadata as member_tables
     from statelink.hub.routing_log import metadata as routing_tables
+    from statelink.store.copy import Tables
 
     tables = [Tables("routing", routing_tables), Tables("members", member_tables)]
     return _copy([(layout.hub_db, tables)], to, on_rows)
@@ -366,6 +397,9 @@ def _copy(
     to: str,
     on_rows: Callable[[str, int], None] | None,
 ) -> dict[str, int]:
+    from statelink.store import engine_for
+    from statelink.store.copy import copy_tables
+
     if to.startswith(("sqlite", "/", ".")):
         raise UsageError("--to must be a database URL such as postgresql://host/db")
     target = engine_for(to)

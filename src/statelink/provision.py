@@ -47,7 +47,7 @@ def provision(
     chosen = template(template_for(state))
     files = render(chosen.name, state)
     store.apply_files({POLICY_FILE: files[POLICY_FILE]}, f"template:{chosen.name}")
-    settings.set_notice_groups(chosen.notice_groups)
+    settings.set_notice_groups(chosen.notice_groups, known=set(directory.groups()))
     if chosen.certification:
         settings.add_certifications(_certifications(state, directory, today))
     return True

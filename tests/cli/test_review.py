@@ -93,7 +93,7 @@ def test_held_approved_collected_with_a_notice_due_in_three_business_days(
     still_due = json.loads(run("notices", "list", "--state", "WA", "--json", *data).out)
     assert notice["id"] not in [n["id"] for n in still_due]
 
-    log = json.loads(run("audit", "show", "--state", "WA", "--json", *data).out)
+    log = json.loads(run("audit", "show", "--state", "WA", "--oldest-first", "--json", *data).out)
     assert [r["status"] for r in log if r["message_id"] == message_id] == [
         "HELD",
         "APPROVED",

@@ -15,7 +15,7 @@ from statelink.embedded import EmbeddedNetwork
 from statelink.errors import NotFound, UsageError
 from statelink.messages import decode
 from statelink.messages.response import HubResponse, Status
-from statelink.nation import Layout, open_node_database
+from statelink.nation import Layout
 from statelink.notices.calendar import add_business_days
 from statelink.review import ItemStatus
 from tests.conftest import copy_nation, records_of
@@ -161,13 +161,13 @@ def test_an_approval_is_evaluated_again_under_the_policy_in_force(
 
 
 def test_an_item_nobody_decides_expires(layout: Layout, tmp_path: Path) -> None:
-    def no_time_to_review(own: Layout) -> None:
-        with open_node_database(own, "WA") as db:
-            db.settings.set_number("review_hours", 0)
-
     ids: list[str] = []
 
     async def scenario(network: EmbeddedNetwork, message_id: str, oln: str) -> None:
+        queue = network.nodes["WA"].queue
+        past = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=1)
+        pending = ItemStatus.PENDING
+        assert queue.transition(message_id, pending, pending, expires_at=past)  # time passed
         got = await network.hub.collect(message_id, HSI)
         assert got.summary == {"WA": Status.DENIED}
         assert "expired" in got.answers[0].detail
@@ -175,7 +175,7 @@ def test_an_item_nobody_decides_expires(layout: Layout, tmp_path: Path) -> None:
             network.nodes["WA"].queue.decide(message_id, approve=True, reviewer="a", note="b")
         ids.append(message_id)
 
-    own = play(layout, tmp_path, scenario, no_time_to_review)
+    own = play(layout, tmp_path, scenario)
     assert steps(own, ids[0]) == [("HELD", "hold", 0), ("EXPIRED", "deny", 0)]
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from pathlib import Path
 
 import pytest
@@ -12,8 +10,6 @@ import pytest
 from statelink.errors import NotFound, UsageError
 from statelink.messages.response import Address
 from statelink.notices import Addressee, NoticeStore
-from statelink.notices.letters import export, letter_html, mail_merge_csv
-from tests.test_spreadsheet import HOSTILE
 
 HOME = Address(street="1 Main St", city="Olympia", state="WA", zip="98501")
 RELEASED = dt.date(2026, 11, 24)  # a Tuesday; Thanksgiving is Thursday the 26th
@@ -97,41 +93,3 @@ def test_void_erases_the_notices_of_a_release_that_did_not_happen(store: NoticeS
 def test_unknown_status_is_a_usage_error(store: NoticeStore) -> None:
     with pytest.raises(UsageError, match="expected one of due, overdue"):
         store.find("lost")
-
-
-def test_letters_escape_values_and_the_csv_has_one_row_per_notice(
-    store: NoticeStore, tmp_path: Path
-) -> None:
-    owe(store, Addressee("driver", "<b>O'NEIL</b>, AL", HOME))
-    owe(store, Addressee("vehicle", "ROE, RICK", HOME), message_id="M2")
-    notices = store.find()
-    html = letter_html("WA", notices[0])
-    assert "&lt;b&gt;O&#x27;NEIL&lt;/b&gt;" in html
-    assert "<b>O'NEIL" not in html
-    assert "Washington Department of Motor Vehicles" in html
-    assert "HSI Seattle Special Agent in Charge" in html
-    assert "November 24, 2026" in html
-    assert "driver licence record" in html
-    lines = mail_merge_csv(notices).splitlines()
-    assert lines[0].startswith("notice_id,name,street,city,state,zip,record,agency")
-    assert len(lines) == 3
-    written = export("WA", notices, tmp_path / "letters")
-    assert sorted(p.name for p in written) == ["mail-merge.csv", "notice-1.html", "notice-2.html"]
-
-
-@pytest.mark.parametrize("hostile", HOSTILE)
-def test_the_mail_merge_neutralises_formulas(store: NoticeStore, hostile: str) -> None:
-    store.owe(
-        message_id="M1",
-        ori="WAHSI0100",
-        agency=hostile,
-        purpose="C",
-        addressees=[Addressee("driver", hostile, HOME.model_copy(update={"street": hostile}))],
-        released_on=RELEASED,
-        business_days=3,
-        holidays=[],
-    )
-    (row,) = csv.DictReader(io.StringIO(mail_merge_csv(store.find())))
-    assert (row["agency"], row["name"], row["street"]) == (f"'{hostile}",) * 3
-    assert row["notice_id"] == "1"  # a number stays a number
-    assert row["city"] == "Olympia"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -19,9 +20,10 @@ from statelink.cli.options import (
     layout,
     print_json,
 )
-from statelink.nation import open_node_database
-from statelink.notices.letters import export as export_letters
-from statelink.notices.store import Notice, today
+
+if TYPE_CHECKING:
+    from statelink.notices.letters import Letter
+    from statelink.notices.store import Notice
 
 app = typer.Typer(
     help="Notices owed to residents: list, export letters, mark sent, withhold, purge.",
@@ -35,6 +37,8 @@ Ids = Annotated[list[int], typer.Argument(help="Notice ids (see `statelink notic
 
 
 def _rows(items: list[Notice]) -> Table:
+    from statelink.notices.store import today
+
     on = today()
     table = Table(
         "id",
@@ -67,6 +71,8 @@ def _find(
     state: str, data: Path, status: str, ids: list[int] | None = None
 ) -> tuple[str, list[Notice]]:
     """The state's code and its notices with that status (or those ids)."""
+    from statelink.nation import open_node_database
+
     db = open_node_database(layout(data), state)
     store = db.notices
     try:
@@ -83,6 +89,8 @@ def list_(
     json_output: JsonOutput = False,
 ) -> None:
     """The queue of notices, by due date: due and overdue ones unless --status says."""
+    from statelink.notices.store import today
+
     code, items = _find(state, data, status)
     if json_output:
         print_json([n.as_dict() for n in items])
@@ -104,14 +112,44 @@ def export(
     data: DataDir = DEFAULT_DATA,
     json_output: JsonOutput = False,
 ) -> None:
-    """Write one HTML letter per notice and mail-merge.csv (one row per notice)."""
+    """Write one HTML letter per notice, letters.html with them all (one a page, to print)
+    and mail-merge.csv (one row per notice)."""
+    from statelink.notices.letters import export as export_letters
+
     code, items = _find(state, data, "all" if ids else status, ids)
+    letters, contact_set = _letters(code, data, items)
     with writing(out, "--out", folder=True):
-        written = export_letters(code, items, out)
+        written = export_letters(out, letters)
+    if not contact_set:
+        sys.stderr.write(
+            f"warning: {code} has not set its contact details, and its letters say so: "
+            f"set them with `statelink settings contact --state {code} --name ... "
+            "--address ...`\n"
+        )
     if json_output:
-        print_json({"notices": len(items), "files": [str(p) for p in written]})
+        print_json(
+            {"notices": len(items), "contact": contact_set, "files": [str(p) for p in written]}
+        )
         return
-    console.print(f"{len(items)} letter(s) and mail-merge.csv written to {out}", markup=False)
+    console.print(
+        f"{len(items)} letter(s), letters.html (all of them, to print) and mail-merge.csv "
+        f"written to {out}",
+        markup=False,
+    )
+
+
+def _letters(state: str, data: Path, items: list[Notice]) -> tuple[list[Letter], bool]:
+    """The letters of ``items``, dated today, with the state's contact details and the
+    legal basis of each release from the audit log; whether the contact details are set."""
+    from statelink.nation import open_node_database
+    from statelink.notices.basis import bases
+    from statelink.notices.letters import letters
+    from statelink.notices.store import today
+
+    with open_node_database(layout(data), state) as db:
+        contact = db.settings.contact()
+    found = bases(layout(data), state, (n.message_id for n in items))
+    return letters(state, items, on=today(), contact=contact, bases=found), contact is not None
 
 
 @app.command("mark-sent")
@@ -140,6 +178,9 @@ def withhold(
 
 
 def _close(state: str, data: Path, ids: list[int], reason: str, json_output: bool) -> None:
+    from statelink.nation import open_node_database
+    from statelink.notices.store import today
+
     with open_node_database(layout(data), state) as db:
         retention = db.settings.number("notice_retention_days")
         if reason:
@@ -156,6 +197,9 @@ def _close(state: str, data: Path, ids: list[int], reason: str, json_output: boo
 @app.command()
 def purge(state: State, data: DataDir = DEFAULT_DATA, json_output: JsonOutput = False) -> None:
     """Delete sent and withheld notices whose retention period has ended."""
+    from statelink.nation import open_node_database
+    from statelink.notices.store import today
+
     db = open_node_database(layout(data), state)
     store = db.notices
     try:

@@ -6,7 +6,12 @@
   state (``context.certified``), with validity dates, document reference and signer;
 - **notice groups**: agency groups whose access to a record owes the person a notice;
 - **numbers**: review expiry hours, notice business days, notice retention days;
-- **holidays**: the state's own, besides the federal ones, for counting business days.
+- **holidays**: the state's own, besides the federal ones, for counting business days;
+- **contact**: whom residents write to about a letter, printed in every letter.
+
+Every change is checked here (:mod:`statelink.policy.limits`,
+:mod:`statelink.policy.contact`), whoever makes it: a value a setting may not have is a
+one-line :class:`UsageError` naming the setting, the value and what is allowed.
 
 The hot path reads a :class:`Snapshot`, rebuilt only when the settings change.
 """
@@ -16,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,10 +29,21 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from statelink.errors import NotFound, UsageError
+from statelink.errors import NotFound, StoreError, UsageError
 from statelink.filewatch import FileWatch
 from statelink.messages import fields as rules
+from statelink.policy.contact import Contact
+from statelink.policy.limits import (
+    NUMBERS,
+    RANGE_FORM,
+    check_groups,
+    check_holiday,
+    check_number,
+    check_ranges,
+    refuse,
+)
 from statelink.store import Where, engine_for
+from statelink.store.migration import migrate
 from statelink.store.table_store import TableStore
 
 DEFAULT_SERIOUS_CRIME: tuple[tuple[str, str, str], ...] = (
@@ -76,13 +92,19 @@ holiday = sa.Table(
     sa.Column("day", sa.Date, primary_key=True),
     sa.Column("name", sa.String(80), nullable=False, server_default=""),
 )
-
-NUMBERS: dict[str, tuple[int, str]] = {
-    "review_hours": (72, "hours a held message waits for review before it expires"),
-    "notice_days": (3, "business days within which a notice is due"),
-    "notice_retention_days": (30, "days a sent notice is kept before its address is purged"),
-}
-"""The state's numeric settings: default and meaning."""
+contact = sa.Table(  # settings_0002: one row (id 1), or none while the state has not set it
+    "contact",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("address", sa.String(510), nullable=False, server_default=""),  # lines, by \n
+    sa.Column("email", sa.String(254), nullable=False, server_default=""),
+    sa.Column("phone", sa.String(40), nullable=False, server_default=""),
+    sa.Column("web", sa.String(200), nullable=False, server_default=""),
+)
+FIRST_TABLES = ("certification", "holiday", "notice_group", "serious_crime", "setting")
+"""The tables of the first revision: a file made before migrations has these (and not
+the later ``contact``), so it is stamped at that revision, then upgraded."""
 
 _RANGE = re.compile(r"(\d{4})(?:-(\d{4}))?")
 
@@ -197,8 +219,8 @@ class Snapshot:
     serious: tuple[tuple[str, str], ...]
     certified_until: dict[str, list[tuple[dt.date, dt.date]]] = field(default_factory=dict)
     notice_groups: frozenset[str] = frozenset()
-    review_hours: int = NUMBERS["review_hours"][0]
-    notice_days: int = NUMBERS["notice_days"][0]
+    review_hours: int = NUMBERS["review_hours"].default
+    notice_days: int = NUMBERS["notice_days"].default
     holidays: tuple[dt.date, ...] = ()  # the state's own (federal ones are always counted)
 
     def is_serious(self, offense: str) -> bool:
@@ -214,15 +236,10 @@ def parse_ranges(values: Iterable[str]) -> list[tuple[str, str]]:
     for value in values:
         for part in value.replace(",", " ").split():
             found = _RANGE.fullmatch(part.strip())
-            if not found or (found.group(2) and found.group(2) < found.group(1)):
-                raise UsageError(
-                    f"serious-crime range: expected NNNN or NNNN-NNNN (4-digit NCIC "
-                    f"offense codes, low to high), given {part!r}"
-                )
+            if not found:
+                raise refuse("serious-crime range", RANGE_FORM, repr(part))
             ranges.append((found.group(1), found.group(2) or found.group(1)))
-    if not ranges:
-        raise UsageError("give at least one serious-crime range, e.g. 0900-0999")
-    return sorted(set(ranges))
+    return check_ranges(ranges)
 
 
 class StateSettings(TableStore):
@@ -251,6 +268,16 @@ class StateSettings(TableStore):
         if self._migrate():
             self.set_serious_crime([(a, b) for a, b, _ in DEFAULT_SERIOUS_CRIME])
 
+    def _migrate(self) -> bool:
+        """As every store does, except that a file made before migrations is recognised by
+        the tables of the first revision (:data:`FIRST_TABLES`), not by today's."""
+        try:
+            return migrate(self._engine, self.migrations, list(FIRST_TABLES))
+        except sa.exc.SQLAlchemyError as e:
+            raise StoreError(
+                f"{self.state} {self.what} could not be opened: {type(e).__name__}"
+            ) from e
+
     # --- serious crime ----------------------------------------------------------
 
     def serious_crime(self) -> list[tuple[str, str, str]]:
@@ -258,6 +285,8 @@ class StateSettings(TableStore):
         return [(r.first, r.last, r.label) for r in rows]
 
     def set_serious_crime(self, ranges: list[tuple[str, str]]) -> None:
+        """Replace the ranges (4-digit NCIC offense codes, low to high; at least one)."""
+        ranges = check_ranges(ranges)
         labels = {(a, b): label for a, b, label in DEFAULT_SERIOUS_CRIME}
         with self._write() as conn:
             conn.execute(serious_crime.delete())
@@ -348,8 +377,13 @@ class StateSettings(TableStore):
     def notice_groups(self) -> list[str]:
         return [r.name for r in self._read(sa.select(notice_group).order_by(notice_group.c.name))]
 
-    def set_notice_groups(self, groups: Iterable[str]) -> None:
-        names = sorted({g.strip().lower() for g in groups if g.strip()})
+    def set_notice_groups(
+        self, groups: Iterable[str], *, known: Collection[str] | None = None
+    ) -> None:
+        """Replace the notice groups (none: no notices are owed). ``known``: the groups
+        the directory's agencies carry, which every group must be one of; None checks
+        only how each is written (for a caller whose groups come from the directory)."""
+        names = check_groups(groups, known)
         with self._write() as conn:
             conn.execute(notice_group.delete())
             if names:
@@ -359,15 +393,13 @@ class StateSettings(TableStore):
 
     def number(self, name: str) -> int:
         if name not in NUMBERS:
-            raise UsageError(f"unknown setting {name!r}: one of {', '.join(NUMBERS)}")
+            raise UsageError(f"unknown setting {name[:40]!r}: one of {', '.join(NUMBERS)}")
         rows = self._read(sa.select(setting.c.value).where(setting.c.name == name))
-        return int(rows[0].value) if rows else NUMBERS[name][0]
+        return int(rows[0].value) if rows else NUMBERS[name].default
 
     def set_number(self, name: str, value: int) -> None:
-        if name not in NUMBERS:
-            raise UsageError(f"unknown setting {name!r}: one of {', '.join(NUMBERS)}")
-        if value < 0:
-            raise UsageError(f"{name} must not be negative, given {value}")
+        """Set a number, within its range (:data:`~statelink.policy.limits.NUMBERS`)."""
+        check_number(name, value)
         with self._write() as conn:
             conn.execute(setting.delete().where(setting.c.name == name))
             conn.execute(setting.insert().values(name=name, value=value))
@@ -376,7 +408,9 @@ class StateSettings(TableStore):
         """The state's own holidays (federal ones are always counted)."""
         return [(r.day, r.name) for r in self._read(sa.select(holiday).order_by(holiday.c.day))]
 
-    def add_holiday(self, day: dt.date, name: str) -> None:
+    def add_holiday(self, day: dt.date, name: str, *, today: dt.date | None = None) -> None:
+        """Add (or rename) a holiday: a weekday from 2000 to ten years after ``today``."""
+        day, name = check_holiday(day, name, today or dt.date.today())
         with self._write() as conn:
             conn.execute(holiday.delete().where(holiday.c.day == day))
             conn.execute(holiday.insert().values(day=day, name=name))
@@ -385,6 +419,31 @@ class StateSettings(TableStore):
         with self._write() as conn:
             if not conn.execute(holiday.delete().where(holiday.c.day == day)).rowcount:
                 raise NotFound(f"{self.state} has no holiday on {day}")
+
+    # --- contact details -------------------------------------------------------------
+
+    def contact(self) -> Contact | None:
+        """Whom residents write to about a letter; None while the state has not said."""
+        rows = self._read(sa.select(contact).where(contact.c.id == 1))
+        if not rows:
+            return None
+        row = rows[0]
+        lines = tuple(line for line in row.address.split("\n") if line)
+        return Contact(row.name, lines, row.email, row.phone, row.web)
+
+    def set_contact(self, details: Contact) -> Contact:
+        """Replace the contact details, checked (:meth:`Contact.checked`); return them."""
+        checked = details.checked()
+        values = {**checked.as_dict(), "address": "\n".join(checked.address)}
+        with self._write() as conn:
+            conn.execute(contact.delete())
+            conn.execute(contact.insert().values(id=1, **values))
+        return checked
+
+    def clear_contact(self) -> bool:
+        """Remove the contact details; whether there were any."""
+        with self._write() as conn:
+            return bool(conn.execute(contact.delete()).rowcount)
 
     # --- the hot path's view ---------------------------------------------------------
 

@@ -9,6 +9,13 @@ attack over its p99 without, per pair of rounds: the median and the range.
 
     .venv/bin/python benchmarks/hostile_body.py                 # 5 pairs of 300 queries
     .venv/bin/python benchmarks/hostile_body.py --rounds 7 --queries 500 --json
+    .venv/bin/python benchmarks/hostile_body.py --nice 19      # the attacker at low priority
+    .venv/bin/python benchmarks/hostile_body.py --control      # a flood of health checks
+
+On a 2-core machine the attacker, the quiet client and the server share two cores: a
+flood of any request, even a health check, costs the quiet client. ``--control`` measures
+that floor; ``--nice 19`` gives the attacker only what the others leave, as if it ran on
+its own machine (as a member's client does).
 
 Run it by hand; the tests never time anything (tests/web/test_hostile_body.py counts).
 """
@@ -19,6 +26,7 @@ import argparse
 import datetime as dt
 import json
 import multiprocessing
+import os
 import socket
 import statistics
 import subprocess
@@ -26,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from multiprocessing.sharedctypes import Synchronized
 from multiprocessing.synchronize import Event
 from pathlib import Path
@@ -51,6 +60,18 @@ def serve(data: str, port: int) -> None:
     uvicorn.run(
         app, host="127.0.0.1", port=port, log_level="error", http=ProblemProtocol.serving(app)
     )
+
+
+def control(port: int, stop: Event, sent: Synchronized[int]) -> None:
+    """The control: a flood of harmless requests (a health check on a new connection
+    each), as fast as the hostile one, to tell the cost of a flood from a body's."""
+    while not stop.is_set():
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            while sock.recv(65536):
+                pass
+        with sent.get_lock():
+            sent.value += 1
 
 
 def attack(port: int, stop: Event, sent: Synchronized[int]) -> None:
@@ -110,21 +131,36 @@ def _wait_healthy(base: str, server: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("the server did not start within 60 s")
 
 
-def _under_attack(port: int, measure: Callable[[], list[float]]) -> tuple[list[float], int]:
+@dataclass(frozen=True)
+class Attacker:
+    flood: Callable[[int, Event, Synchronized[int]], None]
+    nice: int  # added to the attacker's niceness: 19 stands for an attacker on its own machine
+
+
+def _attacker(attacker: Attacker, port: int, stop: Event, sent: Synchronized[int]) -> None:
+    os.nice(attacker.nice)
+    attacker.flood(port, stop, sent)
+
+
+def _under_attack(
+    attacker: Attacker, port: int, measure: Callable[[], list[float]]
+) -> tuple[list[float], int]:
     stop = multiprocessing.Event()
     sent: Synchronized[int] = multiprocessing.Value("i", 0)
-    attacker = multiprocessing.Process(target=attack, args=(port, stop, sent), daemon=True)
-    attacker.start()
+    process = multiprocessing.Process(
+        target=_attacker, args=(attacker, port, stop, sent), daemon=True
+    )
+    process.start()
     while sent.value < 4:
         time.sleep(0.01)
     latencies = measure()
     during = sent.value
     stop.set()
-    attacker.join(timeout=60)
+    process.join(timeout=60)
     return latencies, during
 
 
-def run(rounds: int, queries: int) -> dict[str, object]:
+def run(rounds: int, queries: int, attacker: Attacker) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         layout = Layout(Path(tmp))
         build_nation(layout, SPEC, workers=2)
@@ -138,20 +174,23 @@ def run(rounds: int, queries: int) -> dict[str, object]:
         )
         try:
             _wait_healthy(base, server)
-            return _rounds(base, port, text, rounds, queries)
+            return _rounds(base, port, text, rounds, queries, attacker)
         finally:
             server.terminate()
             server.wait(timeout=30)
 
 
-def _rounds(base: str, port: int, text: str, rounds: int, queries: int) -> dict[str, object]:
+def _rounds(
+    base: str, port: int, text: str, rounds: int, queries: int, attacker: Attacker
+) -> dict[str, object]:
     url = f"{base}/v1/messages"
     pairs = []
     with httpx.Client(timeout=30) as client:
         quiet(client, url, text, 50)  # warm up
         for _ in range(rounds):
             calm = quiet(client, url, text, queries)
-            attacked, bodies = _under_attack(port, lambda: quiet(client, url, text, queries))
+            measure = lambda: quiet(client, url, text, queries)  # noqa: E731
+            attacked, bodies = _under_attack(attacker, port, measure)
             pairs.append(
                 {
                     "p99_calm_ms": p99(calm) * 1000,
@@ -178,8 +217,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="pairs of rounds (calm, attacked)")
     parser.add_argument("--queries", type=int, default=300, help="quiet queries per round")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--control", action="store_true", help="flood with health checks instead of bodies"
+    )
+    parser.add_argument(
+        "--nice", type=int, default=0, help="the attacker's niceness (19: as if on its own machine)"
+    )
     args = parser.parse_args()
-    result = run(args.rounds, args.queries)
+    attacker = Attacker(control if args.control else attack, args.nice)
+    result = run(args.rounds, args.queries, attacker)
     if args.json:
         print(json.dumps(result, indent=2))
         return

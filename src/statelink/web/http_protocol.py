@@ -24,6 +24,8 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from statelink.errors import ContentTooLarge
+from statelink.web.body_limit import BodyLimit
 from statelink.web.problems import problem
 
 KNOWN_METHODS = frozenset(
@@ -92,26 +94,66 @@ def allowed_by(routes: Iterable[BaseRoute]) -> Allowed:
     return allowed
 
 
+Limit = Callable[[str], int | None]
+"""The body limit at a path (None: the app sets none)."""
+
+
+def limit_of(app: ASGIApp) -> Limit:
+    """The :class:`~statelink.web.body_limit.BodyLimit` an app was built with, as a
+    function of the path (None everywhere if it has none)."""
+    for middleware in getattr(app, "user_middleware", []):
+        if getattr(middleware, "cls", None) is BodyLimit:
+            bounded = BodyLimit(app, *middleware.args, **middleware.kwargs)
+            return bounded.limit_for
+    return lambda _path: None
+
+
 class ProblemProtocol(HttpToolsProtocol):
-    """The httptools protocol, answering what its parser refuses in the problem shape."""
+    """The httptools protocol, answering what its parser refuses in the problem shape,
+    and a body whose declared length is over the app's limit at once: 413 as soon as
+    the headers are read, without starting the app (a flood of them costs the server
+    little more than reading their headers)."""
 
     allowed: Allowed = staticmethod(lambda _path: [])
+    limit: Limit = staticmethod(lambda _path: None)
     _received = b""
+    _refused = False
 
     @classmethod
     def serving(cls, app: ASGIApp) -> type[ProblemProtocol]:
-        """This protocol for ``app`` (a Starlette app): 405 answers name its methods."""
+        """This protocol for ``app`` (a Starlette app): 405 answers name its methods,
+        and its body limit applies before the app starts."""
         routes = getattr(getattr(app, "router", None), "routes", [])
-        return type(cls.__name__, (cls,), {"allowed": staticmethod(allowed_by(routes))})
+        bound = {"allowed": staticmethod(allowed_by(routes)), "limit": staticmethod(limit_of(app))}
+        return type(cls.__name__, (cls,), bound)
 
     def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return  # answered and closing: the rest is not read
         self._received = data  # the chunk the parser may refuse
         super().data_received(data)
+
+    def on_headers_complete(self) -> None:
+        limit = type(self).limit(self.url.partition(b"?")[0].decode("latin-1"))
+        declared = [v for k, v in self.headers if k == b"content-length"]
+        if limit is not None and declared and declared[0].isdigit() and int(declared[0]) > limit:
+            self._refused = True
+            self._send_refusal(too_large(limit))
+            return
+        super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if not self._refused:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if not self._refused:
+            super().on_message_complete()
 
     def send_400_response(self, msg: str) -> None:
         self._send_refusal(refusal(self._received, type(self).allowed))
 
-    def _send_refusal(self, answer: tuple[int, list[tuple[bytes, bytes]], bytes]) -> None:
+    def _send_refusal(self, answer: Answer) -> None:
         status, headers, body = answer
         transport: asyncio.Transport = self.transport
         lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n".encode("ascii")]
@@ -120,7 +162,18 @@ class ProblemProtocol(HttpToolsProtocol):
         transport.close()
 
 
-def refusal(received: bytes, allowed: Allowed) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+
+def too_large(limit: int) -> Answer:
+    """The 413 of a body over ``limit`` (the one :class:`BodyLimit` gives)."""
+    error = ContentTooLarge(limit)
+    response = problem(error.http_status, error.code, error.message, **error.details())
+    response.headers["connection"] = "close"
+    return response.status_code, list(response.raw_headers), bytes(response.body)
+
+
+def refusal(received: bytes, allowed: Allowed) -> Answer:
     """The answer to a request the parser refused: status, headers and body."""
     line = _REQUEST_LINE.match(received)
     method = line.group(1).decode("ascii") if line else ""

@@ -191,6 +191,16 @@ def _read_tags(
     return problems
 
 
+def decode_bytes(body: bytes) -> Message:
+    """The text form from bytes on the wire: UTF-8, or one error naming the first bad byte."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        given = f"byte 0x{body[e.start]:02X} at offset {e.start}"
+        raise MessageInvalid([FieldError("message", "text in UTF-8", given)]) from None
+    return decode(text)
+
+
 def parse_any(text: str) -> Message:
     """A message in either form: JSON when it starts with ``{``, else the text form."""
     stripped = text.lstrip(rules.ASCII_SPACE)

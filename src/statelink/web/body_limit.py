@@ -50,7 +50,7 @@ class BodyLimit:
             await _refuse(scope, receive, send, problem(400, e.code, e.message))
             return
         if declared is not None and declared > limit:
-            await _refuse(scope, receive, send, _too_large(limit))
+            await _refuse(scope, receive, send, too_large(limit))
             return
         await _Guarded(self.app, limit).run(scope, receive, send)
 
@@ -87,7 +87,7 @@ class _Guarded:
             if not self.exceeded:
                 raise
         if self.exceeded and not self.started:
-            await _too_large(self.limit)(scope, receive, send)
+            await too_large(self.limit)(scope, receive, send)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -101,7 +101,8 @@ def _content_length(scope: Scope) -> int | None:
     return int(text)
 
 
-def _too_large(limit: int) -> Response:
+def too_large(limit: int) -> Response:
+    """The 413 of a body over ``limit``, closing the connection."""
     error = ContentTooLarge(limit)
     response = problem(error.http_status, error.code, error.message, **error.details())
     response.headers["connection"] = "close"

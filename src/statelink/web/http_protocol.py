@@ -20,12 +20,12 @@ import re
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 
+from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from statelink.errors import ContentTooLarge
-from statelink.web.body_limit import BodyLimit
+from statelink.web.body_limit import BodyLimit, too_large
 from statelink.web.problems import problem
 
 KNOWN_METHODS = frozenset(
@@ -138,7 +138,7 @@ class ProblemProtocol(HttpToolsProtocol):
         declared = [v for k, v in self.headers if k == b"content-length"]
         if limit is not None and declared and declared[0].isdigit() and int(declared[0]) > limit:
             self._refused = True
-            self._send_refusal(too_large(limit))
+            self._send_refusal(_answer(too_large(limit)))
             return
         super().on_headers_complete()
 
@@ -165,11 +165,7 @@ class ProblemProtocol(HttpToolsProtocol):
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
-def too_large(limit: int) -> Answer:
-    """The 413 of a body over ``limit`` (the one :class:`BodyLimit` gives)."""
-    error = ContentTooLarge(limit)
-    response = problem(error.http_status, error.code, error.message, **error.details())
-    response.headers["connection"] = "close"
+def _answer(response: Response) -> Answer:
     return response.status_code, list(response.raw_headers), bytes(response.body)
 
 
@@ -192,4 +188,4 @@ def refusal(received: bytes, allowed: Allowed) -> Answer:
     else:
         response = problem(400, "malformed-request", "the request is not well-formed HTTP/1.1")
     response.headers["connection"] = "close"
-    return response.status_code, list(response.raw_headers), bytes(response.body)
+    return _answer(response)

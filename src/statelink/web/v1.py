@@ -21,11 +21,11 @@ from starlette.routing import BaseRoute, Route
 import statelink
 from statelink.directory import Agency
 from statelink.directory.source import DirectorySource
-from statelink.errors import FieldError, MessageInvalid, UnsupportedMediaType, UsageError
+from statelink.errors import UnsupportedMediaType, UsageError
 from statelink.hub import Hub
 from statelink.messages.model import Message
 from statelink.messages.response import HubResponse
-from statelink.messages.text import decode
+from statelink.messages.text import decode_bytes
 from statelink.web.api_document import MEMBER, message_body, problems
 
 
@@ -128,7 +128,7 @@ async def submit(request: Request) -> Response:
     if not body.strip():
         raise UsageError("empty request: send a message in JSON or the text form")
     if form == TEXT or (form is None and not body.lstrip().startswith(b"{")):
-        message = decode(_text(body))
+        message = decode_bytes(body)
     else:
         message = Message.parse(body)
     api.check(request, message.ori)
@@ -153,14 +153,6 @@ def _media_type(request: Request) -> str | None:
     raise UnsupportedMediaType(
         f"a message is sent as {JSON} or {TEXT} (the one-line text form); given {given[:60]!r}"
     )
-
-
-def _text(body: bytes) -> str:
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as e:
-        given = f"byte 0x{body[e.start]:02X} at offset {e.start}"
-        raise MessageInvalid([FieldError("message", "text in UTF-8", given)]) from None
 
 
 async def collect(

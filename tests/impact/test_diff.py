@@ -102,7 +102,7 @@ CASES = [
         '@id("a") permit (principal, action, resource) '
         'when { ["C", "T"].contains(context.purpose) };',
         '@id("a") permit (principal, action, resource) '
-        'when { !["W", "M", "I", "A", "J"].contains(context.purpose) };',
+        'when { !["W", "M", "I", "A", "J", "U"].contains(context.purpose) };',
         Verdict.EQUIVALENT,
         count=0,
     ),

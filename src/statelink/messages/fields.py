@@ -31,6 +31,7 @@ PURPOSES: dict[str, str] = {
     "I": "immigration enforcement (civil)",
     "A": "administrative/licensing",
     "J": "criminal-justice employment",
+    "U": "unspecified (sent without a purpose, as today's Nlets traffic is)",
 }
 
 WARRANT_KINDS: dict[str, str] = {

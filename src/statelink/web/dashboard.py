@@ -25,7 +25,15 @@ from statelink.embedded import EmbeddedNetwork
 from statelink.errors import PageRefused, StatelinkError
 from statelink.review.queue import ALL_STATES, ItemStatus
 from statelink.sessions import SESSION_HOURS
-from statelink.web import registers, transparency, whatif
+from statelink.web import (
+    glossary,
+    policy_page,
+    public_page,
+    registers,
+    residents,
+    transparency,
+    whatif,
+)
 from statelink.web.signin import OnState, SignedIn, refusal, sign_in, sign_out
 from statelink.web.site import HERE, PREFIX, Shared, Site, csrf_ok, local, route
 
@@ -39,7 +47,18 @@ def mount(app: FastAPI, network: EmbeddedNetwork) -> None:
     site = Site.open(network)
     app.state.site = site
     app.include_router(
-        APIRouter(routes=[*routes, *registers.routes, *transparency.routes, *whatif.routes])
+        APIRouter(
+            routes=[
+                *routes,
+                *registers.routes,
+                *transparency.routes,
+                *whatif.routes,
+                *policy_page.routes,
+                *public_page.routes,
+                *residents.routes,
+                *glossary.routes,
+            ]
+        )
     )
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(PageRefused, refusal)

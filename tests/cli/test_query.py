@@ -61,7 +61,7 @@ def test_a_nationwide_plate_query_lists_hits_and_a_summary(run: Invoke, layout: 
         ("XQ.NY0303000.WA.OLN/A1.PUR/C.", "mke"),
         ("DQ.NY03X.WA.OLN/A1.PUR/C.", "ori"),
         ("DQ.NY0303000.WA.PUR/C.", "fields"),
-        ("DQ.NY0303000.WA.OLN/A1.", "PUR"),
+        ("DQ.NY0303000.WA.OLN/A1.PUR/F.", "PUR"),  # no PUR/ is U; Nlets' F is refused
         ("DQ.NY0303000.ZZ.OLN/A1.PUR/C.", "dest"),
         ("DQ.NY0303000.WA,OR,ID,CA,NV,AZ.OLN/A1.PUR/C.", "dest"),
         ("RPQ.NY0303000.NL.LIC/ABC*.PUR/C.", "dest"),

@@ -1,9 +1,9 @@
 """The value rules, case by case: what each accepts, how it normalises, what it refuses.
 
 Codes are ASCII only (no lookalikes that upper-case or fold into ASCII, no Unicode digits
-or spaces), a DOB is exactly 8 ASCII digits, and free text is measured after it is
-upper-cased, so every normalised value is valid again (tests/messages/test_properties.py
-checks that for any input).
+or spaces), a DOB is 8 ASCII digits or an ISO 8601 date (kept as CCYYMMDD), and free
+text is measured after it is upper-cased, so every normalised value is valid again
+(tests/messages/test_properties.py checks that for any input).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ ACCEPTED: list[tuple[str, Rule, str, str]] = [
     ("control trimmed", rules.control, " a1b2 ", "A1B2"),
     ("control empty", rules.control, "", ""),
     ("purpose in lower case", rules.purpose, "i", "I"),
+    ("purpose unspecified", rules.purpose, "u", "U"),
     ("offense", rules.offense, " 0999 ", "0999"),
     ("reason of 20 ß is 40 characters", rules.reason, "ß" * 20, "SS" * 20),
     ("reason upper-cased", rules.reason, "  inv é ", "INV É"),
@@ -33,9 +34,12 @@ ACCEPTED: list[tuple[str, Rule, str, str]] = [
     ("court", rules.warrant_court, "W.D. Wash.", "W.D. Wash."),
     ("oln", rules.oln, "\twdl12345678 ", "WDL12345678"),
     ("name spaces collapsed", rules.name, " smith ,  john\tq ", "SMITH, JOHN Q"),
+    ("name as Nlets writes it", rules.name, "SMITH,JOHN", "SMITH, JOHN"),
     ("name of 60 characters", rules.name, "A" * 55 + ", BOB", "A" * 55 + ", BOB"),
     ("dob", rules.dob, " 19991101 ", "19991101"),
     ("dob of a leap day", rules.dob, "20000229", "20000229"),
+    ("dob as an ISO date", rules.dob, " 1999-11-01", "19991101"),
+    ("dob as an ISO leap day", rules.dob, "2000-02-29", "20000229"),
     ("sex", rules.sex, "f", "F"),
     ("plate", rules.plate, "abc123", "ABC123"),
     ("plate pattern", rules.plate_pattern, "ab?12*", "AB?12*"),
@@ -60,7 +64,12 @@ REFUSED: list[tuple[str, Rule, str, str]] = [
     ("case number with a line separator", rules.case_number, "A\u2028B", "printable"),
     ("dob with a space inside", rules.dob, "199911 1", "CCYYMMDD"),
     ("dob of 6 digits", rules.dob, "199911", "CCYYMMDD"),
-    ("dob as an ISO date", rules.dob, "1999-11-01", "CCYYMMDD"),
+    ("dob with one dash", rules.dob, "1999-1101", "CCYY-MM-DD"),
+    ("dob with the other dash", rules.dob, "199911-01", "CCYY-MM-DD"),
+    ("dob as an ISO date and time", rules.dob, "1999-11-01T00:00", "CCYY-MM-DD"),
+    ("dob as an ISO date with a zone", rules.dob, "1999-11-01Z", "CCYY-MM-DD"),
+    ("dob as an ISO day that is not", rules.dob, "1999-02-29", "CCYY-MM-DD"),
+    ("dob as month/day/year", rules.dob, "11/01/1999", "CCYYMMDD"),
     ("dob in Arabic-Indic digits", rules.dob, "١٩٩٩١١٠١", "CCYYMMDD"),
     ("dob in full-width digits", rules.dob, "１９９９１１０１", "CCYYMMDD"),
     ("dob with a sign", rules.dob, "+1999110", "CCYYMMDD"),
@@ -73,6 +82,10 @@ REFUSED: list[tuple[str, Rule, str, str]] = [
     ("ori padded with an ideographic space", rules.ori, "\u3000NY0303000", "9-character ORI"),
     ("mke with a Cyrillic d", rules.message_key, "ԁq", "message key"),
     ("purpose dotless i (upper-cases to I)", rules.purpose, "ı", "purpose code"),
+    ("Nlets purpose F", rules.purpose, "F", "firearms-related background checks"),
+    ("Nlets purpose E", rules.purpose, "e", "non-criminal-justice employment"),
+    ("Nlets purpose D", rules.purpose, "D", "domestic violence and stalking"),
+    ("Nlets purpose S", rules.purpose, "S", "national security background checks"),
     ("oln with long s (upper-cases to S)", rules.oln, "ſ123", "licence number"),
     ("oln with the ff ligature", rules.oln, "ﬀ1", "licence number"),
     ("oln with an ASCII control character", rules.oln, "\x1cABC", "licence number"),

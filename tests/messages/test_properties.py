@@ -3,8 +3,9 @@
 - totality: any text (and any bytes, for ``Message.parse``) gives a message or
   MessageInvalid, never another exception, and the error is one readable line that
   JSON in UTF-8 can carry;
-- round trip: every valid message of every key survives the text form and the JSON form
-  unchanged;
+- round trip: every valid message of every key survives the text form, the JSON form and
+  the Nlets XML form unchanged, in any order, and every XML document written is valid
+  against the published schema;
 - idempotence: every rule of ``fields.py`` gives a value that the rule keeps as it is.
 """
 
@@ -24,7 +25,9 @@ import statelink.messages.fields as rules
 from statelink.errors import MAX_LISTED_ERRORS, MessageInvalid
 from statelink.messages import MESSAGE_KEYS, Message, decode, encode, parse_any
 from statelink.messages.fields import PLATE_TYPES, PURPOSES, SEXES, WARRANT_KINDS
+from statelink.messages.niem import decode_xml, encode_xml
 from statelink.states import CODES
+from tests.messages.test_niem import assert_valid
 
 # --- valid values, as a sender might write them ------------------------------------
 
@@ -65,8 +68,8 @@ _name = st.builds(
     _name_part,
     st.one_of(st.just(""), _name_part),
 ).filter(lambda n: len(n) <= rules.MAX_NAME)
-_dob = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date.today()).map(
-    lambda d: d.strftime("%Y%m%d")
+_dob = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date.today()).flatmap(
+    lambda d: st.sampled_from([d.strftime("%Y%m%d"), d.isoformat()])  # CCYYMMDD or ISO 8601
 )
 _plate_pattern = st.builds(
     lambda a, w, b: a + w + b,
@@ -167,6 +170,49 @@ def test_text_round_trip_is_lossless(message: Message) -> None:
     assert decode(text) == message
     assert parse_any(text) == message
     assert encode(decode(text)) == text
+
+
+@settings(max_examples=300)
+@given(messages())
+def test_xml_round_trip_is_lossless(message: Message) -> None:
+    document = encode_xml(message)
+    assert decode_xml(document) == message
+    assert decode_xml(document.encode()) == message
+    assert parse_any(document) == message
+    assert encode_xml(decode_xml(document)) == document
+
+
+@settings(max_examples=200)
+@given(messages())
+def test_json_text_and_xml_convert_into_each_other_without_loss(message: Message) -> None:
+    via_text_first = decode_xml(encode_xml(decode(encode(Message.parse(message.to_json())))))
+    via_xml_first = decode(encode(decode_xml(encode_xml(Message.parse(message.to_json())))))
+    assert via_text_first == message
+    assert via_xml_first == message
+    assert Message.parse(via_text_first.model_dump_json()) == message
+
+
+@settings(max_examples=60, deadline=None)
+@given(messages())
+def test_every_xml_message_written_is_valid_against_the_published_schema(
+    message: Message,
+) -> None:
+    assert_valid(encode_xml(message))
+
+
+@settings(max_examples=100)
+@given(messages())
+def test_dates_are_iso_in_json_and_xml_and_ccyymmdd_inside_and_in_text(message: Message) -> None:
+    if "DOB" not in message.fields:
+        return
+    internal = message.fields["DOB"]
+    iso = f"{internal[:4]}-{internal[4:6]}-{internal[6:]}"
+    assert internal.isdigit()
+    assert len(internal) == 8
+    assert message.to_json()["fields"]["DOB"] == iso
+    assert json.loads(message.model_dump_json())["fields"]["DOB"] == iso
+    assert f"<nc:Date>{iso}</nc:Date>" in encode_xml(message)
+    assert f".DOB/{internal}." in encode(message)
 
 
 @settings(max_examples=200)
@@ -278,6 +324,72 @@ def test_parse_any_text_gives_a_message_or_a_readable_error(text: str) -> None:
     _outcome(parse_any, text)
 
 
+_xml_pieces = st.sampled_from(
+    [
+        "<",
+        ">",
+        "&",
+        "&amp;",
+        "&#0;",
+        "&#xD800;",
+        ";",
+        "/",
+        '"',
+        "'",
+        "=",
+        "]]>",
+        "<![CDATA[",
+        "<!--",
+        "-->",
+        "<?",
+        "?>",
+        "<!DOCTYPE x>",
+        "xmlns=",
+        "n2:",
+        "\x00",
+        "\ud800",
+        "ß",
+        " ",
+    ]
+)
+
+
+@st.composite
+def _mutated_xml(draw: st.DrawFn) -> str:
+    """A valid query document with a few pieces of markup inserted or characters removed."""
+    document = encode_xml(draw(messages()))
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(document)))
+        if draw(st.booleans()):
+            piece = draw(st.one_of(_xml_pieces, st.text(_any_char, min_size=1, max_size=3)))
+            document = document[:at] + piece + document[at:]
+        else:
+            document = document[:at] + document[at + draw(st.integers(1, 8)) :]
+    return document
+
+
+XML_TEXTS = st.one_of(TEXTS, _mutated_xml(), st.text(_any_char, max_size=40).map("<".__add__))
+
+
+@settings(max_examples=400)
+@given(XML_TEXTS)
+def test_decode_xml_of_any_text_gives_a_message_or_a_readable_error(text: str) -> None:
+    _outcome(decode_xml, text)
+    _outcome(parse_any, text)
+
+
+@settings(max_examples=400)
+@given(
+    st.one_of(
+        st.binary(max_size=80),
+        _mutated_xml().map(lambda t: t.encode("utf-8", errors="surrogatepass")),
+        _mutated_xml().map(lambda t: t.encode("utf-16", errors="surrogatepass")),
+    )
+)
+def test_decode_xml_of_any_bytes_gives_a_message_or_a_readable_error(data: bytes) -> None:
+    _outcome(decode_xml, data)
+
+
 @settings(max_examples=300)
 @given(st.one_of(TEXTS, _json_members.map(json.dumps)))
 def test_message_parse_of_any_text_gives_a_message_or_a_readable_error(text: str) -> None:
@@ -343,7 +455,7 @@ def test_every_rule_is_covered() -> None:
         for name, value in vars(rules).items()
         if callable(value) and getattr(value, "__module__", "") == rules.__name__
     }
-    helpers = {"tag", "destination_count", "destinations", "split_name", "Unexpected"}
+    helpers = {"tag", "destination_count", "destinations", "split_name", "iso_date", "Unexpected"}
     assert public - helpers - {n for n in public if n.startswith("_")} == set(RULES)
 
 

@@ -1,4 +1,4 @@
-"""The one-line text form: decoding, encoding and errors, by example.
+"""The one-line text form (the Nlets text layout): decoding, encoding and errors, by example.
 
 The round trip and totality properties are in test_properties.py.
 """
@@ -10,7 +10,7 @@ import pytest
 from statelink.errors import MessageInvalid
 from statelink.messages import decode, encode, parse_any
 
-EXAMPLE = "DQ.NY0303000.WA.*A1B2C3.OLN/WDL12345678.PUR/C.OFF/0999."
+EXAMPLE = "DQ.NY0303000.WA.*A1B2C3.TXT.OLN/WDL12345678.PUR/C.OFF/0999."
 
 
 def test_design_example_decodes() -> None:
@@ -29,7 +29,7 @@ def test_design_example_decodes() -> None:
 
 def test_every_field_has_a_text_tag() -> None:
     text = (
-        "DQ.VTICE0900.WA,OR.*X1.NAM/SMITH, JOHN Q.DOB/19800131.SEX/M.PUR/I.RSN/INV."
+        "DQ.VTICE0900.WA,OR.*X1.TXT.NAM/SMITH, JOHN Q.DOB/19800131.SEX/M.PUR/I.RSN/INV."
         "OFF/6499.CAS/2025-001234.OPR/J SMITH.WKD/judicial.WID/2:25-mj-00123."
         "WCT/W\\.D\\. Wash\\.."
     )
@@ -58,7 +58,6 @@ def test_parse_any_takes_json_or_text() -> None:
         ("DQ.NY0303000.WA.OLN", "message", "FIELD/VALUE"),
         ("DQ.NY0303000.WA.XXX/1.PUR/C.", "XXX", "known field tag"),
         ("DQ.NY0303000.WA.OLN/A.OLN/B.PUR/C.", "OLN", "at most once"),
-        ("DQ.NY0303000.WA.OLN/A.", "PUR", "required"),
         ("DQ.NY0303000.WA.OLN/A.PUR/C.WKD/judicial.", "WID", "required"),
         ("DQ.NY0303000.WA.OLN/A B.PUR/C.", "OLN", "letters or digits"),
     ],
@@ -69,6 +68,113 @@ def test_text_errors_name_the_tag_the_user_typed(text: str, field: str, expected
     errors = {e.field: e for e in caught.value.errors}
     assert field in errors, caught.value.errors
     assert expected in errors[field].expected
+
+
+def test_the_old_layout_without_txt_is_still_read() -> None:
+    assert decode(EXAMPLE.replace("TXT.", "")) == decode(EXAMPLE)
+
+
+# --- the layout as Nlets terminals send it ---------------------------------------------
+
+NLETS_LAYOUTS: list[tuple[str, str, str]] = [
+    # (case, as sent, statelink's canonical text)
+    (
+        "TXT then a period",
+        "DQ.NY0303000.WA.*A1B2C3.TXT.OLN/WDL12345678.",
+        "DQ.NY0303000.WA.*A1B2C3.TXT.OLN/WDL12345678.PUR/U.",
+    ),
+    (
+        "TXT then the first field (Nlets' RQ example)",
+        "RQ.AZNLETS20.AZ.TXTLIC/123456.LIT/PC",
+        "RQ.AZNLETS20.AZ.TXT.LIC/123456.LIT/PC.PUR/U.",
+    ),
+    (
+        "TXT then a line break, a name without a space (Nlets' KQ example, by OLN)",
+        "KQ.AZNLETS20.AZ.TXT\r\nOLN/D11111111",
+        "KQ.AZNLETS20.AZ.TXT.OLN/D11111111.PUR/U.",
+    ),
+    (
+        "Nlets' DQ example by name, date of birth and sex",
+        "DQ.AZNLETS20.AZ.TXT\nNAM/SMITH,JOHN.DOB/19500101.SEX/M",
+        "DQ.AZNLETS20.AZ.TXT.NAM/SMITH, JOHN.DOB/19500101.SEX/M.PUR/U.",
+    ),
+    (
+        "TXT then DEL, as Nlets allows",
+        "DQ.NY0303000.WA.txt\x7fOLN/A1.",
+        "DQ.NY0303000.WA.TXT.OLN/A1.PUR/U.",
+    ),
+    (
+        "fields on lines of their own",
+        "DQ.NY0303000.WA.TXT\nRSN/N.\nOLN/A1.\nIMQ/N.\nATN/J DOE.\nPUR/C",
+        "DQ.NY0303000.WA.TXT.OLN/A1.PUR/C.RSN/N.OPR/J DOE.",
+    ),
+    (
+        "a KQ with Nlets' purpose C",
+        "KQ.NY0303000.WA.TXT.OLN/A1.PUR/C.ATN/SGT DOE",
+        "KQ.NY0303000.WA.TXT.OLN/A1.PUR/C.OPR/SGT DOE.",
+    ),
+    (
+        "a KQ with Nlets' purpose J",
+        "KQ.NY0303000.WA.TXT.OLN/A1.PUR/J",
+        "KQ.NY0303000.WA.TXT.OLN/A1.PUR/J.",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "sent", "canonical"), NLETS_LAYOUTS, ids=[c[0] for c in NLETS_LAYOUTS]
+)
+def test_the_nlets_layout_is_read(case: str, sent: str, canonical: str) -> None:
+    message = decode(sent)
+    assert encode(message) == canonical
+    assert decode(canonical) == message
+
+
+def test_a_message_without_a_purpose_is_unspecified() -> None:
+    message = decode("DQ.NY0303000.WA.TXT.OLN/A1")
+    assert message.purpose == "U"
+    assert "PUR/U." in encode(message)
+
+
+NLETS_REFUSALS: list[tuple[str, str, str, str]] = [
+    # (case, text, field, words in "expected")
+    ("an image asked for", "DQ.NY0303000.WA.TXT.OLN/A1.IMQ/Y", "IMQ", "carry no images"),
+    ("an image field of another value", "DQ.NY0303000.WA.TXT.OLN/A1.IMQ/X", "IMQ", "IMQ/N"),
+    ("attention and operator", "DQ.NY0303000.WA.TXT.OLN/A1.ATN/A.OPR/B", "OPR", "not both"),
+    ("firearms", "KQ.NY0303000.WA.TXT.OLN/A1.PUR/F", "PUR", "firearms-related"),
+    ("employment", "KQ.NY0303000.WA.TXT.OLN/A1.PUR/E", "PUR", "non-criminal-justice"),
+    ("domestic violence", "KQ.NY0303000.WA.TXT.OLN/A1.PUR/D", "PUR", "domestic violence"),
+    ("national security", "KQ.NY0303000.WA.TXT.OLN/A1.PUR/S", "PUR", "national security"),
+    ("TXT twice", "DQ.NY0303000.WA.TXT.TXT.OLN/A1", "message", "FIELD/VALUE"),
+    ("a date as Nlets' mmddyy", "DQ.NY0303000.WA.TXT.NAM/A,B.DOB/010150", "DOB", "CCYYMMDD"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "text", "field", "expected"), NLETS_REFUSALS, ids=[c[0] for c in NLETS_REFUSALS]
+)
+def test_nlets_fields_statelink_cannot_honour_are_refused(
+    case: str, text: str, field: str, expected: str
+) -> None:
+    with pytest.raises(MessageInvalid) as caught:
+        decode(text)
+    errors = {e.field: e for e in caught.value.errors}
+    assert field in errors, caught.value.errors
+    assert expected in errors[field].expected
+    assert "\n" not in caught.value.message
+
+
+def test_nlets_purposes_say_what_to_send_instead() -> None:
+    with pytest.raises(MessageInvalid) as caught:
+        decode("KQ.NY0303000.WA.TXT.OLN/A1.PUR/F")
+    (error,) = caught.value.errors
+    assert "send the purpose that says why you ask, or U" in error.expected
+
+
+def test_dates_are_written_as_ccyymmdd_in_the_text_form() -> None:
+    message = decode("DQ.NY0303000.WA.TXT.NAM/SMITH, JOHN.DOB/1980-04-01.PUR/C")
+    assert message.fields["DOB"] == "19800401"
+    assert encode(message) == "DQ.NY0303000.WA.TXT.NAM/SMITH, JOHN.DOB/19800401.PUR/C."
 
 
 BASE = "DQ.NY0303000.WA.OLN/A1.PUR/C.CAS/"

@@ -34,6 +34,15 @@ PURPOSES: dict[str, str] = {
     "U": "unspecified (sent without a purpose, as today's Nlets traffic is)",
 }
 
+NLETS_ONLY_PURPOSES: dict[str, str] = {
+    "F": "firearms-related background checks",
+    "E": "non-criminal-justice employment",
+    "D": "domestic violence and stalking court cases",
+    "S": "national security background checks",
+}
+"""Purpose codes Nlets allows in a KQ's ``PUR/`` that statelink has no purpose for (its
+``C`` and ``J`` mean what Nlets' do). They are refused with what they mean."""
+
 WARRANT_KINDS: dict[str, str] = {
     "judicial": "signed by a judge",
     "court-order": "court order",
@@ -79,6 +88,8 @@ _VIN = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
 _OFFENSE = re.compile(r"[0-9]{4}")
 _YEAR = re.compile(r"[0-9]{4}")
 _DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_NAME_COMMA = re.compile(r" ?, ?")
 
 
 def tag(value: str) -> str:
@@ -158,6 +169,12 @@ def control(value: str) -> str:
 
 def purpose(value: str) -> str:
     value = tag(value)
+    if value in NLETS_ONLY_PURPOSES:
+        raise Unexpected(
+            f"a statelink purpose code, one of {' '.join(PURPOSES)} (Nlets' {value} means "
+            f"{NLETS_ONLY_PURPOSES[value]}, which statelink has no purpose for: send the "
+            "purpose that says why you ask, or U to leave it to each state's policy)"
+        )
     if value not in PURPOSES:
         raise Unexpected(f"a purpose code, one of {' '.join(PURPOSES)}")
     return value
@@ -212,8 +229,9 @@ def oln(value: str) -> str:
 
 
 def name(value: str) -> str:
+    """``LAST, FIRST [MIDDLE]``; Nlets' ``SMITH,JOHN`` (no space) becomes ``SMITH, JOHN``."""
     if value.isascii():
-        value = _SPACES.sub(" ", value.strip(ASCII_SPACE).upper()).replace(" ,", ",")
+        value = _NAME_COMMA.sub(", ", _SPACES.sub(" ", value.strip(ASCII_SPACE).upper()))
     if len(value) > MAX_NAME or not _NAM.fullmatch(value):
         raise Unexpected(
             f"a name as LAST, FIRST [MIDDLE] (letters, spaces, - and ', at most {MAX_NAME})"
@@ -222,15 +240,24 @@ def name(value: str) -> str:
 
 
 def dob(value: str) -> str:
+    """A date of birth as CCYYMMDD or ISO 8601 (CCYY-MM-DD); kept as CCYYMMDD, the one
+    internal form (records, keyed hashes and policies use it)."""
     value = value.strip(ASCII_SPACE)
-    digits = _DATE.fullmatch(value)
+    digits = _DATE.fullmatch(value) or _ISO_DATE.fullmatch(value)
     try:
         born = dt.date(int(digits[1]), int(digits[2]), int(digits[3])) if digits else None
     except ValueError:  # no such day, e.g. 19800231
         born = None
     if born is None or not dt.date(1900, 1, 1) <= born <= dt.date.today():
-        raise Unexpected("a date of birth as CCYYMMDD (8 digits), not in the future")
-    return value
+        raise Unexpected(
+            "a date of birth as CCYYMMDD or CCYY-MM-DD (ISO 8601), a real day, not in the future"
+        )
+    return born.strftime("%Y%m%d")
+
+
+def iso_date(ccyymmdd: str) -> str:
+    """A valid internal date (CCYYMMDD) as ISO 8601 (CCYY-MM-DD), as JSON and XML write it."""
+    return f"{ccyymmdd[:4]}-{ccyymmdd[4:6]}-{ccyymmdd[6:8]}"
 
 
 def sex(value: str) -> str:

@@ -24,6 +24,7 @@ from pydantic import (
     ConfigDict,
     ValidationError,
     ValidationInfo,
+    field_serializer,
     field_validator,
     model_validator,
 )
@@ -164,6 +165,13 @@ class Message(BaseModel):
     def to_json(self) -> MessageJson:
         """The JSON form: required fields always, optional ones only when set."""
         return cast(MessageJson, self.model_dump(mode="json", exclude_defaults=True))
+
+    @field_serializer("fields", when_used="json")
+    def _iso_dates(self, fields: dict[str, str]) -> dict[str, str]:
+        """JSON writes a date of birth as ISO 8601; the model keeps CCYYMMDD."""
+        if "DOB" not in fields:
+            return fields
+        return {**fields, "DOB": rules.iso_date(fields["DOB"])}
 
     # --- derived facts ---------------------------------------------------------
 

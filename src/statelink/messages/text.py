@@ -1,13 +1,22 @@
-"""The legacy one-line text form of a message, both directions.
+"""The legacy one-line text form of a message (the Nlets text layout), both directions.
 
-Layout (the Nlets text layout)::
+Layout, as Nlets documents it for terminals::
 
-    MKE.ORI.DEST[,DEST...].[*CONTROL.]FIELD/VALUE.FIELD/VALUE.
+    MKE.ORI.DEST[,DEST...].[*CONTROL.]TXT FIELD/VALUE.FIELD/VALUE.
+
+After the header comes the keyword ``TXT``, then the fields. statelink writes
+``TXT.`` (``DQ.NY0303000.WA.*A1B2C3.TXT.OLN/WDL12345678.PUR/C.``) and reads ``TXT``
+followed by a period, by a line break (or any of CR, LF and DEL, as Nlets allows) or by
+the first field directly (``RQ.AZNLETS20.AZ.TXTLIC/123456.LIT/PC``), or no ``TXT`` at
+all; fields may be separated by line breaks after their periods.
 
 Search fields come first (``OLN``, ``NAM``, ``DOB``, ``SEX``, ``LIC``, ``LIY``, ``LIT``,
 ``VIN``), then the header fields below. Inside a value, ``.`` is written ``\\.`` and
 ``\\`` is written ``\\\\``, so any value round-trips; ``decode(encode(m)) == m`` for
-every valid message.
+every valid message. Nlets' own fields: ``RSN/`` is the reason; ``ATN/`` (attention: the
+requester's name) is the operator, like ``OPR/``; ``IMQ/N`` (no image) is accepted and
+``IMQ/Y`` refused, as statelink's records carry no images; a message without ``PUR/``
+has purpose ``U`` (unspecified), as today's Nlets traffic carries none.
 
 Decoding is total and bounded: any text gives a message or MessageInvalid. A text of
 more than :data:`MAX_SEGMENTS` segments is refused as soon as the limit is passed, before
@@ -26,8 +35,17 @@ from statelink.messages.model import MAX_MEMBERS, Message, render_given, render_
 
 MAX_SEGMENTS = 64
 """The most segments (parts between unescaped periods) a text message may have. The
-longest valid message has 15: MKE, ORI, DEST, control, 3 search fields, 5 header fields
-and 3 warrant parts."""
+longest valid message has 17: MKE, ORI, DEST, control, TXT, 3 search fields, 5 header
+fields, 3 warrant parts and IMQ."""
+
+TXT = "TXT"
+"""The keyword between the header and the fields."""
+
+_AFTER_TXT = rules.ASCII_SPACE + "\x7f"
+"""What may follow ``TXT`` before the first field: Nlets allows CR, LF and DEL."""
+
+UNSPECIFIED = "U"
+"""The purpose of a text message without ``PUR/``."""
 
 HEADER_TAGS: dict[str, str] = {
     "PUR": "purpose",
@@ -41,7 +59,13 @@ HEADER_TAGS: dict[str, str] = {
 WARRANT_TAGS: dict[str, str] = {"WKD": "kind", "WID": "id", "WCT": "court"}
 """Text tags of the warrant's parts: kind, id (docket number) and court."""
 
-_KNOWN_TAGS = (*FIELD_ORDER, *HEADER_TAGS, *WARRANT_TAGS)
+ATTENTION = "ATN"
+"""Nlets' attention field (the requester's name): read as the operator (``OPR``)."""
+
+IMAGE = "IMQ"
+"""Nlets' image request: ``N`` is accepted, ``Y`` refused (no record has an image)."""
+
+_KNOWN_TAGS = (*FIELD_ORDER, *HEADER_TAGS, *WARRANT_TAGS, ATTENTION, IMAGE)
 
 _TEXT_NAMES: dict[str, str] = {
     **{json_name: tag for tag, json_name in HEADER_TAGS.items()},
@@ -102,6 +126,7 @@ def encode(message: Message) -> str:
     out = [message.mke, message.ori, ",".join(message.dest)]
     if message.control:
         out.append("*" + message.control)
+    out.append(TXT)
     out.extend(f"{tag}/{_escape(value)}" for tag, value in message.fields.items())
     for tag, attr in HEADER_TAGS.items():
         value = getattr(message, attr)
@@ -134,12 +159,14 @@ def decode(text: str) -> Message:
             raise MessageInvalid([FieldError("dest", e.expected, f"{codes:,} codes")]) from None
     rest = parts[3:]
     control = rest.pop(0)[1:] if rest and rest[0].startswith("*") else ""
+    _skip_txt(rest)
     header: _Tags = {}
     warrant: _Tags = {}
     fields: _Tags = {}
     problems = _read_tags(rest, header, warrant, fields)
     if problems:
         raise MessageInvalid(problems)
+    header.setdefault("purpose", UNSPECIFIED)
     data = {"mke": parts[0], "ori": parts[1], "dest": parts[2].split(","), "fields": fields}
     if control:
         data["control"] = control
@@ -155,6 +182,20 @@ def decode(text: str) -> Message:
 
 
 _Tags = dict[str, str]
+
+
+def _skip_txt(segments: list[str]) -> None:
+    """Drop the ``TXT`` keyword from the first field segment, where it is written."""
+    if not segments:
+        return
+    first = segments[0].lstrip(rules.ASCII_SPACE)
+    if not (first[:3].isascii() and first[:3].upper() == TXT):
+        return
+    after = first[3:].lstrip(_AFTER_TXT)
+    if after:
+        segments[0] = after
+    else:
+        segments.pop(0)
 
 
 def _read_tags(
@@ -173,8 +214,19 @@ def _read_tags(
             problems.append(
                 FieldError(render_name(tag), "each field at most once", render_given(segment))
             )
-        elif tag in HEADER_TAGS:
-            header[HEADER_TAGS[tag]] = value
+        elif tag in HEADER_TAGS or tag == ATTENTION:
+            problem = _header(tag, value, segment, header)
+            if problem is not None:
+                problems.append(problem)
+        elif tag == IMAGE:
+            if rules.tag(value) != "N":
+                problems.append(
+                    FieldError(
+                        IMAGE,
+                        "IMQ/N or no IMQ (statelink's records carry no images)",
+                        render_given(segment),
+                    )
+                )
         elif tag in WARRANT_TAGS:
             warrant[WARRANT_TAGS[tag]] = value
         elif tag in FIELD_ORDER:
@@ -191,6 +243,17 @@ def _read_tags(
     return problems
 
 
+def _header(tag: str, value: str, segment: str, header: _Tags) -> FieldError | None:
+    """Put one header field in place; ``ATN`` and ``OPR`` both name the operator."""
+    attr = "operator" if tag == ATTENTION else HEADER_TAGS[tag]
+    if attr in header:
+        return FieldError(
+            tag, "ATN or OPR, not both (each names the operator)", render_given(segment)
+        )
+    header[attr] = value
+    return None
+
+
 def decode_bytes(body: bytes) -> Message:
     """The text form from bytes on the wire: UTF-8, or one error naming the first bad byte."""
     try:
@@ -202,6 +265,11 @@ def decode_bytes(body: bytes) -> Message:
 
 
 def parse_any(text: str) -> Message:
-    """A message in either form: JSON when it starts with ``{``, else the text form."""
-    stripped = text.lstrip(rules.ASCII_SPACE)
+    """A message in any form: JSON when it starts with ``{``, the Nlets XML layout when it
+    starts with ``<``, else the text form."""
+    stripped = text.lstrip(rules.ASCII_SPACE + "\ufeff")
+    if stripped.startswith("<"):
+        from statelink.messages.niem import decode_xml  # lxml, loaded only for XML
+
+        return decode_xml(stripped)
     return Message.parse(stripped) if stripped.startswith("{") else decode(stripped)

@@ -1,4 +1,10 @@
-"""Deployment mode 1: the hub and every state node in one process, over the in-process transport."""
+"""Deployment mode 1: the hub and every state node in one process, over the in-process transport.
+
+The hub is in the nodes' own process (one trust domain), so each node dates a message by
+the hub's ``received_at`` (:class:`~statelink.clock.Dating` ``MESSAGE``): the demo's
+simulated year is decided as the year it simulates. A node opened alone
+(:func:`open_node`, as ``statelink serve node`` does) keeps its own clock.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ import structlog
 
 from statelink.audit import AuditService
 from statelink.audit.appender import CHECKPOINT_EVERY, CHECKPOINT_SECONDS
+from statelink.clock import Clock, Dating
 from statelink.directory import Directory
 from statelink.directory.source import DirectorySource
 from statelink.errors import StatelinkError
@@ -29,6 +36,8 @@ from statelink.witness.pusher import CheckpointPusher
 
 log = structlog.get_logger(__name__)
 PUSHING_AT_ONCE = 8
+IN_PROCESS = Clock(Dating.MESSAGE)
+"""The clock of a node with the hub in its process: a message is dated by the hub."""
 
 
 def open_node(
@@ -41,10 +50,12 @@ def open_node(
     db: NodeDatabase | None = None,
     database: str | None = None,
     records: str | None = None,
+    clock: Clock | None = None,
 ) -> StateNode:
     """One state's node over the nation's files, or with its stores in ``database`` (a URL:
     settings, review queue, notices and audit log) and its records in ``records``. Given
-    ``db``, the node uses that node database (and leaves closing it to its owner)."""
+    ``db``, the node uses that node database (and leaves closing it to its owner). The
+    node dates what it does by ``clock``: its own wall clock if not given."""
     own = db is None
     db = db or NodeDatabase.open(state, database or layout.node_store(state))
     opened: list[Closable] = [db] if own else []
@@ -63,7 +74,7 @@ def open_node(
             part.close()
         raise
     ledger = Ledger(state, audit, db.notices, lambda: policy.digest)
-    parts = NodeParts(state, store, directories, policy, db.queue, ledger)
+    parts = NodeParts(state, store, directories, policy, db.queue, ledger, clock or Clock())
     return StateNode(parts, owned=opened)
 
 
@@ -96,6 +107,7 @@ class _Nodes(Mapping[str, StateNode]):
                 self._audit,
                 every=self._every,
                 db=self.database(state),
+                clock=IN_PROCESS,
             )
             self._open[state] = node
         return node

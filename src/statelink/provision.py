@@ -7,17 +7,37 @@ permissive baseline, which is today's practice. A state that already has a polic
 keeps it: provisioning never overwrites a state's own choices.
 
 Where the template requires certification, every agency other than the state's own
-local ones gets a one-year certification, except, so the demo shows both cases, the
-Houston Police Department, whose certification lapsed yesterday, and one agency in
-fifty, whose certification ends within 30 days.
+local ones gets a **certification history over the demo's year** (the 365 days before
+the build, which ``statelink demo`` then sends its simulated year through), so that the
+year's traffic meets every case (:class:`History`). Most agencies signed a two-year
+certification before the year began that covers all of it; of the others, by a crc32
+spread of the ORI (the same agency has the same history in every state):
+
+- 3 in 100 never certified: refused all year;
+- 5 in 200 renewed in the year's second half, a new row from the day after the old
+  one ended;
+- 1 in 100 lapsed in the second half for two to eight weeks, then renewed;
+- 1 in 100 lapsed in the second half and did not renew;
+- 1 in 200 was revoked, with a reason, on a day of the second half (a revocation counts
+  from its day);
+- 1 in 50 holds a certification that ends within 30 days of the build.
+
+The Houston Police Department (``TXHPD0000``) is the story the demo tells: its first
+certification lapsed in the spring (140 days into the year, the first to lapse, so it
+leads the list of certifications by end), it renewed in the summer for the rest of its
+agreement's term, which ended the day before the build. Its requests are permitted,
+then refused with ``certification-required``, permitted again, and refused from the
+build's day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import zlib
+from dataclasses import dataclass
+from enum import StrEnum
 
-from statelink.directory import Directory
+from statelink.directory import Agency, Directory
 from statelink.policy.active import PolicyStore
 from statelink.policy.settings import StateSettings
 from statelink.policy.templates import POLICY_FILE, render, template
@@ -31,7 +51,100 @@ DEMO_TEMPLATES: dict[str, str] = {
     "WA": "wa",
     "OR": "wa",
 }
-LAPSED_YESTERDAY = "TXHPD0000"
+HOUSTON = "TXHPD0000"
+LAPSED_YESTERDAY = HOUSTON
+"""Houston police: its last certification ended the day before the build."""
+YEAR = dt.timedelta(days=365)
+TERM = dt.timedelta(days=730)
+"""A demo certification's term: two years, its last day included in the 730."""
+SECOND_HALF = 150
+"""Days into the year after which other agencies' certifications lapse, renew or are
+revoked (Houston's first lapses before: 140 days in)."""
+HOUSTON_LAPSE = (140, 201)
+"""Houston's first certification's last day, and its renewal's first, in days of the year."""
+REVOCATION_REASONS = (
+    "agreement violated: records passed on to an immigration agency",
+    "an audit found queries outside the certified purposes",
+    "the signer left the agency and nobody signed again",
+)
+
+
+class History(StrEnum):
+    """The certification history of one agency with one state over the demo's year."""
+
+    WHOLE = "whole"  # one certification covering the year
+    ENDING = "ending"  # one covering the year, ending within 30 days of the build
+    RENEWED = "renewed"  # ended in the year, renewed from the next day
+    GAP = "gap"  # lapsed for a while, then renewed
+    LAPSED = "lapsed"  # ended in the year, not renewed
+    REVOKED = "revoked"  # revoked on a day of the year
+    NEVER = "never"  # never certified
+    HOUSTON = "houston"  # lapsed in the spring, renewed in the summer, ended yesterday
+
+
+_SHARES = (  # (history, upper bound of its bucket in 200ths)
+    (History.NEVER, 6),
+    (History.RENEWED, 11),
+    (History.GAP, 13),
+    (History.LAPSED, 15),
+    (History.REVOKED, 16),
+    (History.ENDING, 20),
+)
+
+
+def history_of(ori: str) -> History:
+    """The demo's history for an agency (by a crc32 spread of its ORI)."""
+    if ori == HOUSTON:
+        return History.HOUSTON
+    bucket = zlib.crc32(ori.encode()) % 200
+    return next((h for h, upper in _SHARES if bucket < upper), History.WHOLE)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One certification row: first and last valid day, and its revocation if any."""
+
+    valid_from: dt.date
+    valid_to: dt.date
+    revoked_at: dt.datetime | None = None
+    revoked_reason: str = ""
+
+
+def terms(ori: str, today: dt.date) -> list[Term]:
+    """The certifications an agency holds over the year before ``today``, oldest first."""
+    start = today - YEAR  # the year's first day
+    spread = zlib.crc32(ori.encode()) // 200  # bits the history's bucket did not use
+    history = history_of(ori)
+    end = start + dt.timedelta(days=SECOND_HALF + spread % 200)  # a day of the second half
+    if history is History.NEVER:
+        return []
+    if history is History.HOUSTON:
+        first, again = (start + dt.timedelta(days=d) for d in HOUSTON_LAPSE)
+        return [_ending(first), Term(again, today - dt.timedelta(days=1))]
+    if history is History.RENEWED:
+        return [_ending(end), _from(end + dt.timedelta(days=1))]
+    if history is History.GAP:
+        end = start + dt.timedelta(days=SECOND_HALF + spread % 150)
+        gap = dt.timedelta(days=14 + (spread // 150) % 47)
+        return [_ending(end), _from(end + gap + dt.timedelta(days=1))]
+    if history is History.LAPSED:
+        return [_ending(end)]
+    if history is History.ENDING:
+        return [_ending(today + dt.timedelta(days=1 + spread % 29))]
+    whole = _from(start - dt.timedelta(days=1 + spread % 300))
+    if history is History.REVOKED:
+        on = dt.datetime.combine(end, dt.time())
+        reason = REVOCATION_REASONS[spread % len(REVOCATION_REASONS)]
+        return [Term(whole.valid_from, whole.valid_to, on, reason)]
+    return [whole]
+
+
+def _from(first: dt.date) -> Term:
+    return Term(first, first + TERM - dt.timedelta(days=1))
+
+
+def _ending(last: dt.date) -> Term:
+    return Term(last - TERM + dt.timedelta(days=1), last)
 
 
 def template_for(state: str) -> str:
@@ -41,7 +154,8 @@ def template_for(state: str) -> str:
 def provision(
     state: str, store: PolicyStore, settings: StateSettings, directory: Directory, today: dt.date
 ) -> bool:
-    """Give a state its demo policy and settings, unless it has a policy set already."""
+    """Give a state its demo policy and settings, unless it has a policy set already;
+    certification histories end on ``today``, the build's day."""
     if store.applied() is not None:
         return False
     chosen = template(template_for(state))
@@ -58,20 +172,21 @@ def _certifications(state: str, directory: Directory, today: dt.date) -> list[di
     for number, agency in enumerate(directory, 1):
         if agency.state == state and "federal" not in agency.groups:
             continue  # in-state local agencies need none
-        spread = zlib.crc32(agency.ori.encode())
-        valid_from = today - dt.timedelta(days=60 + spread % 200)
-        valid_to = valid_from + dt.timedelta(days=365)
-        if agency.ori == LAPSED_YESTERDAY:
-            valid_to = today - dt.timedelta(days=1)
-        elif spread % 50 == 0:
-            valid_to = today + dt.timedelta(days=1 + spread % 29)
-        rows.append(
-            {
-                "ori": agency.ori,
-                "valid_from": valid_from,
-                "valid_to": valid_to,
-                "document": f"{state}-DSA-{valid_from.year}-{number:05d}",
-                "signer": f"Head of agency, {agency.name}"[:120],
-            }
-        )
+        for n, term in enumerate(terms(agency.ori, today)):
+            rows.append(_row(state, number, agency, term, renewal=n > 0))
     return rows
+
+
+def _row(
+    state: str, number: int, agency: Agency, term: Term, *, renewal: bool
+) -> dict[str, object]:
+    document = f"{state}-DSA-{term.valid_from.year}-{number:05d}" + ("-R" if renewal else "")
+    return {
+        "ori": agency.ori,
+        "valid_from": term.valid_from,
+        "valid_to": term.valid_to,
+        "document": document,
+        "signer": f"Head of agency, {agency.name}"[:120],
+        "revoked_at": term.revoked_at,
+        "revoked_reason": term.revoked_reason,
+    }

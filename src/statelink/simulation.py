@@ -5,7 +5,14 @@ spread over the year before the nation's ``as_of`` date with a daily and weekly 
 busiest on weekday afternoons, quietest in the small hours and on Sundays. Each message
 searches for a record that exists in the owner state (nine in ten) or for one that does
 not, and goes through the hub like any other: the owner states' policies decide, their
-audit logs record it, with the hub's ``received_at`` set to the simulated moment.
+audit logs record it, with the hub's ``received_at`` set to the simulated moment. The
+nodes are in-process, so each decides at that moment (:mod:`statelink.clock`): the
+certifications of that day, holds created and expiring then, notices released that day.
+
+While the year is sent, its casework is done at its simulated moments
+(:mod:`statelink.casework`): reviewers decide the held messages and requesters collect
+approved answers, each as the traffic passes its moment; once the year is sent, clerks
+close the notices owed. The review queues, notices and audit logs then tell one story.
 
 The generator's **ground truth** is the number of audit records it expects per owner
 state × requester component × message key × purpose (a nationwide message counts once
@@ -20,12 +27,14 @@ import datetime as dt
 import json
 import random
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from statelink.casework import Casework
 from statelink.embedded import EmbeddedNetwork
 from statelink.messages.model import Message, Warrant
+from statelink.messages.response import Status
 from statelink.records import RecordStore
 from statelink.states import CODES
 from statelink.traffic import HUB_QUERIES_PER_YEAR, Query, RequesterMix
@@ -62,6 +71,7 @@ class YearResult:
     truth: dict[str, int]  # "WA|ICE|DQ|I": count
     first: str
     last: str
+    casework: dict[str, int] = field(default_factory=dict)  # "approved": count, ...
 
 
 def year_count(scale: float) -> int:
@@ -162,19 +172,51 @@ async def run_year(
     on_progress: Callable[[int, int], None] | None = None,
     concurrency: int = CONCURRENCY,
 ) -> YearResult:
-    """Send the year through the hub; return what came back and the ground truth."""
-    total = year_count(scale)
+    """Send the year through the hub (see :func:`send_year`)."""
+    planned = plan(network, scale, seed, until)
+    return await send_year(
+        network,
+        planned,
+        seed=seed,
+        until=until,
+        total=year_count(scale),
+        on_progress=on_progress,
+        concurrency=concurrency,
+    )
+
+
+async def send_year(
+    network: EmbeddedNetwork,
+    planned: Iterable[tuple[dt.datetime, Message]],
+    *,
+    seed: int,
+    until: dt.date,
+    total: int,
+    on_progress: Callable[[int, int], None] | None = None,
+    concurrency: int = CONCURRENCY,
+) -> YearResult:
+    """Send ``planned`` messages (in time order, in the year before ``until``) through the
+    hub, ``concurrency`` at a time, and do the casework as the traffic passes its moments
+    (one worker at a time does it, the others keep sending); return what came back, the
+    ground truth and what the casework did."""
     directory = network.directory
     truth: Counter[str] = Counter()
     answers: Counter[str] = Counter()
-    messages = plan(network, scale, seed, until)
+    end = dt.datetime.combine(until, dt.time(), tzinfo=dt.UTC)
+    casework = Casework(network, seed=seed, end=end)
     span: list[str] = []  # the first and the last moment sent
     _ready(network)
     done = 0
 
+    messages = iter(planned)
+    doing = asyncio.Lock()  # who does the casework due
+
     async def worker() -> None:
         nonlocal done
         for moment, message in messages:  # one shared iterator: each message sent once
+            if casework.due(moment) and not doing.locked():
+                async with doing:
+                    await casework.until(moment)
             received = moment.isoformat(timespec="milliseconds")
             span[:] = [min(span[0], received), max(span[1], received)] if span else [received] * 2
             component = directory.require(message.ori).component
@@ -182,15 +224,22 @@ async def run_year(
                 truth[truth_key(state, component, message.mke, message.purpose)] += 1
             reply = await network.hub.submit(message, received_at=received)
             answers.update(status.value for status in reply.summary.values())
+            for state, status in reply.summary.items():
+                if status is Status.HELD:
+                    casework.held(state, reply.message_id, message.ori, moment)
             done += 1
             if on_progress is not None and done % 500 == 0:
                 on_progress(done, total)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await casework.until(end)
+    casework.close_notices()
     if on_progress is not None:
         on_progress(done, total)
     first, last = span or ["", ""]
-    return YearResult(done, dict(answers), dict(sorted(truth.items())), first, last)
+    return YearResult(
+        done, dict(answers), dict(sorted(truth.items())), first, last, dict(casework.tally)
+    )
 
 
 def _ready(network: EmbeddedNetwork) -> None:
@@ -212,6 +261,7 @@ def write_truth(path: Path, result: YearResult, *, scale: float, seed: int) -> N
                 "first": result.first,
                 "last": result.last,
                 "answers": result.answers,
+                "casework": result.casework,
                 "key": "owner state|requester component|message key|purpose",
                 "counts": result.truth,
             },

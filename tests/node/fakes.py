@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from statelink.audit.record import Entry
+from statelink.clock import Clock
 from statelink.directory import Agency, Directory
 from statelink.directory.source import DirectorySource
 from statelink.errors import AuditUnavailable, StoreError
@@ -91,12 +92,24 @@ class FakeDecider:
         default_factory=lambda: Snapshot((), notice_groups=frozenset({"federal-immigration"}))
     )
     digest: str = DIGEST
+    days: list[dt.date | None] = field(default_factory=list)  # the day of each request
 
     def request(
-        self, message: Message, agency: Agency, *, review_approved: bool = False
+        self,
+        message: Message,
+        agency: Agency,
+        *,
+        review_approved: bool = False,
+        today: dt.date | None = None,
     ) -> Request:
+        self.days.append(today)
         context = derive_context(
-            message, agency, "WA", self.snapshot, today=TODAY, review_approved=review_approved
+            message,
+            agency,
+            "WA",
+            self.snapshot,
+            today=today or TODAY,
+            review_approved=review_approved,
         )
         return Request(agency.ori, message.mke, f"WA/{message.key.dataset}", context)
 
@@ -119,10 +132,13 @@ class Rig:
     db: NodeDatabase
 
 
-def rig(folder: Path, agencies: tuple[Agency, ...] = (POLICE, HSI)) -> Rig:
+def rig(
+    folder: Path, agencies: tuple[Agency, ...] = (POLICE, HSI), clock: Clock | None = None
+) -> Rig:
+    """The rig; its node keeps its own (wall) clock unless given another."""
     db = NodeDatabase.open("WA", folder / "node.sqlite")
     audit, records, policy = FakeAudit(), FakeRecords(), FakeDecider()
     ledger = Ledger("WA", audit, db.notices, lambda: policy.digest)
     directories = DirectorySource(Directory(agencies))
-    parts = NodeParts("WA", records, directories, policy, db.queue, ledger)
+    parts = NodeParts("WA", records, directories, policy, db.queue, ledger, clock or Clock())
     return Rig(StateNode(parts, owned=(db,)), audit, records, policy, db)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,7 +23,9 @@ pytestmark = pytest.mark.anyio
 
 
 def _envelope(text: str) -> Envelope:
-    return Envelope(message_id="T1", message=decode(text), received_at="2026-01-01T00:00:00Z")
+    """A message as the hub hands it over now (the embedded node decides at its time)."""
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+    return Envelope(message_id="T1", message=decode(text), received_at=now)
 
 
 async def test_answers_a_message_for_itself(network: EmbeddedNetwork) -> None:

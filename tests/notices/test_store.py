@@ -93,3 +93,12 @@ def test_void_erases_the_notices_of_a_release_that_did_not_happen(store: NoticeS
 def test_unknown_status_is_a_usage_error(store: NoticeStore) -> None:
     with pytest.raises(UsageError, match="expected one of due, overdue"):
         store.find("lost")
+
+
+def test_a_notice_is_not_closed_before_the_release_it_tells_of(store: NoticeStore) -> None:
+    """The demo year's clerks close notices on simulated days: never before the release."""
+    (nid,) = owe(store, Addressee("driver", "A", HOME))
+    with pytest.raises(UsageError, match="released 2026-11-24"):
+        store.mark_sent([nid], on=RELEASED - dt.timedelta(days=1), retention_days=30)
+    (sent,) = store.mark_sent([nid], on=RELEASED, retention_days=30)
+    assert (sent.status, sent.closed_on) == ("sent", RELEASED)

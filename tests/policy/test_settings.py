@@ -84,8 +84,10 @@ def test_certifications_current_lapsed_revoked(settings: StateSettings) -> None:
     assert not snapshot.is_certified("TXHPD0000", TODAY)  # lapsed yesterday
     assert snapshot.is_certified("TXHPD0000", TODAY - dt.timedelta(days=1))
     assert [c.ori for c in settings.expiring(TODAY, 30)] == ["WAICE0100"]
-    assert settings.revoke("WAICE0100", "violated the agreement") == 1
+    revoked_at = dt.datetime.combine(TODAY, dt.time(9))
+    assert settings.revoke("WAICE0100", "violated the agreement", at=revoked_at) == 1
     assert not settings.snapshot().is_certified("WAICE0100", TODAY)
+    assert settings.snapshot().is_certified("WAICE0100", TODAY - dt.timedelta(days=1))
     (revoked,) = settings.certifications("WAICE0100")
     assert revoked.revoked_reason == "violated the agreement"
     with pytest.raises(NotFound):

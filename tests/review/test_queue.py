@@ -144,3 +144,52 @@ def test_only_an_unanswered_hold_can_be_discarded(queue: ReviewQueue) -> None:
     queue.decide("A1", approve=True, reviewer="x", note="y")
     queue.discard("A1")
     assert queue.get("A1").status is ItemStatus.APPROVED
+
+
+HELD_AT = dt.datetime(2026, 3, 10, 22, 15, tzinfo=dt.UTC)
+
+
+# (the reviewer's moment, after HELD_AT; None: allowed)
+DECIDING_AT = {
+    "in the window": (dt.timedelta(hours=5), None),
+    "before the hold": (-dt.timedelta(minutes=1), "cannot be decided before"),
+    "at its expiry": (dt.timedelta(hours=72), "expired at 2026-03-13 22:15 UTC"),
+}
+
+
+@pytest.mark.parametrize(("after", "refused"), DECIDING_AT.values(), ids=DECIDING_AT.keys())
+def test_an_item_is_held_and_decided_at_the_moments_given(
+    queue: ReviewQueue, after: dt.timedelta, refused: str | None
+) -> None:
+    """The demo year's reviewers act at simulated moments: never before the hold, never
+    after its time."""
+    item = queue.hold(
+        message_id="A1",
+        message=Message.parse(MESSAGE),
+        agency="HSI Seattle",
+        policies=HELD_BY,
+        expires_in=dt.timedelta(hours=72),
+        at=HELD_AT,
+    )
+    assert (item.created_at, item.expires_at) == (
+        dt.datetime(2026, 3, 10, 22, 15),
+        dt.datetime(2026, 3, 13, 22, 15),
+    )
+    at = HELD_AT + after
+    if refused is not None:
+        with pytest.raises(UsageError, match=refused):
+            queue.decide("A1", approve=True, reviewer="r.lee", note="ok", at=at)
+        return
+    decided = queue.decide("A1", approve=True, reviewer="r.lee", note="ok", at=at)
+    assert decided.decided_at == dt.datetime(2026, 3, 11, 3, 15)
+
+
+def test_what_is_due_and_when_it_closed_follow_the_moment_given(queue: ReviewQueue) -> None:
+    hold(queue, "OLD", hours=1)
+    old = queue.get("OLD").created_at
+    assert queue.to_carry_out(old) == []  # not past its time then
+    (due,) = queue.to_carry_out(old + dt.timedelta(hours=1))
+    closed = dt.datetime(2026, 3, 11, 8, 0, tzinfo=dt.UTC)
+    assert queue.transition("OLD", ItemStatus.PENDING, ItemStatus.EXPIRED, at=closed)
+    assert queue.get("OLD").closed_at == dt.datetime(2026, 3, 11, 8, 0)
+    assert due.message_id == "OLD"

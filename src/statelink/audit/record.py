@@ -48,8 +48,15 @@ def canonical(record: Mapping[str, Any]) -> bytes:
     return orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
 
 
+def stamp(moment: dt.datetime) -> str:
+    """A moment as a record's ``time`` says it: UTC, milliseconds, ``Z`` (a naive moment
+    is taken as UTC)."""
+    utc = moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return stamp(dt.datetime.now(dt.UTC))
 
 
 _SENT, _LOGGED, _REQUESTER = 18, 22, 5
@@ -222,12 +229,15 @@ def build_entry(
     operator: str,
     latency_ms: float,
     detail: str = "",
+    time: dt.datetime | None = None,
 ) -> Entry:
     """The record of one answer. ``subjects``, ``search`` and ``operator`` are personal
-    values in clear: the audit service hashes them (see :class:`Entry`)."""
+    values in clear: the audit service hashes them (see :class:`Entry`). ``time`` is the
+    moment the node decided at (its clock's, see :mod:`statelink.clock`); now if not
+    given."""
     message = envelope.message
     record = AuditRecord(
-        time=utc_now(),
+        time=stamp(time) if time is not None else utc_now(),
         received_at=envelope.received_at,
         node=node,
         message_id=envelope.message_id,

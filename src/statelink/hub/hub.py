@@ -63,7 +63,8 @@ class Hub:
         With ``resubmissions``, the same message sent again with the same ORI and control
         field gets the first one's message id and response and is not run again.
         ``received_at`` is for replaying synthetic traffic only: the simulated moment the
-        hub took the message (the audit records still carry their real append time).
+        hub took the message (a node in this process decides at that moment, and dates
+        its record by it; a networked node keeps its own clock, see statelink.clock).
         """
         self.directories.current().require(message.ori)
         if self.resubmissions is not None:

@@ -12,6 +12,10 @@ to one ledger, which owns the order that makes the audit log true:
 A failure before the log (the notices could not be saved, the records could not be
 searched) is itself an answer, and is logged like any other. A programming error is
 not turned into a quiet UNAVAILABLE: it is logged with its traceback and raised.
+
+Every step carries the moment it is decided at (``at``, from the node's
+:class:`~statelink.clock.Clock`): the record's ``time`` and the day a release's notices
+are counted from are that moment, never the time the ledger happens to run.
 """
 
 from __future__ import annotations
@@ -58,11 +62,13 @@ class AuditSink(Protocol):
 
 
 class AuditStep(NamedTuple):
-    """One step to log: the message, who asked, what was decided and what is released.
+    """One step to log: the message, when and who asked, what was decided and what is
+    released.
 
     A named tuple (immutable and typed) because every answer builds one."""
 
     envelope: Envelope
+    at: dt.datetime  # the moment the step is decided at (aware, UTC)
     started: float  # time.perf_counter() when the node took the message
     agency: Agency | None
     status: Status | ReviewStep  # as logged
@@ -70,6 +76,7 @@ class AuditStep(NamedTuple):
     context: Context | None = None  # the Cedar context, once one was derived
     decision: Decision | None = None
     found: Found = NOTHING
+    operator: str | None = None  # who acted, if not the message's operator (a reviewer)
 
     def failed(self, detail: str) -> AuditStep:
         """This step as a failure after the decision: UNAVAILABLE, nothing released."""
@@ -175,9 +182,10 @@ class Ledger:
             released=step.found.count,
             subjects=step.found.subjects,
             search=f"{message.mke}:" + "|".join(f"{k}={v}" for k, v in message.fields.items()),
-            operator=message.operator,
+            operator=message.operator if step.operator is None else step.operator,
             latency_ms=(time.perf_counter() - step.started) * 1000,
             detail=decision.error if decision and decision.error else step.detail,
+            time=step.at,
         )
 
     def owe(self, step: AuditStep, terms: Snapshot) -> list[int]:
@@ -192,7 +200,7 @@ class Ledger:
             agency=agency.name,
             purpose=message.purpose,
             addressees=Addressee.of([*step.found.drivers, *step.found.vehicles]),
-            released_on=_today(),
+            released_on=step.at.date(),
             business_days=terms.notice_days,
             holidays=terms.holidays,
         )
@@ -209,7 +217,3 @@ class Ledger:
 
 def elapsed_ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 3)
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()

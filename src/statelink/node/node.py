@@ -7,6 +7,10 @@ to the state's review queue. Every answer, a refusal or a failure too, goes thro
 :class:`~statelink.node.ledger.Ledger`: logged to the state's audit log **before** it
 leaves the node; if the log cannot be written, the answer is UNAVAILABLE, nothing is
 released, and whatever the answer queued or owed is undone.
+
+One moment decides a message (:mod:`statelink.clock`): the certification checked, the
+hold's creation and expiry, the notices' release day and the record's ``time`` are all
+of the moment the node's clock dates the message by.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ class _Facts(NamedTuple):
     """What the node knows of a message once its policy decided."""
 
     envelope: Envelope
+    at: dt.datetime
     started: float
     agency: Agency
     context: Context
@@ -45,7 +50,7 @@ class _Facts(NamedTuple):
     def step(self, status: Status, detail: str = "", found: Found = NOTHING) -> AuditStep:
         e = self
         return AuditStep(
-            e.envelope, e.started, e.agency, status, detail, e.context, e.decision, found
+            e.envelope, e.at, e.started, e.agency, status, detail, e.context, e.decision, found
         )
 
 
@@ -80,23 +85,29 @@ class StateNode:
 
     async def handle(self, envelope: Envelope) -> StateAnswer:
         started = time.perf_counter()
+        at = self.parts.clock.dated(envelope.received_at)
         message = envelope.message
         try:
             agency = self.parts.agency(message.ori)
         except Exception as e:  # the directory could not be read: logged, nothing released
-            return await self._failed(AuditStep(envelope, started, None, Status.UNAVAILABLE), e)
-        if agency is None:
-            return await self._reject(envelope, started, None, f"unknown ORI {message.ori}")
-        if not (message.nationwide or self.state in message.dest):
-            detail = f"message is not addressed to {self.state}"
-            return await self._reject(envelope, started, agency, detail)
+            step = AuditStep(envelope, at, started, None, Status.UNAVAILABLE)
+            return await self._failed(step, e)
+        if agency is None or not (message.nationwide or self.state in message.dest):
+            detail = (
+                f"unknown ORI {message.ori}"
+                if agency is None
+                else f"message is not addressed to {self.state}"
+            )
+            return await self._reject(
+                AuditStep(envelope, at, started, agency, Status.REJECTED, detail)
+            )
         try:
-            request = self.policy.request(message, agency)
+            request = self.policy.request(message, agency, today=at.date())
             decision = self.policy.decide(request)
         except Exception as e:  # nothing decided: logged, nothing released
-            step = AuditStep(envelope, started, agency, Status.UNAVAILABLE)
+            step = AuditStep(envelope, at, started, agency, Status.UNAVAILABLE)
             return await self._failed(step, e)
-        facts = _Facts(envelope, started, agency, request.context, decision)
+        facts = _Facts(envelope, at, started, agency, request.context, decision)
         if decision.outcome is Outcome.DENY:
             return await self._answer(facts.step(Status.DENIED))
         if decision.outcome is Outcome.HOLD:
@@ -128,6 +139,7 @@ class StateNode:
                 agency=agency.name,
                 policies=facts.decision.policies,
                 expires_in=dt.timedelta(hours=self.policy.snapshot.review_hours),
+                at=facts.at,
             )
         except Exception as e:
             return await self._failed(facts.step(Status.UNAVAILABLE), e)
@@ -145,17 +157,17 @@ class StateNode:
             self.queue.discard(envelope.message_id)
         return answer
 
-    async def _reject(
-        self, envelope: Envelope, started: float, agency: Agency | None, detail: str
-    ) -> StateAnswer:
+    async def _reject(self, step: AuditStep) -> StateAnswer:
+        """A message this node does not answer (an unknown ORI, another state's)."""
+        agency = step.agency
         log.warning(
             "message_rejected",
             state=self.state,
-            message_id=envelope.message_id,
+            message_id=step.envelope.message_id,
             component=agency.component if agency else "",
-            detail=detail,
+            detail=step.detail,
         )
-        return await self._answer(AuditStep(envelope, started, agency, Status.REJECTED, detail))
+        return await self._answer(step)
 
     async def _answer(self, step: AuditStep) -> StateAnswer:
         return await self.ledger.answer(step, lambda: self.policy.snapshot)

@@ -1,13 +1,16 @@
 """What a state's node works with, shared by its two peers: the node (new messages) and
 its review desk (held messages). Each part is named by what the node needs of it, so a
-test can hand in a fake."""
+test can hand in a fake. The clock says what moment a step is decided at (see
+:mod:`statelink.clock`): by default the node's own."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
+from statelink.clock import Clock
 from statelink.directory import Agency, Directory
 from statelink.messages.model import Message
 from statelink.node.ledger import Ledger
@@ -33,7 +36,12 @@ class Decider(Protocol):
     def snapshot(self) -> Snapshot: ...
 
     def request(
-        self, message: Message, agency: Agency, *, review_approved: bool = False
+        self,
+        message: Message,
+        agency: Agency,
+        *,
+        review_approved: bool = False,
+        today: dt.date | None = None,
     ) -> Request: ...
 
     def decide(self, request: Request, *, cached: bool = True) -> Decision: ...
@@ -51,6 +59,7 @@ class NodeParts:
     policy: Decider
     queue: ReviewQueue
     ledger: Ledger
+    clock: Clock = field(default_factory=Clock)
 
     def agency(self, ori: str) -> Agency | None:
         return self.directories.current().get(ori)

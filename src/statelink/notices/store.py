@@ -23,6 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from statelink.clock import wall_now
 from statelink.errors import NotFound, UsageError
 from statelink.messages.response import Address, DriverRecord, VehicleRecord
 from statelink.notices.calendar import add_business_days
@@ -56,7 +57,9 @@ notice = sa.Table(
 
 
 def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+    """Today by the wall clock (UTC): the day pages and housekeeping read notices on. A
+    notice's own days (released, due, closed) are given by whoever makes or closes it."""
+    return wall_now().date()
 
 
 @dataclass(frozen=True)
@@ -204,6 +207,12 @@ class NoticeStore(TableStore):
             raise UsageError(
                 "only due notices can be marked sent or withheld; already closed: "
                 + ", ".join(f"{i} ({found[i].status})" for i in closed)
+            )
+        early = [i for i in wanted if found[i].released_on > on]
+        if early:
+            raise UsageError(
+                f"a notice cannot be closed on {on} before the release it tells of: "
+                + ", ".join(f"{i} (released {found[i].released_on})" for i in early)
             )
         with self._write() as conn:
             conn.execute(

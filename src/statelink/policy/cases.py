@@ -24,6 +24,7 @@ from typing import TypedDict
 
 import yaml
 
+from statelink.clock import wall_now
 from statelink.directory import Directory
 from statelink.errors import MessageInvalid, UsageError
 from statelink.messages.model import Message
@@ -183,10 +184,11 @@ def _warrant(given: dict[object, object]) -> WarrantFacts:
 def run_cases(
     policies: Policies, cases: list[Case], directory: Directory, today: dt.date | None = None
 ) -> list[CaseResult]:
-    """Decide every case as the owner state's node would, with the case's overrides."""
+    """Decide every case as the owner state's node would, with the case's overrides, on
+    the day ``today`` (today by the wall clock, in UTC as a node counts it, if not given)."""
     engine = PolicyEngine(policies, entities(directory))
     settings = Snapshot(serious=tuple((a, b) for a, b, _ in DEFAULT_SERIOUS_CRIME))
-    on = today or dt.date.today()
+    on = today or wall_now().date()
     results = []
     for case in cases:
         agency = directory.get(case.message.ori)

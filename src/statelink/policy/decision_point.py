@@ -12,6 +12,7 @@ import datetime as dt
 
 import structlog
 
+from statelink.clock import wall_now
 from statelink.directory import Agency
 from statelink.directory.source import DirectorySource
 from statelink.errors import StatelinkError
@@ -102,14 +103,16 @@ class DecisionPoint:
         review_approved: bool = False,
         today: dt.date | None = None,
     ) -> Request:
-        """The Cedar request for a message to this state, with the context derived here."""
+        """The Cedar request for a message to this state, with the context derived here
+        as of the day ``today`` (the node gives the day of the moment it decides at, see
+        :mod:`statelink.clock`; today by the wall clock if not given)."""
         self._refresh()
         context = derive_context(
             message,
             agency,
             self.state,
             self._snapshot,
-            today=today or dt.datetime.now(dt.UTC).date(),
+            today=today or wall_now().date(),
             review_approved=review_approved,
         )
         return Request(agency.ori, message.mke, f"{self.state}/{message.key.dataset}", context)

@@ -120,8 +120,16 @@ class Certification:
     revoked_at: dt.datetime | None
     revoked_reason: str
 
+    @property
+    def last_day(self) -> dt.date:
+        """The last day it counts: its last valid day, or the day before its revocation
+        (a revocation counts from the day it is made)."""
+        if self.revoked_at is None:
+            return self.valid_to
+        return min(self.valid_to, self.revoked_at.date() - dt.timedelta(days=1))
+
     def current(self, on: dt.date) -> bool:
-        return self.revoked_at is None and self.valid_from <= on <= self.valid_to
+        return self.valid_from <= on <= self.last_day
 
     def status(self, on: dt.date, within_days: int = 30) -> str:
         """One of :data:`CERTIFICATION_STATUSES` on the day ``on`` (``ending``: current,
@@ -459,8 +467,8 @@ class StateSettings(TableStore):
     def snapshot(self) -> Snapshot:
         certified: dict[str, list[tuple[dt.date, dt.date]]] = {}
         for cert in self.certifications():
-            if cert.revoked_at is None:
-                certified.setdefault(cert.ori, []).append((cert.valid_from, cert.valid_to))
+            if cert.valid_from <= cert.last_day:
+                certified.setdefault(cert.ori, []).append((cert.valid_from, cert.last_day))
         return Snapshot(
             serious=tuple((a, b) for a, b, _ in self.serious_crime()),
             certified_until=certified,

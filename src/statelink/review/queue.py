@@ -23,6 +23,11 @@ time (``STALE``), claimed by one process only.
 
 The message (with its search values) and the kept answer are personal data: they are
 kept only as long as the item needs them, then erased.
+
+Every move happens at a moment: ``at`` when the caller gives one (the node holds a
+message at the moment it decided it, see :mod:`statelink.clock`; the demo year's
+simulated reviewers act at simulated times), the wall clock otherwise (a person on the
+dashboard or the command line decides now). A decision cannot precede its hold.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
 
+from statelink.clock import naive, wall_now
 from statelink.errors import NotFound, UsageError
 from statelink.messages.model import Message
 from statelink.messages.response import DriverRecord, PolicyReason, VehicleRecord
@@ -97,7 +103,13 @@ review_item = sa.Table(
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """The wall clock as the queue keeps times: naive, in UTC."""
+    return naive(wall_now())
+
+
+def _moment(at: dt.datetime | None) -> dt.datetime:
+    """``at`` as the queue keeps times, or now."""
+    return naive(at) if at is not None else now()
 
 
 class KeptAnswer(BaseModel):
@@ -186,9 +198,11 @@ class ReviewQueue(TableStore):
         agency: str,
         policies: Sequence[PolicyReason],
         expires_in: dt.timedelta,
+        at: dt.datetime | None = None,
     ) -> ReviewItem:
-        """Queue a held message (once: a message is held at most once per state)."""
-        created = now()
+        """Queue a held message (once: a message is held at most once per state), held
+        at ``at`` (now if not given)."""
+        created = _moment(at)
         row = {
             "message_id": message_id,
             "status": ItemStatus.PENDING.value,
@@ -218,20 +232,21 @@ class ReviewQueue(TableStore):
         policies: Sequence[PolicyReason] | None = None,
         expires_at: dt.datetime | None = None,
         seen_expiring: dt.datetime | None = None,
+        at: dt.datetime | None = None,
     ) -> bool:
         """Move an item from ``from_`` to ``to`` if it is still ``from_`` (and, given
         ``seen_expiring``, still expires then: how a ``busy`` item left by a dead process
         is claimed once) in one conditional UPDATE; False if it is not. A closed item
-        keeps no personal data."""
+        keeps no personal data, and is closed at ``at`` (now if not given)."""
         values: dict[str, object] = {"status": to.value}
         if answer is not None:
             values["answer"] = answer.model_dump_json()
         if policies is not None:
             values["policies"] = _policies(policies)
         if expires_at is not None:
-            values["expires_at"] = expires_at
+            values["expires_at"] = naive(expires_at)
         if to in CLOSED_STATUSES:
-            values.update(message=None, answer=None, closed_at=now())
+            values.update(message=None, answer=None, closed_at=_moment(at))
         query = (
             review_item.update()
             .where(review_item.c.message_id == message_id)
@@ -239,7 +254,7 @@ class ReviewQueue(TableStore):
             .values(**values)
         )
         if seen_expiring is not None:
-            query = query.where(review_item.c.expires_at == seen_expiring)
+            query = query.where(review_item.c.expires_at == naive(seen_expiring))
         with self._write() as conn:
             return conn.execute(query).rowcount == 1
 
@@ -252,29 +267,46 @@ class ReviewQueue(TableStore):
         with self._write() as conn:
             conn.execute(query)
 
-    def to_carry_out(self) -> list[ReviewItem]:
-        """Decided items the node has not acted on yet, and open ones past their time."""
+    def to_carry_out(self, at: dt.datetime | None = None) -> list[ReviewItem]:
+        """Decided items the node has not acted on yet, and open ones past their time at
+        ``at`` (now if not given)."""
+        moment = _moment(at)
         decided = review_item.c.status.in_((ItemStatus.APPROVED.value, ItemStatus.DENIED.value))
         late = sa.and_(
             review_item.c.status.in_([s.value for s in EXPIRING]),
-            review_item.c.expires_at <= now(),
+            review_item.c.expires_at <= moment,
         )
         left = sa.and_(
             review_item.c.status == ItemStatus.BUSY.value,
-            review_item.c.expires_at <= now() - STALE,
+            review_item.c.expires_at <= moment - STALE,
         )
         query = sa.select(review_item).where(sa.or_(decided, late, left))
         return [self._item(r) for r in self._read(query.order_by(review_item.c.created_at))]
 
     # --- reviewers -------------------------------------------------------------------------
 
-    def decide(self, message_id: str, *, approve: bool, reviewer: str, note: str) -> ReviewItem:
+    def decide(
+        self,
+        message_id: str,
+        *,
+        approve: bool,
+        reviewer: str,
+        note: str,
+        at: dt.datetime | None = None,
+    ) -> ReviewItem:
+        """Record a reviewer's decision, taken at ``at`` (now if not given)."""
         item = self.get(message_id)
+        moment = _moment(at)
         verb = "approved" if approve else "denied"
         if item.status is not ItemStatus.PENDING:
             raise UsageError(f"{message_id} is {item.status}, not pending: it cannot be {verb} now")
-        if item.expires_at <= now():
+        if item.expires_at <= moment:
             raise UsageError(f"{message_id} expired at {item.expires_at:%Y-%m-%d %H:%M} UTC")
+        if moment < item.created_at:
+            raise UsageError(
+                f"{message_id} was held at {item.created_at:%Y-%m-%d %H:%M} UTC: "
+                "it cannot be decided before"
+            )
         if not reviewer.strip() or not note.strip():
             raise UsageError("a decision needs the reviewer's name and a note")
         to = ItemStatus.APPROVED if approve else ItemStatus.DENIED
@@ -282,7 +314,7 @@ class ReviewQueue(TableStore):
             review_item.update()
             .where(review_item.c.message_id == item.message_id)
             .where(review_item.c.status == ItemStatus.PENDING.value)
-            .values(status=to.value, reviewer=reviewer, note=note, decided_at=now())
+            .values(status=to.value, reviewer=reviewer, note=note, decided_at=moment)
         )
         with self._write() as conn:
             moved = conn.execute(query).rowcount == 1

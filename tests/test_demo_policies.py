@@ -65,3 +65,21 @@ async def test_one_nationwide_query_meets_each_states_own_policy(
     refusing = {s for s, status in reply.summary.items() if status is Status.DENIED}
     assert refusing == set(DEMO_TEMPLATES)  # the states with a law; the rest is baseline
     assert all(reply.summary[s] is Status.NO_HIT for s in reply.summary if s not in refusing)
+
+
+async def test_a_message_without_a_purpose_meets_each_state_s_deliberate_rule(
+    network: EmbeddedNetwork,
+) -> None:
+    """As today's Nlets traffic: no PUR field. Colorado's purpose rule refuses it to an
+    immigration agency, answers it to police; an agency-based law (NY) refuses ICE."""
+    oln = records_of(network.nodes["CO"]).list_drivers(1)[0].oln
+    refused = await network.hub.submit(decode(f"DQ.COICE0100.CO.OLN/{oln}."))
+    (answer,) = refused.answers
+    assert answer.status is Status.DENIED
+    assert [r.id for r in answer.reasons] == ["no-unstated-purpose-immigration-agencies"]
+    assert "cannot show it is not for immigration enforcement" in answer.reasons[0].reason
+    answered = await network.hub.submit(decode(f"DQ.NY0303000.CO.OLN/{oln}."))
+    assert answered.answers[0].status is Status.HIT
+    ny_oln = records_of(network.nodes["NY"]).list_drivers(1)[0].oln
+    ice = await network.hub.submit(decode(f"DQ.VTICE0900.NY.OLN/{ny_oln}."))
+    assert [r.id for r in ice.answers[0].reasons] == ["no-immigration-agencies"]

@@ -14,7 +14,15 @@ needed:
 - purposes: local police mostly criminal investigation and traffic; ICE mostly civil
   immigration enforcement; HSI mostly criminal investigations (trafficking, smuggling);
 - offenses on criminal-purpose queries, a quarter of them on the default serious-crime
-  list; warrants on a small share, administrative ones mostly from immigration agencies.
+  list; warrants on a small share, administrative ones mostly from immigration agencies;
+- 15% of queries state no purpose (purpose ``U``, unspecified), whoever sends them: they
+  come through a state's switch or a federal line that does not yet send statelink's
+  extension, as all of today's Nlets DMV traffic is (its messages have no purpose field).
+  The switch a query travels through does not depend on why it was sent, so the share is
+  the same for every requester; such a message carries none of the extension's fields
+  (no offense, warrant or case number). The share is this project's assumption for a
+  network part-way through adopting the extension, not a measured figure; it is drawn
+  from the same seeded generator as everything else, so a seed gives the same year.
 """
 
 from __future__ import annotations
@@ -32,6 +40,8 @@ ICE_QUERIES_PER_YEAR = 292_114
 HSI_QUERIES_PER_YEAR = 605_116
 OTHER_FEDERAL_SHARE = 0.01
 NATIONWIDE_PLATE_SHARE = 0.005
+UNSTATED_PURPOSE_SHARE = 0.15
+UNSTATED = "U"  # the purpose of a message sent without one
 
 MKE_WEIGHTS = {"RQ": 50, "DQ": 33, "KQ": 5, "DNQ": 4, "RNQ": 4, "RPQ": 4}
 SERIOUS_OFFENSES = ("0911", "0912", "1001", "1101", "1201", "1202", "1313", "6411", "6499")
@@ -115,6 +125,8 @@ class RequesterMix:
             dest: tuple[str, ...] = ("NL",)
         else:
             dest = (self._other_state(rng, self._home[ori]),)
+        if rng.random() < UNSTATED_PURPOSE_SHARE:  # through a switch without the extension
+            return Query(ori, mke, dest, UNSTATED, "", "", "", profile)
         purposes = PURPOSES[profile]
         purpose = rng.choices(list(purposes), weights=list(purposes.values()))[0]
         offense = ""

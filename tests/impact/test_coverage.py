@@ -37,7 +37,7 @@ CASES: list[tuple[str, str, Who, list[dict[str, Any]]]] = [
                 "outcome": "hold",
                 "mkes": EVERY_KEY,
                 "context": {
-                    "purpose": CJ_PURPOSES,
+                    "purpose": [*CJ_PURPOSES, "U"],  # U: a request that states none
                     "warrant": ["no warrant", "subpoena or administrative warrant"],
                     "serious_crime": ["true"],
                     "certified": ["true"],

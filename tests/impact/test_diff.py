@@ -36,6 +36,10 @@ when { context.has_warrant &&
 permit (principal, action, resource)
 when { context.purpose == "C" || context.purpose == "T" || context.purpose == "W"
        || context.purpose == "M" || context.purpose == "J" };
+
+@id("unstated-purpose-access")
+permit (principal, action, resource)
+when { context.purpose == "U" && !(principal.kind == "NJ") };
 """,
     "limits.cedar": """
 @id("no-partial-plate-multistate")

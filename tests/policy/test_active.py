@@ -94,3 +94,27 @@ def test_only_the_newest_proposals_are_kept(tmp_path: Path) -> None:
     )
     with pytest.raises(NotFound):
         store.proposed(second.digest)
+
+
+def test_who_applied_a_set_is_kept_and_older_lines_read_as_not_recorded(tmp_path: Path) -> None:
+    store = PolicyStore("WA", tmp_path)
+    store.apply_files({"a.cedar": GOOD}, "first")
+    store.apply_files({"a.cedar": OTHER}, "second", by="  j.smith  ")
+    assert [h.applied_by for h in store.history()] == ["", "j.smith"]
+    applied = store.applied()
+    assert applied is not None
+    assert applied.applied_by == "j.smith"
+    assert json.loads(store.pointer_path.read_text())["applied_by"] == "j.smith"
+    # a line written before who applied a set was recorded
+    old = json.dumps(
+        {
+            "digest": applied.digest,
+            "applied_at": "2025-01-01T00:00:00+00:00",
+            "source": "old",
+            "files": ["a.cedar"],
+        }
+    )
+    with (tmp_path / "policy-history.jsonl").open("a", encoding="utf-8") as f:
+        f.write(old + "\n")
+    assert store.history()[-1].applied_by == ""
+    assert store.history()[-1].source == "old"

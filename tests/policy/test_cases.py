@@ -63,7 +63,7 @@ def test_a_plain_json_list_with_json_messages(tmp_path: Path) -> None:
     [
         ("{}", "expected a list of cases"),
         ("- message: DQ.NY0303000.WA.OLN/X1.PUR/C.\n  expect: permit\n", "no state"),
-        ("- {state: WA, message: 'DQ.NY0303000.WA.OLN/X1.', expect: permit}\n", "PUR"),
+        ("- {state: WA, message: 'DQ.NY0303000.WA.OLN/X1.PUR/X.', expect: permit}\n", "PUR"),
         (
             "- {state: WA, message: 'DQ.NY0303000.WA.OLN/X1.PUR/C.', expect: maybe}\n",
             "permit, deny or hold",
@@ -126,3 +126,11 @@ def test_a_warrant_override_leaves_the_fields_it_does_not_give_empty(tmp_path: P
     assert case.context["warrant"] == {"kind": "judicial", "id": "", "court": ""}
     (result,) = run_cases(court, [case], seed_directory())
     assert result.ok, result.reasons
+
+
+def test_a_message_without_a_purpose_is_a_case_of_purpose_u(tmp_path: Path) -> None:
+    """As today's Nlets traffic: no PUR field at all is purpose U (unspecified)."""
+    path = tmp_path / "cases.yaml"
+    path.write_text("- {state: WA, message: 'DQ.NY0303000.WA.OLN/X1.', expect: permit}\n")
+    (case,) = load_cases(path)
+    assert case.message.purpose == "U"

@@ -297,6 +297,10 @@ def apply(
     state: State,
     path: Annotated[Path, typer.Argument(help="The policy set (file or folder).")],
     data: DataDir = DEFAULT_DATA,
+    by: Annotated[
+        str,
+        typer.Option(help="Who applies it, recorded with the set (default: your account here)."),
+    ] = "",
     json_output: JsonOutput = False,
 ) -> None:
     """Validate a policy set, then make it the state's active set in one atomic step."""
@@ -304,13 +308,15 @@ def apply(
 
     store = open_policy_store(layout(data), state)
     previous = store.applied()
+    who = by.strip() or _operator()
     with reading(path, "PATH"):
-        policies = store.apply(path)
+        policies = store.apply(path, by=who)
     if json_output:
         print_json(
             {
                 "state": store.state,
                 "digest": policies.digest,
+                "applied_by": who,
                 "previous": previous.digest if previous else None,
                 "policies": list(policies.infos),
             }
@@ -318,9 +324,22 @@ def apply(
         return
     console.print(
         f"{store.state}: policy set {policies.digest[:12]} is active "
-        f"({len(policies.infos)} policies" + (f"; was {previous.digest[:12]})" if previous else ")")
+        f"({len(policies.infos)} policies"
+        + (f"; was {previous.digest[:12]})" if previous else ")")
+        + (f", applied by {who}" if who else ""),
+        markup=False,
     )
     console.print("a running node picks it up within a second")
+
+
+def _operator() -> str:
+    """The account this command runs as ("" where the system cannot say)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return ""
 
 
 @app.command()
@@ -349,7 +368,8 @@ def show(
         return
     assert applied is not None
     console.print(f"[bold]{store.state}[/] policy set [cyan]{applied.digest}[/]")
-    console.print(f"  applied {applied.applied_at} from {applied.source}", markup=False)
+    by = f" by {applied.applied_by}" if applied.applied_by else ""
+    console.print(f"  applied {applied.applied_at}{by} from {applied.source}", markup=False)
     for info in policies.infos.values():
         law = f" [dim]{escape(f'[{info.law}]')}[/]" if info.law else ""
         console.print(

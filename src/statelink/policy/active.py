@@ -4,12 +4,15 @@ Layout under the state's folder::
 
     policies/<digest>/*.cedar    every set ever applied, by content (never changed)
     proposed/<digest>/*.cedar    sets proposed on the dashboard to see what they would do
-    policy.json                  the active set: digest, when, from where (swapped atomically)
-    policy-history.jsonl         one line per apply
+    policy.json                  the active set: digest, when, from where, by whom
+                                 (swapped atomically)
+    policy-history.jsonl         one line per apply, the same facts
 
 Applying validates the whole set first; an invalid set never becomes active. Because a
 set's folder is named by its digest, an audit record's digest always finds the exact
-policies that decided it.
+policies that decided it. Who applied a set (``applied_by``: the operator's account on
+the machine, or the dashboard account) is kept with it; lines written before it was
+recorded read as ``""`` (not recorded).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from statelink.errors import NotFound, PolicyInvalid, PolicyProblem
 from statelink.policy.policies import Policies
@@ -40,6 +44,7 @@ class Applied:
     applied_at: str
     source: str
     files: tuple[str, ...]
+    applied_by: str = ""  # who applied it ("" where it was not recorded)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -47,7 +52,19 @@ class Applied:
             "applied_at": self.applied_at,
             "source": self.source,
             "files": list(self.files),
+            "applied_by": self.applied_by,
         }
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Applied:
+        """From :meth:`as_dict`'s JSON (a line written before ``applied_by`` lacks it)."""
+        return cls(
+            data["digest"],
+            data["applied_at"],
+            data["source"],
+            tuple(data["files"]),
+            str(data.get("applied_by", "")),
+        )
 
 
 class PolicyStore:
@@ -64,7 +81,7 @@ class PolicyStore:
             data = json.loads(self.pointer_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
-        return Applied(data["digest"], data["applied_at"], data["source"], tuple(data["files"]))
+        return Applied.of(data)
 
     def active(self) -> Policies:
         """The active set, checked against its digest; raises if none or if tampered with."""
@@ -100,8 +117,8 @@ class PolicyStore:
             )
         return policies
 
-    def apply(self, source: Path) -> Policies:
-        return self.apply_files(Policies.load(source).files, str(source))
+    def apply(self, source: Path, *, by: str = "") -> Policies:
+        return self.apply_files(Policies.load(source).files, str(source), by=by)
 
     def propose(self, files: dict[str, str], *, keep: int = KEEP_PROPOSED) -> Policies:
         """Validate a set and keep it by digest, without making it active; only the
@@ -118,14 +135,16 @@ class PolicyStore:
             shutil.rmtree(old, ignore_errors=True)
         return policies
 
-    def apply_files(self, files: dict[str, str], source: str) -> Policies:
-        """Validate a set, keep it by digest and make it active in one atomic step."""
+    def apply_files(self, files: dict[str, str], source: str, *, by: str = "") -> Policies:
+        """Validate a set, keep it by digest and make it active in one atomic step;
+        ``by``: who applies it (recorded with it)."""
         policies = self._keep(files, SETS)
         applied = Applied(
             policies.digest,
             dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             source,
             tuple(policies.files),
+            by.strip()[:120],
         )
         self._write_pointer(applied)
         with (self.root / HISTORY).open("a", encoding="utf-8") as history:
@@ -164,10 +183,7 @@ class PolicyStore:
             lines = (self.root / HISTORY).read_text(encoding="utf-8").splitlines()
         except FileNotFoundError:
             return []
-        return [
-            Applied(d["digest"], d["applied_at"], d["source"], tuple(d["files"]))
-            for d in map(json.loads, lines)
-        ]
+        return [Applied.of(json.loads(line)) for line in lines]
 
     def _write_pointer(self, applied: Applied) -> None:
         self.root.mkdir(parents=True, exist_ok=True)

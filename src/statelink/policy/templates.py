@@ -1,4 +1,13 @@
-"""Policy templates for the law patterns of ``docs/policies.md``, ready to adapt to a state."""
+"""Policy templates for the law patterns of ``docs/policies.md``, ready to adapt to a state.
+
+Each template's ``@law`` annotations cite the exact provision where it is known (a
+paragraph is cited only where it was verified; otherwise the section alone). Written for
+a state other than the template's home, a citation reads ``modelled on ...``: the policy
+follows another state's law, which is not that state's own basis. A citation that is only
+an example (the permissive baseline's, Washington's, whose block of immigration agencies
+is an administrative decision) says so in words: ``..., cited as an example: ...``.
+:func:`citation` reads those words back for the dashboard.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +20,11 @@ from statelink.states import STATES
 
 POLICY_FILE = "policy.cedar"
 CASES_FILE = "cases.yaml"
+MODELLED_ON = "modelled on "
+"""How a template's citation begins when written for a state other than its home."""
+PLACEHOLDER = "{{MODELLED_ON}}"
+EXAMPLE_MARKS = ("cited as an example", "(example citation)")
+"""Words that mark a citation as an example only (the second as older sets wrote it)."""
 
 
 @dataclass(frozen=True)
@@ -18,14 +32,57 @@ class Template:
     name: str
     title: str
     home: str  # the state whose law it follows ("" for the baseline)
-    law: str  # citation written into @law
+    law: str  # the law it follows, as listed (each @law cites its own provision)
     notice_groups: tuple[str, ...] = ()  # groups whose access owes the person a notice
     certification: bool = False  # whether recipients must have a certification on file
 
-    def law_for(self, state: str) -> str:
-        if not self.law or state == self.home:
-            return self.law
-        return f"modelled on {self.law}"
+    def modelled(self, state: str) -> bool:
+        """Whether, written for ``state``, it follows another state's law."""
+        return bool(self.home) and state != self.home
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A policy's ``@law`` as an official reads it: what it cites, and on what footing."""
+
+    text: str  # the annotation as written ("" if the policy cites none)
+    cited: str  # the law it names, without "modelled on" or the example's remark
+    remark: str  # what the annotation says of an example ("" if none)
+    modelled: bool  # another state's law, which the policy follows
+    example: bool  # cited as an example only, not the rule's legal basis
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the citation means, in words."""
+        if not self.text:
+            return ("No law is cited: the state's own rule.",)
+        found = []
+        if self.modelled:
+            found.append(
+                "Modelled on another state's law: the rule follows it, "
+                "but it is not this state's own legal basis."
+            )
+        if self.example:
+            found.append(
+                "An example only, not the legal basis of the rule"
+                + (f": {self.remark}." if self.remark else "; the state should cite its own.")
+            )
+        return tuple(found)
+
+
+def citation(law: str) -> Citation:
+    """Read a ``@law`` annotation (see the module)."""
+    text = law.strip()
+    modelled = text.lower().startswith(MODELLED_ON)
+    cited = text[len(MODELLED_ON) :] if modelled else text
+    remark, example = "", False
+    for mark in EXAMPLE_MARKS:
+        at = cited.lower().find(mark)
+        if at >= 0:
+            remark = cited[at + len(mark) :].strip(" :.")
+            cited, example = cited[:at].rstrip(" ,;"), True
+            break
+    return Citation(text, cited, remark, modelled=modelled, example=example)
 
 
 TEMPLATES: dict[str, Template] = {
@@ -35,7 +92,7 @@ TEMPLATES: dict[str, Template] = {
             "permissive",
             "Permissive baseline: any member agency, any purpose (today's practice)",
             "",
-            "",
+            "18 U.S.C. § 2721(b)(1) (federal DPPA), cited as an example",
         ),
         Template(
             "ny",
@@ -68,7 +125,7 @@ TEMPLATES: dict[str, Template] = {
             "Colorado: no release for immigration enforcement without court "
             "process; yearly certification",
             "CO",
-            "Colo. SB 21-131",
+            "Colo. Rev. Stat. §§ 24-74-103, 24-74-105 (SB 21-131)",
             (),
             True,
         ),
@@ -77,7 +134,7 @@ TEMPLATES: dict[str, Template] = {
             "Washington: immigration agencies need a judicial warrant, or a "
             "serious-crime request approved case by case; certification",
             "WA",
-            "RCW 43.17.425 (example citation)",
+            "RCW 43.17.425, cited as an example (WA's block is administrative)",
             ("immigration-enforcement",),
             True,
         ),
@@ -108,7 +165,9 @@ def render(name: str, state: str) -> dict[str, str]:
     if code not in STATES:
         raise UsageError(f"unknown state {state!r}")
     files = {
-        POLICY_FILE: _source(chosen.name, POLICY_FILE).replace("{{LAW}}", chosen.law_for(code))
+        POLICY_FILE: _source(chosen.name, POLICY_FILE).replace(
+            PLACEHOLDER, MODELLED_ON if chosen.modelled(code) else ""
+        )
     }
     if chosen.home == code:
         files[CASES_FILE] = _source(chosen.name, CASES_FILE)

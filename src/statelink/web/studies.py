@@ -80,6 +80,8 @@ class Studies:
     def apply(self, state: str, spec: str, account: Account) -> str:
         candidate = self.candidate(state, spec)
         policies = open_policy_store(self.layout, state).apply_files(
-            candidate.policies.files, f"dashboard:{account.name}:{candidate.label}"
+            candidate.policies.files,
+            f"dashboard:{account.name}:{candidate.label}",
+            by=account.name,
         )
         return policies.digest

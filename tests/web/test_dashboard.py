@@ -52,7 +52,7 @@ def test_every_page_is_behind_the_one_sign_in_check(site: str) -> None:
                 f"/dashboard/login?next={quote(path + '?since=2026-01-01')}"
             )
             checked += 1
-    assert checked == 15  # every page but signing in and out
+    assert checked == 18  # every page but signing in and out
 
 
 def test_a_refusal_is_a_page(site: str) -> None:

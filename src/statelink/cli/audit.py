@@ -21,6 +21,7 @@ import statelink.cli.verification as verification
 import statelink.cli.witnessing as witnessing
 from statelink.audit.export import FORMATS, export
 from statelink.audit.log import AuditLog, CheckpointRow, Filters
+from statelink.audit.lookup import official_of
 from statelink.audit.record import AuditRecord
 from statelink.cli.files import writing
 from statelink.cli.options import (
@@ -307,10 +308,13 @@ def _table(records: list[AuditRecord]) -> Table:
         pad_edge=False,
     )
     for r in records:
+        official = official_of(r)  # a look-up run on the dashboard: who ran it
         cells = (
             str(r.seq),
             r.received_at,
-            f"{r.requester.ori} {r.requester.component}",
+            f"{official.account} ({official.role}), dashboard"
+            if official
+            else f"{r.requester.ori} {r.requester.component}",
             r.mke,
             r.purpose,
             r.decision,

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from statelink.reports.model import Count, Report
 
 FORMATS = ("table", "json", "csv", "html")
+PUBLIC_FORMATS = (*FORMATS, "pdf")
 Day = Annotated[
     dt.datetime | None,
     typer.Option(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="UTC, e.g. 2026-07-01."),
@@ -38,7 +39,9 @@ def report(
     state: State,
     since: Day = None,
     until: Day = None,
-    format: Annotated[str, typer.Option("--format", help="table, json, csv or html.")] = "table",
+    format: Annotated[
+        str, typer.Option("--format", help="table, json, csv or html (pdf too, with --public).")
+    ] = "table",
     public_report: Annotated[
         bool,
         typer.Option("--public", help="Aggregates only, counts under 10 suppressed (to publish)."),
@@ -65,8 +68,9 @@ def report(
     from statelink.reports.sources import rebuild, state_report
 
     fmt = "json" if json_output else format
-    if fmt not in FORMATS:
-        raise UsageError(f"--format: expected one of {', '.join(FORMATS)}, given {format!r}")
+    allowed = PUBLIC_FORMATS if public_report else FORMATS
+    if fmt not in allowed:
+        raise UsageError(f"--format: expected one of {', '.join(allowed)}, given {format!r}")
     if since and until and until <= since:
         raise UsageError(f"--until ({until:%Y-%m-%d}) must come after --since ({since:%Y-%m-%d})")
     where = layout(data)
@@ -80,12 +84,18 @@ def report(
         raise UsageError(
             "HTML is for a browser, not the terminal: add --out FILE (or redirect: > report.html)"
         )
-    if out is None:
-        sys.stdout.write(text)
-    else:
+    if out is None and fmt == "pdf" and sys.stdout.isatty():
+        raise UsageError("PDF is not for the terminal: add --out FILE (or redirect: > report.pdf)")
+    if out is not None:
         with writing(out, "--out"):
-            out.write_text(text, encoding="utf-8")
+            out.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
         console.print(f"written to {out}", markup=False)
+    elif isinstance(text, bytes):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text)
+        sys.stdout.buffer.flush()
+    else:
+        sys.stdout.write(text)
 
 
 def _full(made: Report, fmt: str) -> str | None:
@@ -102,10 +112,12 @@ def _full(made: Report, fmt: str) -> str | None:
     return None
 
 
-def _public(made: Report, fmt: str) -> str | None:
+def _public(made: Report, fmt: str) -> str | bytes | None:
     """The public report in a format (None: shown here as tables)."""
     from statelink.reports import public
 
+    if fmt == "pdf":
+        return public.to_pdf(made)
     if fmt == "json":
         return _json(public.to_json(made))
     if fmt == "html":

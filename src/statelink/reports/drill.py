@@ -8,7 +8,7 @@ parameters, never into the SQL text.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,9 +66,19 @@ class AuditRow:
 
 @dataclass(frozen=True)
 class Drill:
-    count: int
+    count: int  # every matching record, not only those in ``rows``
     rows: tuple[AuditRow, ...]
     filters: dict[str, str]
+    offset: int = 0  # how many matching records come before ``rows``
+
+    @property
+    def answers(self) -> bool:
+        """Whether the records are answers (requests), not review steps."""
+        return _view(self.filters) == "requests"
+
+
+EXPORT_BATCH = 5000
+"""Records an export reads from DuckDB at a time."""
 
 
 def drill(
@@ -77,28 +87,64 @@ def drill(
     *,
     period: Period = ALL_TIME,
     limit: int = 200,
+    offset: int = 0,
 ) -> Drill:
-    """The records matching every filter, newest first (at most ``limit`` of them)."""
-    wanted = {k: v for k, v in filters.items() if v != "" and k in DIMENSIONS}
+    """The records matching every filter, newest first: at most ``limit`` of them, after
+    the first ``offset``."""
+    wanted = checked(filters)
+    if not table.parts():
+        return Drill(0, (), wanted, offset)
+    view, where, params = _query(wanted)
+    with session(table, period) as con:
+        count_row = con.execute(f"SELECT count(*) FROM {view} WHERE {where}", params).fetchone()
+        cursor = con.execute(
+            f"SELECT {', '.join(COLUMNS)} FROM {view} WHERE {where} "
+            f"ORDER BY received_at DESC, seq DESC LIMIT {int(limit)} OFFSET {max(int(offset), 0)}",
+            params,
+        )
+        rows = tuple(_row(row) for row in cursor.fetchall())
+    return Drill(int(count_row[0]) if count_row else 0, rows, wanted, offset)
+
+
+def every(
+    table: AuditTable, filters: Mapping[str, str], *, period: Period = ALL_TIME
+) -> Iterator[tuple[AuditRow, ...]]:
+    """Every record matching the filters, in :func:`drill`'s order, :data:`EXPORT_BATCH`
+    at a time (the copy is read once, its parts confirmed before and after). Check the
+    filters first with :func:`checked`: this raises only when it is first iterated."""
+    wanted = checked(filters)
+    if not table.parts():
+        return
+    view, where, params = _query(wanted)
+    with session(table, period) as con:
+        cursor = con.execute(
+            f"SELECT {', '.join(COLUMNS)} FROM {view} WHERE {where} "
+            "ORDER BY received_at DESC, seq DESC",
+            params,
+        )
+        while batch := cursor.fetchmany(EXPORT_BATCH):
+            yield tuple(_row(row) for row in batch)
+
+
+def checked(filters: Mapping[str, str]) -> dict[str, str]:
+    """The filters that are set; UsageError for one a drill-down does not know."""
     unknown = sorted(set(filters) - set(DIMENSIONS))
     if unknown:
         raise UsageError(
             f"unknown filter(s) {', '.join(unknown)}: expected any of {', '.join(DIMENSIONS)}"
         )
-    view = "steps" if wanted.get("status", "HIT") not in ANSWERS else "requests"
+    return {k: v for k, v in filters.items() if v != ""}
+
+
+def _view(wanted: Mapping[str, str]) -> str:
+    """``requests`` (answers only), or ``steps`` when the status asked for is a review step."""
+    return "steps" if wanted.get("status", "HIT") not in ANSWERS else "requests"
+
+
+def _query(wanted: Mapping[str, str]) -> tuple[str, str, list[str]]:
+    """The view, the condition and its parameters (values never go into the SQL text)."""
     where = " AND ".join(DIMENSIONS[k] for k in wanted) or "true"
-    params = list(wanted.values())
-    if not table.parts():
-        return Drill(0, (), wanted)
-    with session(table, period) as con:
-        count_row = con.execute(f"SELECT count(*) FROM {view} WHERE {where}", params).fetchone()
-        cursor = con.execute(
-            f"SELECT {', '.join(COLUMNS)} FROM {view} WHERE {where} "
-            f"ORDER BY received_at DESC, seq DESC LIMIT {int(limit)}",
-            params,
-        )
-        rows = tuple(_row(row) for row in cursor.fetchall())
-    return Drill(int(count_row[0]) if count_row else 0, rows, wanted)
+    return _view(wanted), where, list(wanted.values())
 
 
 def _row(values: tuple[Any, ...]) -> AuditRow:

@@ -143,6 +143,37 @@ def tables(report: Report) -> list[Table]:
     return _suppressed(report)[0]
 
 
+@dataclass(frozen=True)
+class Published:
+    """What the public report of a state's report prints (the dashboard's page shows it):
+    its tables, suppressed, and whether every count is (``withheld``)."""
+
+    tables: list[Table]
+    withheld: bool
+
+    @property
+    def note(self) -> str:
+        return note(self.withheld)
+
+    @property
+    def counts(self) -> int:
+        """How many counts the report prints (rows and totals)."""
+        return sum(len(t.cells) + 1 for t in self.tables)
+
+    @property
+    def hidden(self) -> list[tuple[str, list[str]]]:
+        """Each table with suppressed counts, in order: its title and their rows' labels
+        (``total`` for its total)."""
+        found = [
+            (t.title, [c.label for c in (*t.cells, t.whole) if c.suppressed]) for t in self.tables
+        ]
+        return [(title, labels) for title, labels in found if labels]
+
+
+def published(report: Report) -> Published:
+    return Published(*_suppressed(report))
+
+
 def _suppressed(report: Report) -> tuple[list[Table], bool]:
     """The public tables, and whether every count is suppressed, zeros too."""
     network, drafts = _layout(report)
@@ -328,11 +359,16 @@ def _html_cell(cell: Cell) -> str:
     return f"<td>{escape(cell.shown)}</td>"
 
 
+def span(report: Report) -> tuple[str, str]:
+    """The first and last day a report covers (its period, else its first and last request)."""
+    first = (report["since"] or report["totals"]["first"] or "")[:10]
+    return first, (report["until"] or report["totals"]["last"] or "")[:10]
+
+
 def to_html(report: Report) -> str:
     """One static page: no scripts, no external files."""
     state = STATES[report["state"]].name
-    first = (report["since"] or report["totals"]["first"] or "")[:10]
-    last = (report["until"] or report["totals"]["last"] or "")[:10]
+    first, last = span(report)
     made, withheld = _suppressed(report)
     sections = []
     for t in made:
@@ -366,3 +402,28 @@ through the interstate switch, {escape(first)} to {escape(last)}.</p>
 {"".join(sections)}
 </body></html>
 """
+
+
+def to_pdf(report: Report) -> bytes:
+    """What :func:`to_html` says, as a PDF to print or publish (:mod:`statelink.reports.pdf`)."""
+    from statelink.reports import pdf
+
+    state = STATES[report["state"]].name
+    first, last = span(report)
+    made, withheld = _suppressed(report)
+    title = f"{state}: who requested driver and vehicle records"
+    blocks: list[pdf.Block] = [
+        pdf.Text(title, 16, pdf.Face.BOLD),
+        pdf.Text(
+            f"Requests from other states' and federal agencies for {state}'s driver and vehicle "
+            f"records through the interstate switch, {first} to {last}.",
+            before=6,
+        ),
+        pdf.Text(f"{note(withheld)} Source: the state's audit log.", 9, gray=True, before=6),
+        pdf.Text(statement(report["anchor"], report["state"]), 9, gray=True, before=4),
+    ]
+    for t in made:
+        blocks.append(pdf.Text(t.title, 12, pdf.Face.BOLD, before=14, keep=True))
+        blocks += [pdf.Row(c.label, c.shown, quiet=c.suppressed) for c in t.cells]
+        blocks.append(pdf.Row("Total", t.whole.shown, bold=True, quiet=t.whole.suppressed))
+    return pdf.document(blocks, title=title, footer=f"{state}, {first} to {last}")

@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 
+from statelink.audit.lookup import ACCESS_REPORT
 from statelink.messages.fields import PURPOSES
 from statelink.reports.model import (
     AnchorJson,
@@ -302,11 +303,11 @@ def _weekly(con: duckdb.DuckDBPyConnection) -> list[Week]:
 
 
 def _review(con: duckdb.DuckDBPyConnection) -> list[Count]:
-    """The review steps (statuses that are not answers) by status."""
+    """The review steps (statuses that are not answers, nor an official's look-up) by status."""
     rows = _rows(
         con,
         f"""SELECT status, count(*) AS n, sum(released) FROM steps
-            WHERE status NOT IN ({", ".join(quoted(s) for s in ANSWERS)})
+            WHERE status NOT IN ({", ".join(quoted(s) for s in (*ANSWERS, ACCESS_REPORT))})
             GROUP BY status ORDER BY n DESC, status""",
     )
     return [{"key": key, "n": n, "released": released} for key, n, released in rows]

@@ -4,7 +4,10 @@
   message key → decision), weekly trends, breakdowns, immigration agencies' access, top
   requesters, each deciding policy with its reason, and the policy sets over time;
 - ``/dashboard/states/XX/records?…``: the drill-down, the audit records behind a number
-  (every number and every mark of a chart links to one);
+  (every number and every mark of a chart links to one), :data:`PAGE` a page
+  (``&page=N``), newest first; ``…/records.csv?…`` every one of them as CSV;
+- ``/dashboard/states/XX/agencies?order=…``: every agency that asked, with its requests
+  by decision and the records released, paged; ``…/agencies.csv`` all of them as CSV;
 - ``/dashboard/states/XX/records/SEQ``: one audit record as a card
   (:mod:`statelink.web.record_card`), with its JSON and its inclusion proof one click
   away;
@@ -13,12 +16,17 @@
   requests (or another column).
 
 The report pages and the overview take ``since`` and ``until`` (the hub's received
-time, UTC). Their numbers are :func:`statelink.reports.report.build`'s, the same as
-``statelink report --json``; :class:`~statelink.web.report_cache.ReportCache` keeps them.
-Each page first checks the copy of the log it reads against the log's latest signed
-checkpoint (:mod:`statelink.reports.anchor`): a state's page states that checkpoint, and
-a copy that does not match is refused (409) with the first record that differs (the
-overview lists that state with the reason and leaves it out of its totals).
+time, UTC; ``until`` is the first day not counted), show the period in words and link to
+this and the last quarters and years (:mod:`statelink.web.report_query`). Every number
+says what it counts: requests (answers), decisions, records released or agencies; where
+a table's rows can add up to more than the total, the page says why. The CSV files
+(:mod:`statelink.web.downloads`) hold what the pages show. The report's numbers are
+:func:`statelink.reports.report.build`'s, the same as ``statelink report --json``;
+:class:`~statelink.web.report_cache.ReportCache` keeps them. Each page first checks the
+copy of the log it reads against the log's latest signed checkpoint
+(:mod:`statelink.reports.anchor`): a state's page states that checkpoint, and a copy that
+does not match is refused (409) with the first record that differs (the overview lists
+that state with the reason and leaves it out of its totals).
 """
 
 from __future__ import annotations
@@ -32,31 +40,22 @@ from markupsafe import Markup
 from starlette.routing import BaseRoute
 
 from statelink.accounts import Account
-from statelink.errors import AuditInvalid, NotFound, PageRefused, StatelinkError
-from statelink.reports import charts
+from statelink.errors import NotFound, PageRefused, StatelinkError
+from statelink.reports import charts, requesters
 from statelink.reports.anchor import statement
 from statelink.reports.drill import DIMENSIONS, drill
 from statelink.reports.model import PurposeCount, Report
-from statelink.reports.report import Period
 from statelink.web import national, record_card
+from statelink.web.downloads import agencies_csv, records_csv
 from statelink.web.national import SORTS
+from statelink.web.report_query import Pages, When, filters_of, period_of, refused
 from statelink.web.signin import OnState
-from statelink.web.site import Shared, Site, form_day, route
+from statelink.web.site import Shared, Site, route
 
-DRILL_LIMIT = 200
-
-
-def _refused(e: StatelinkError) -> PageRefused:
-    """A report that cannot be made: a copy that does not match the log (409), or a bad
-    request (400)."""
-    return PageRefused(e.message, e.http_status if isinstance(e, AuditInvalid) else 400)
-
-
-def period_of(request: Request) -> tuple[Period, dict[str, str]]:
-    """The period the query asks for, and the query parameters that set it."""
-    params = {k: request.query_params.get(k, "") for k in ("since", "until")}
-    period = Period(form_day(params["since"], "since"), form_day(params["until"], "until"))
-    return period, {k: v for k, v in params.items() if v}
+PAGE = DRILL_LIMIT = 200
+"""Audit records a drill-down page shows."""
+AGENCY_PAGE = 100
+"""Agencies a page of the agencies' list shows."""
 
 
 async def state_overview(request: Request, visit: OnState, site: Shared) -> Response:
@@ -65,7 +64,7 @@ async def state_overview(request: Request, visit: OnState, site: Shared) -> Resp
         period, kept = period_of(request)
         made = site.reports.report(code, period)
     except StatelinkError as e:
-        raise _refused(e) from None
+        raise refused(e) from None
 
     def link(filters: dict[str, str]) -> str:
         return f"/dashboard/states/{code}/records?{urlencode({**filters, **kept})}"
@@ -80,6 +79,9 @@ async def state_overview(request: Request, visit: OnState, site: Shared) -> Resp
         kept=kept,
         link=link,
         chart=_charts(made, link),
+        policy_rows=sum(int(r["n"]) for r in made["breakdowns"]["policy"]),
+        decided=sum(int(r["n"]) for r in made["breakdowns"]["decision"] if r["key"] != "none"),
+        when=When.of(request, period),
     )
 
 
@@ -124,12 +126,16 @@ def _purpose(row: PurposeCount) -> str:
 
 
 async def records(request: Request, visit: OnState, site: Shared) -> Response:
-    filters = {k: v for k, v in request.query_params.items() if k not in ("since", "until") and v}
+    filters = filters_of(request)
     try:
         period, kept = period_of(request)
-        found = drill(site.reports.table(visit.state), filters, period=period, limit=DRILL_LIMIT)
+        table, wanted = site.reports.table(visit.state), Pages.wanted(request)
+        found = drill(table, filters, period=period, limit=PAGE, offset=(wanted - 1) * PAGE)
+        pages = Pages.at(wanted, PAGE, found.count)
+        if pages.offset != found.offset:  # past the end: the last page
+            found = drill(table, filters, period=period, limit=PAGE, offset=pages.offset)
     except StatelinkError as e:
-        raise _refused(e) from None
+        raise refused(e) from None
     return site.page(
         request,
         "records.html",
@@ -138,8 +144,51 @@ async def records(request: Request, visit: OnState, site: Shared) -> Response:
         found=found,
         kept=kept,
         names=site.reports.names(),
-        limit=DRILL_LIMIT,
+        pager=pages,
+        links=pages.links(request),
+        csv=f"/dashboard/states/{visit.state}/records.csv?{urlencode({**filters, **kept})}",
         dimensions=sorted(DIMENSIONS),
+        when=When.of(request, period),
+    )
+
+
+async def agencies(request: Request, visit: OnState, site: Shared) -> Response:
+    """Every agency that asked in the period, :data:`AGENCY_PAGE` a page, in the order
+    asked for, with the sums over all of them."""
+    try:
+        period, kept = period_of(request)
+        order = requesters.order_of(request.query_params.get("order", ""))
+        table, wanted = site.reports.table(visit.state), Pages.wanted(request)
+
+        def listed_from(offset: int) -> requesters.Agencies:
+            return requesters.agencies(
+                table, period=period, order=order, limit=AGENCY_PAGE, offset=offset
+            )
+
+        listed = listed_from((wanted - 1) * AGENCY_PAGE)
+        pages = Pages.at(wanted, AGENCY_PAGE, listed.total)
+        if pages.offset != listed.offset:  # past the end: the last page
+            listed = listed_from(pages.offset)
+    except StatelinkError as e:
+        raise refused(e) from None
+    base = f"/dashboard/states/{visit.state}"
+    return site.page(
+        request,
+        "agencies.html",
+        account=visit.account,
+        state=visit.state,
+        listed=listed,
+        names=site.reports.names(),
+        kept=kept,
+        pager=pages,
+        links=pages.links(request),
+        orders={
+            k: (label, f"?{urlencode({**kept, 'order': k})}")
+            for k, (label, _) in requesters.ORDERS.items()
+        },
+        drill=lambda ori: f"{base}/records?{urlencode({'ori': ori, **kept})}",
+        csv=f"{base}/agencies.csv?{urlencode({**kept, 'order': order})}",
+        when=When.of(request, period),
     )
 
 
@@ -186,11 +235,15 @@ async def overview(request: Request, account: Account, site: Site) -> Response:
         sorts={k: (s.label, f"?{urlencode({**kept, 'sort': k})}") for k, s in SORTS.items()},
         query=f"?{urlencode(kept)}" if kept else "",
         drill=drill,
+        when=When.of(request, period),
     )
 
 
 routes: list[BaseRoute] = [
     route("/states/{state}/", state_overview),
     route("/states/{state}/records", records),
+    route("/states/{state}/records.csv", records_csv),
     route("/states/{state}/records/{seq}", record),
+    route("/states/{state}/agencies", agencies),
+    route("/states/{state}/agencies.csv", agencies_csv),
 ]

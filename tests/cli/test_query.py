@@ -146,3 +146,28 @@ def test_query_exits_1_unless_every_state_answered(
     assert readable.code == code
     assert summary in readable.out
     assert readable.err == ""
+
+
+def test_an_xml_file_is_sent_and_format_xml_prints_xml(
+    run: Invoke, layout: Layout, tmp_path: Path
+) -> None:
+    from statelink.messages.model import Message
+    from statelink.messages.niem import decode_response_xml, encode_xml
+
+    driver = _wa_licence(run, layout)
+    message = Message.parse(
+        {"mke": "KQ", "ori": "NY0303000", "dest": ["WA"], "purpose": "C",
+         "fields": {"OLN": driver["oln"]}}
+    )  # fmt: skip
+    path = tmp_path / "kq.xml"
+    path.write_text(encode_xml(message), encoding="utf-8")
+    shown = run("query", "--file", str(path), "--format", "xml", "--data", str(layout.root))
+    assert shown.code == 0, shown.err
+    reply = decode_response_xml(shown.out.encode())
+    assert reply.answers[0].drivers[0].oln == driver["oln"]
+    assert reply.mke == "KR"
+    readable = run("query", "--file", str(path), "--data", str(layout.root))
+    assert driver["name"] in readable.out
+    wrong = run("query", "--file", str(path), "--format", "yaml", "--data", str(layout.root))
+    assert wrong.code == 2
+    assert "--format" in wrong.err

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 def _read(message: str | None, file: Path | None) -> str:
     if (message is None) == (file is None):
-        raise UsageError("give a message (text or JSON) or --file FILE, not both and not neither")
+        raise UsageError(
+            "give a message (text, JSON or XML) or --file FILE, not both and not neither"
+        )
     if file is None:
         assert message is not None
         return message
@@ -46,11 +48,23 @@ async def _collect_in_process(where: Layout, message_id: str, ori: str) -> HubRe
 
 MessageText = Annotated[
     str | None,
-    typer.Argument(help="The message: one-line text (DQ.ORI.WA.OLN/....PUR/C.) or JSON."),
+    typer.Argument(
+        help="The message: one-line text (DQ.ORI.WA.TXT.OLN/....PUR/C.), JSON or Nlets XML."
+    ),
 ]
 MessageFile = Annotated[
     Path | None,
-    typer.Option("--file", "-f", help="Read the message (JSON or text) from FILE; - is stdin."),
+    typer.Option(
+        "--file", "-f", help="Read the message (JSON, text or Nlets XML) from FILE; - is stdin."
+    ),
+]
+OUTPUT_FORMATS = ("table", "json", "xml")
+OutputFormat = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="Print the answer as tables, JSON or the Nlets NIEM XML (--json is --format json).",
+    ),
 ]
 Fetch = Annotated[
     str | None,
@@ -109,9 +123,14 @@ def query(
     key: Key = None,
     data: DataDir = DEFAULT_DATA,
     json_output: JsonOutput = False,
+    output: OutputFormat = "table",
 ) -> None:
     """Send one driver or vehicle query and print every state's answer; or, with --fetch,
     collect the answer to a message held for review."""
+    if output not in OUTPUT_FORMATS:
+        raise UsageError(f"--format: expected one of {', '.join(OUTPUT_FORMATS)}, given {output!r}")
+    if json_output:
+        output = "json"
     import statelink.cli.render as render
     from statelink.client import Credentials
     from statelink.messages.text import parse_any
@@ -124,8 +143,12 @@ def query(
         reply = _collect(target, fetch, ori)
     else:
         reply = _submit(target, parse_any(_read(message, file)))
-    if json_output:
+    if output == "json":
         print_json(reply)
+    elif output == "xml":
+        from statelink.messages.niem import encode_response_xml
+
+        typer.echo(encode_response_xml(reply))
     else:
         render.response(console, reply)
     if not answered(reply):

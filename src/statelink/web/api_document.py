@@ -14,7 +14,12 @@ from pydantic import BaseModel, ConfigDict
 from statelink.messages.model import Message
 from statelink.web.problems import MEDIA_TYPE, title
 
-TEXT_EXAMPLE = "DQ.NY0303000.WA.OLN/WDL12345678.PUR/C."
+TEXT_EXAMPLE = "DQ.NY0303000.WA.TXT.OLN/WDL12345678.PUR/C."
+XML_EXAMPLE = '<n2:NLETS xmlns:n2="http://www.nlets.org/niem/1.0" n2:version="4.00">...</n2:NLETS>'
+XML_NOTE = (
+    "The Nlets NIEM XML (Nlets 4.00 layout), as the XSDs in statelink/messages/schemas/ "
+    "describe it; docs/messages.md has a full example."
+)
 
 
 class Problem(BaseModel):
@@ -44,6 +49,17 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def answered_in_xml(responses: dict[int | str, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:
+    """A route's ``responses`` that may also be XML: the answer (200) in
+    ``application/xml`` beside its JSON, and each problem in ``application/problem+xml``."""
+    xml = {"schema": {"type": "string", "description": XML_NOTE}}
+    out: dict[int | str, dict[str, Any]] = {200: {"content": {"application/xml": xml}}}
+    for status, described in responses.items():
+        content = {**described["content"], "application/problem+xml": xml}
+        out[status] = {**described, "content": content}
+    return out
+
+
 def message_body() -> dict[str, Any]:
     """The request body of ``POST /v1/messages``: JSON (contract 1) or the text form."""
     return {
@@ -54,6 +70,10 @@ def message_body() -> dict[str, Any]:
                 "text/plain": {
                     "schema": {"type": "string", "minLength": 1, "pattern": r"\S"},
                     "example": TEXT_EXAMPLE,
+                },
+                "application/xml": {
+                    "schema": {"type": "string", "minLength": 1, "description": XML_NOTE},
+                    "example": XML_EXAMPLE,
                 },
             },
         }

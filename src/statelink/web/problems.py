@@ -7,6 +7,9 @@ and the body::
      "detail": "one line a person can read", "code": "<code>", ...extra fields}
 
 Validation errors add ``errors``: a list of ``{"field", "expected", "given"}``.
+
+A request whose answer is XML (:mod:`statelink.web.negotiation`) gets the same problem
+as ``application/problem+xml`` (RFC 7807's XML form).
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ from typing import Any
 
 import structlog
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from statelink.errors import RateLimited, StatelinkError
+from statelink.errors import FieldError, RateLimited, StatelinkError
+from statelink.web.negotiation import Form, answer_form
 
 log = structlog.get_logger(__name__)
 
@@ -44,6 +48,17 @@ def title(status: int) -> str:
     return TITLES.get(status) or HTTPStatus(status).phrase
 
 
+def answer(request: Request, status: int, code: str, detail: str, **extra: Any) -> Response:
+    """The problem in the form the request's answer takes: JSON, or XML."""
+    if answer_form(request) is Form.JSON:
+        return problem(status, code, detail, **extra)
+    from statelink.messages.niem import PROBLEM_MEDIA_TYPE, problem_xml
+
+    listed = [FieldError(e["field"], e["expected"], e["given"]) for e in extra.pop("errors", [])]
+    body = problem_xml(status, title(status), detail, listed, code=code, members=extra)
+    return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+
+
 def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
     body = {
         "type": f"urn:statelink:error:{code}",
@@ -56,15 +71,15 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
 
 
-async def _statelink_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _statelink_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StatelinkError)
-    response = problem(exc.http_status, exc.code, exc.message, **exc.details())
+    response = answer(request, exc.http_status, exc.code, exc.message, **exc.details())
     if isinstance(exc, RateLimited):
         response.headers["retry-after"] = str(exc.retry_after)
     return response
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {
@@ -75,20 +90,21 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
         for e in exc.errors()
     ]
     first = errors[0] if errors else {"field": "request", "expected": "a valid request"}
-    return problem(422, "bad-request", f"{first['field']}: {first['expected']}", errors=errors)
+    detail = f"{first['field']}: {first['expected']}"
+    return answer(request, 422, "bad-request", detail, errors=errors)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = HTTP_CODES.get(exc.status_code, "http-error")
-    response = problem(exc.status_code, code, str(exc.detail))
+    response = answer(request, exc.status_code, code, str(exc.detail))
     response.headers.update(exc.headers or {})  # e.g. 405's Allow
     return response
 
 
-async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> Response:
     log.error("unhandled_error", exc_info=exc)  # frames and kinds only: no message
-    return problem(500, "internal-error", "the server failed; nothing was released")
+    return answer(request, 500, "internal-error", "the server failed; nothing was released")
 
 
 def install(app: Starlette) -> None:

@@ -1,7 +1,9 @@
 """The agencies' API under ``/v1/``, the same for the embedded and the networked hub.
 
-``/v1/messages`` (POST a message in JSON or text form; GET a message id to collect held
-answers), ``/v1/directory`` and ``/v1/health``. The networked hub passes a :class:`Gate`:
+``/v1/messages`` (POST a message in JSON, the text form or the Nlets NIEM XML; GET a
+message id to collect held answers; each answers in JSON, or in XML when the request
+was XML or ``Accept`` asks for it: :mod:`statelink.web.negotiation`),
+``/v1/directory`` and ``/v1/health``. The networked hub passes a :class:`Gate`:
 every route but ``/v1/health`` needs a known caller (client certificate or bearer
 token), and a message is sent only for an ORI the caller owns. The embedded hub, on
 localhost, passes none.
@@ -26,7 +28,8 @@ from statelink.hub import Hub
 from statelink.messages.model import Message
 from statelink.messages.response import HubResponse
 from statelink.messages.text import decode_bytes
-from statelink.web.api_document import MEMBER, message_body, problems
+from statelink.web.api_document import MEMBER, answered_in_xml, message_body, problems
+from statelink.web.negotiation import Form, answer_form, body_form
 
 
 class Gate(Protocol):
@@ -73,8 +76,12 @@ class AgencyOut(BaseModel):
         return cls.model_validate(agency.as_dict())
 
 
-def _json(response: HubResponse) -> Response:
-    """The response as JSON, serialised once (the model is already valid)."""
+def _answer(request: Request, response: HubResponse) -> Response:
+    """The response as JSON, serialised once (the model is already valid), or as XML."""
+    if answer_form(request) is Form.XML:
+        from statelink.messages.niem import MEDIA_TYPE, encode_response_xml
+
+        return Response(encode_response_xml(response), media_type=MEDIA_TYPE)
     return Response(response.model_dump_json(), media_type="application/json")
 
 
@@ -115,7 +122,8 @@ async def health(api: Served) -> Health:
 
 
 async def submit(request: Request) -> Response:
-    """Send one message, in JSON or in the one-line text form (``text/plain``).
+    """Send one message, in JSON, in the one-line text form (``text/plain``) or in the
+    Nlets NIEM XML (``application/xml``).
 
     Sent again with the same ORI and control field (networked hub), the same message
     gets the same message id and answer and is not run again.
@@ -126,17 +134,23 @@ async def submit(request: Request) -> Response:
     form = _media_type(request)
     body = await request.body()
     if not body.strip():
-        raise UsageError("empty request: send a message in JSON or the text form")
-    if form == TEXT or (form is None and not body.lstrip().startswith(b"{")):
+        raise UsageError("empty request: send a message in JSON, the text form or XML")
+    start = body.lstrip()[:1]
+    if form == XML or (form is None and start == b"<"):
+        from statelink.messages.niem import decode_xml
+
+        message = decode_xml(body)
+    elif form == TEXT or (form is None and start != b"{"):
         message = decode_bytes(body)
     else:
         message = Message.parse(body)
     api.check(request, message.ori)
-    return _json(await api.hub.submit(message))
+    return _answer(request, await api.hub.submit(message))
 
 
 JSON = "application/json"
 TEXT = "text/plain"
+XML = "application/xml"
 
 
 def _media_type(request: Request) -> str | None:
@@ -145,13 +159,14 @@ def _media_type(request: Request) -> str | None:
     given = request.headers.get("content-type")
     if given is None:
         return None
-    kind = given.partition(";")[0].strip().lower()
-    if kind == TEXT:
+    if given.partition(";")[0].strip().lower() == TEXT:
         return TEXT
-    if kind == JSON or (kind.startswith("application/") and kind.endswith("+json")):
-        return JSON
+    form = body_form(given)
+    if form is not None:
+        return XML if form is Form.XML else JSON
     raise UnsupportedMediaType(
-        f"a message is sent as {JSON} or {TEXT} (the one-line text form); given {given[:60]!r}"
+        f"a message is sent as {JSON}, {TEXT} (the one-line text form) or {XML} "
+        f"(the Nlets NIEM XML); given {given[:60]!r}"
     )
 
 
@@ -167,7 +182,7 @@ async def collect(
     released once.
     """
     api.check(request, ori.strip().upper())
-    return _json(await api.hub.collect(message_id, ori))
+    return _answer(request, await api.hub.collect(message_id, ori))
 
 
 async def directory(
@@ -198,7 +213,7 @@ routes: list[BaseRoute] = [
         methods=["POST"],
         response_model=HubResponse,
         openapi_extra=message_body(),
-        responses=problems(*MEMBER, 403, 409, 413, 415, 422),
+        responses=answered_in_xml(problems(*MEMBER, 403, 409, 413, 415, 422)),
     ),
     APIRoute(
         "/v1/messages/{message_id}",
@@ -206,7 +221,7 @@ routes: list[BaseRoute] = [
         methods=["GET"],
         response_model=HubResponse,
         dependencies=KNOWN,
-        responses=problems(*MEMBER, 403, 404, 422),
+        responses=answered_in_xml(problems(*MEMBER, 403, 404, 422)),
     ),
     APIRoute(
         "/v1/directory",

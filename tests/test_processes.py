@@ -6,6 +6,7 @@ import _thread
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,18 @@ def test_services_that_ignore_sigterm_are_killed_after_the_timeout(tmp_path: Pat
     assert all(p is not None and p.returncode == -signal.SIGKILL for p in processes)
 
 
+@pytest.fixture
+def default_sigint() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt, as in the CLI's process, whatever handler an
+    earlier test in this process left behind (an event loop's runner installs its own)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("default_sigint")
 def test_a_second_interrupt_while_stopping_kills_the_rest_and_leaves_nothing(
     tmp_path: Path,
 ) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from statelink.messages.response import Receipt
+from statelink.messages.response import PolicyReason, Receipt
 from statelink.policy.engine import Decision, Outcome, Request
 
 
@@ -54,6 +54,9 @@ class PermitAll:
 
     def decide(self, _request: Any, *, cached: bool = True) -> Decision:
         return Decision(Outcome.PERMIT, (), "")
+
+    def reason(self, policy_id: str) -> PolicyReason:
+        return PolicyReason(id=policy_id)
 
 
 def main() -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 import structlog
@@ -42,3 +45,44 @@ def test_a_logged_exception_keeps_its_frames_and_kinds_and_loses_its_messages(
     if as_json:
         line = json.loads(written.strip().splitlines()[-1])
         assert (line["event"], line["state"], line["dob"]) == ("step_crashed", "WA", "[withheld]")
+
+
+SERVICE = """
+import logging
+from statelink import logs
+
+logs.configure_service()
+try:
+    int("DOB " + "1980" + "0401")
+except ValueError:
+    logging.getLogger("uvicorn.error").exception("Exception in ASGI application")
+logging.getLogger("alembic").info("note %s", "kept")
+logging.getLogger("alembic").debug("below the level")
+"""
+
+
+def test_a_service_writes_standard_library_records_as_json_without_messages() -> None:
+    """What a service's stderr gets from libraries (uvicorn, alembic): JSON objects, the
+    level from STATELINK_LOG_LEVEL, tracebacks without their messages."""
+    env = {**os.environ, "STATELINK_LOG_LEVEL": "INFO"}
+    done = subprocess.run(
+        [sys.executable, "-c", SERVICE], env=env, capture_output=True, text=True, check=True
+    )
+    lines = [json.loads(line) for line in done.stderr.splitlines()]
+    assert [(e["event"], e["logger"], e["level"]) for e in lines] == [
+        ("Exception in ASGI application", "uvicorn.error", "error"),
+        ("note kept", "alembic", "info"),
+    ]
+    assert "builtins.ValueError (message withheld)" in lines[0]["exception"]
+    assert DOB not in done.stderr
+
+
+def test_a_service_refuses_a_log_level_it_does_not_know() -> None:
+    env = {**os.environ, "STATELINK_LOG_LEVEL": "loud"}
+    done = subprocess.run(
+        [sys.executable, "-c", SERVICE], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode != 0
+    assert "STATELINK_LOG_LEVEL: expected one of debug, info, warning, error; given 'loud'" in (
+        done.stderr
+    )

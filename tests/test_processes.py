@@ -79,3 +79,46 @@ def test_a_second_interrupt_while_stopping_kills_the_rest_and_leaves_nothing(
     assert time.monotonic() - started < 30
     assert all(p is not None and p.poll() == -signal.SIGKILL for p in processes)
     assert all(not s.running() for s in services)
+
+
+def test_a_service_starts_with_its_own_variables(tmp_path: Path) -> None:
+    script = "import os; print(os.environ['STATELINK_HUB_REPLICA'], os.environ['KEPT'])"
+    service = Service(
+        "hub-2", "", [], tmp_path / "hub.log", program=("-c", script),
+        env={"STATELINK_HUB_REPLICA": "hub-2"},
+    )  # fmt: skip
+    service.start({"KEPT": "yes"})
+    assert service.process is not None
+    assert service.process.wait(60) == 0
+    assert (tmp_path / "hub.log").read_text().split() == ["hub-2", "yes"]
+
+
+PARENT = (
+    "import signal, subprocess, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+    "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)']); "
+    "print(child.pid, flush=True); time.sleep(120)"
+)
+
+
+def test_a_group_service_is_killed_with_its_children(tmp_path: Path) -> None:
+    """nginx's workers outlive a killed master: a service marked ``group`` takes them along."""
+    log = tmp_path / "nginx.log"
+    service = Service("nginx", "", [], log, program=("-c", PARENT), group=True)
+    service.start({})
+    deadline = time.monotonic() + 30
+    while not log.read_text().strip():
+        assert time.monotonic() < deadline, "the parent did not start its child"
+        time.sleep(0.05)
+    child = int(log.read_text().split()[0])
+    stop_services([service], timeout=0.5)  # it ignores SIGTERM: killed, with its child
+    deadline = time.monotonic() + 10
+    while _alive(child):
+        assert time.monotonic() < deadline, "the child outlived its killed parent"
+        time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False

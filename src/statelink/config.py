@@ -42,6 +42,13 @@ class _ServiceConfig(BaseSettings):
         le=64 * 1024 * 1024,
         description="Largest request body accepted, in bytes (larger: 413, refused while reading).",
     )
+    drain_seconds: float = Field(
+        0.0,
+        ge=0,
+        le=300,
+        description="Seconds to keep serving after SIGTERM, /ready answering 503, before "
+        "refusing new connections (time for a load balancer to stop sending).",
+    )
     cert: Path = Field(description="This service's TLS certificate (PEM).")
     key: Path = Field(description="This service's TLS private key (PEM).")
     ca: Path = Field(description="CA certificate(s) that client certificates must chain to.")
@@ -89,6 +96,12 @@ class NodeConfig(_ServiceConfig):
         description="The hub's certificate: the only client this node answers (pinned by "
         "SHA-256 fingerprint)."
     )
+    dashboard: bool = Field(
+        True,
+        description="Serve the state's dashboard at /dashboard/ on the same port, to "
+        "browsers without a client certificate (sign-in by account); false: only the hub "
+        "and the tiled log are answered.",
+    )
 
     @field_validator("state")
     @classmethod
@@ -120,7 +133,15 @@ class HubConfig(_ServiceConfig):
         1000, ge=1, description="Requests in progress at the hub at most (more get 503)."
     )
     resubmit_window: float = Field(
-        600.0, ge=0, description="Seconds a message's answer is kept for a resubmission."
+        600.0,
+        ge=0,
+        description="Seconds a member's control field names one message: the same message "
+        "sent again within them is answered again, not decided again.",
+    )
+    replica: str = Field(
+        "",
+        max_length=63,
+        description="This hub replica's name in the routing log (default: host:port).",
     )
     member_rate: float = Field(
         50.0,

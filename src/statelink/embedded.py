@@ -4,6 +4,11 @@ The hub is in the nodes' own process (one trust domain), so each node dates a me
 the hub's ``received_at`` (:class:`~statelink.clock.Dating` ``MESSAGE``): the demo's
 simulated year is decided as the year it simulates. A node opened alone
 (:func:`open_node`, as ``statelink serve node`` does) keeps its own clock.
+
+The dashboard shows an :class:`EmbeddedNetwork` (every state), or a node service's
+:class:`OneState`: that node seen as a network of its one state, over the stores the
+service already has open (its layout is a :class:`NodeLayout`, which knows where the
+service keeps the state's node database and audit log).
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from types import TracebackType
+from dataclasses import dataclass
+from types import MappingProxyType, TracebackType
 
 import structlog
 
@@ -27,10 +33,12 @@ from statelink.nation import Layout, require_manifest
 from statelink.node import StateNode
 from statelink.node.ledger import Ledger
 from statelink.node.parts import Closable, NodeParts
+from statelink.node.redelivery import AuditAnswers
 from statelink.node_database import NodeDatabase
 from statelink.policy.active import PolicyStore
 from statelink.policy.decision_point import DecisionPoint
 from statelink.records import RecordStore
+from statelink.store import Where
 from statelink.transport.inprocess import InProcessTransport
 from statelink.witness.pusher import CheckpointPusher
 
@@ -74,7 +82,11 @@ def open_node(
             part.close()
         raise
     ledger = Ledger(state, audit, db.notices, lambda: policy.digest)
-    parts = NodeParts(state, store, directories, policy, db.queue, ledger, clock or Clock())
+    answers = AuditAnswers(state, database or layout.audit_store(state))
+    opened.append(answers)
+    parts = NodeParts(
+        state, store, directories, policy, db.queue, ledger, clock or Clock(), answers
+    )
     return StateNode(parts, owned=opened)
 
 
@@ -253,3 +265,51 @@ class EmbeddedNetwork:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+@dataclass(frozen=True)
+class NodeLayout(Layout):
+    """A data folder as one node service sees it: its state's node database and audit
+    log in ``database`` when the service keeps them there (``serve node --database``),
+    everything else (policy, keys, accounts, the reports' copies) in the folder."""
+
+    state: str = ""
+    database: str | None = None
+
+    def node_store(self, state: str) -> Where:
+        if self.database and state == self.state:
+            return self.database
+        return super().node_store(state)
+
+    def audit_store(self, state: str) -> Where:
+        if self.database and state == self.state:
+            return self.database
+        return super().audit_store(state)
+
+
+class OneState:
+    """One node service's view of itself as a network of one state, for its dashboard:
+    the service's own node, node database and audit service, already open. It opens and
+    closes nothing (the service owns them); asked for another state, it has none
+    (``KeyError``)."""
+
+    def __init__(
+        self, layout: Layout, node: StateNode, database: NodeDatabase, audit: AuditService
+    ) -> None:
+        if database.state != node.state:
+            raise ValueError(f"the node database of {database.state} is not {node.state}'s")
+        self.layout = layout
+        self.state = node.state
+        self.nodes: Mapping[str, StateNode] = MappingProxyType({node.state: node})
+        self.audit = audit
+        self._database = database
+
+    @property
+    def directory(self) -> Directory:
+        """The directory as the node has it now (its own copy, reloaded when it changes)."""
+        return self.nodes[self.state].parts.directories.current()
+
+    def database(self, state: str) -> NodeDatabase:
+        if state != self.state:
+            raise KeyError(state)
+        return self._database

@@ -255,6 +255,14 @@ class StoreError(StatelinkError):
     http_status = 500
 
 
+class HubStoreUnavailable(StatelinkError):
+    """The hub's shared database cannot be reached: a message is refused rather than
+    routed without its resubmission claim (a retry could be decided twice)."""
+
+    code = "hub-store-unavailable"
+    http_status = 503
+
+
 class HubUnreachable(StatelinkError):
     """The CLI could not reach the hub named by --hub or STATELINK_HUB."""
 

@@ -11,9 +11,10 @@ A traceback is printed plainly, without the values of local variables and withou
 exception's message (either may hold personal data: a parse error quoting a date of
 birth, a database error quoting a statement's parameters): its frames and the kinds of
 the exception and its causes are enough to find the fault. Commands log to stderr: a
-readable line by default, one JSON object per line with ``json=True`` (the services, for
-a log collector). Tests read the events with
-``structlog.testing.capture_logs``.
+readable line by default, one JSON object per line with ``json=True``: the services
+(:func:`configure_service`), for a log collector, where the standard library's records
+(uvicorn's, the web framework's) become the same JSON objects, their values withheld and
+tracebacks stripped alike. Tests read the events with ``structlog.testing.capture_logs``.
 
 Importing structlog takes a noticeable part of a command's start-up, so this module does
 not: a configuration asked for before structlog is imported is applied the moment some
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import sys
 import traceback
 from collections.abc import MutableMapping, Sequence
@@ -59,6 +61,17 @@ PERSONAL = frozenset(
 WITHHELD = "[withheld]"
 
 _level = logging.WARNING  # the level configured last
+_json = False  # whether the last configuration renders JSON
+_handler: logging.Handler | None = None  # the standard library's handler installed here
+
+LEVEL_VARIABLE = "STATELINK_LOG_LEVEL"
+"""The environment variable a service reads its log level from (``warning`` by default)."""
+LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
 
 
 def enabled(level: int) -> bool:
@@ -117,8 +130,68 @@ def _to_stderr(*_args: Any) -> structlog.PrintLogger:
 
 def configure(*, json: bool = False, level: int = logging.WARNING) -> None:
     """Log events at ``level`` and above to stderr (and third-party stdlib logs too)."""
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    global _json
+    _json = json
+    _stdlib(json=json, level=level)
     _configure(json=json, level=level)
+
+
+def configure_service() -> None:
+    """A service's logs: one JSON object per line on stderr, at the level named by
+    ``STATELINK_LOG_LEVEL`` (debug, info, warning or error; warning if unset)."""
+    from statelink.errors import UsageError
+
+    named = os.environ.get(LEVEL_VARIABLE, "").strip().lower() or "warning"
+    if named not in LEVELS:
+        raise UsageError(
+            f"{LEVEL_VARIABLE}: expected one of {', '.join(LEVELS)}; given {named[:20]!r}"
+        )
+    configure(json=True, level=LEVELS[named])
+
+
+def settings() -> tuple[bool, int]:
+    """The last configuration (JSON or not, level): for a process this one starts."""
+    return _json, _level
+
+
+def _stdlib(*, json: bool, level: int) -> None:
+    """Send the standard library's records to stderr: plain lines, or (``json``) the
+    same JSON objects as structlog's events. A root logger that a program configured
+    itself (handlers this module did not install) is left alone."""
+    global _handler
+    root = logging.getLogger()
+    if any(h is not _handler for h in root.handlers):
+        return
+    handler = logging.StreamHandler()
+    if json:
+        handler.setFormatter(_json_formatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    if _handler is not None:
+        root.removeHandler(_handler)
+    root.addHandler(handler)
+    root.setLevel(level)
+    _handler = handler
+
+
+def _json_formatter() -> logging.Formatter:
+    """A formatter that renders a standard library record as structlog's JSON events."""
+    import structlog
+
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.add_logger_name,
+            structlog.processors.add_log_level,
+            withhold_personal,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            traceback_without_messages,
+        ],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.JSONRenderer(),
+        ],
+    )
 
 
 def configure_default() -> None:

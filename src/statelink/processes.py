@@ -3,6 +3,10 @@
 Used by ``statelink demo --processes``, the integration tests and the benchmarks: each
 service is a real ``statelink serve`` process on loopback, over mutual TLS with the
 development PKI. Logs go to one file per service.
+
+With ``hubs`` > 1 the hub runs as that many replicas sharing one PostgreSQL database,
+behind nginx (:mod:`statelink.balancer`): the clients' hub URL is nginx's, and a
+readiness checker in this process takes a replica that is not ready out of nginx.
 """
 
 from __future__ import annotations
@@ -14,14 +18,15 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
 import httpx
 
-from statelink.errors import ServiceFailed
+from statelink.balancer import Balancer, Change, ReadinessChecker, Replica, Site
+from statelink.errors import ServiceFailed, UsageError
 from statelink.nation import Layout
 from statelink.pki import Pki
 from statelink.transport.tls import client_context
@@ -46,14 +51,20 @@ class Service:
     process: subprocess.Popen[bytes] | None = None
     program: tuple[str, ...] = ("-m", "statelink")
     """What Python runs with ``args`` (a benchmark may run its own baseline instead)."""
+    executable: str = sys.executable
+    """The program itself: Python (then ``program``), or another (nginx)."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Variables added to the environment the service starts with."""
+    group: bool = False
+    """Killed as a process group (nginx: its workers outlive a killed master)."""
 
     def start(self, env: Mapping[str, str]) -> None:
         out = open(self.log, "ab")  # noqa: SIM115 (the child keeps it)
         self.process = subprocess.Popen(
-            [sys.executable, *self.program, *self.args],
+            [self.executable, *self.program, *self.args],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=dict(env),
+            env={**env, **self.env},
             start_new_session=True,  # ^C in the demo's terminal reaches only the demo
         )
         out.close()
@@ -86,6 +97,8 @@ class Service:
     def _kill(self) -> None:
         if self.process is not None:
             with contextlib.suppress(OSError):
+                if self.group:  # its own session (start_new_session): pgid = pid
+                    os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.kill()
             self.process.wait()
             self.process = None
@@ -118,58 +131,141 @@ class ProcessNetwork:
     node_records: Mapping[str, str] = field(default_factory=dict)
     host: str = "127.0.0.1"
     hub_port: int = 0
+    """The port members use: the hub's, or nginx's when there is a balancer."""
     single_timeout: float = 10.0
     nationwide_timeout: float = 60.0
+    hubs: int = 1
+    """Hub replicas; more than one needs ``hub_database`` in PostgreSQL and gets nginx."""
+    balanced: bool | None = None
+    """nginx in front of the hubs (default: when ``hubs`` > 1)."""
+    check_interval: float = 1.0
+    """Seconds between the readiness checker's rounds (with a balancer)."""
+    on_change: Callable[[Change], None] | None = None
+    """Told when the readiness checker takes a hub out or puts it back."""
     hub: Service = field(init=False)
+    """The first hub replica (the only one, usually)."""
+    replicas: list[Service] = field(init=False, default_factory=list)
     nodes: dict[str, Service] = field(init=False, default_factory=dict)
+    balancer: Balancer | None = field(init=False, default=None)
+    nginx: Service | None = field(init=False, default=None)
+    checker: ReadinessChecker | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
+        self._check_topology()
         self.logs.mkdir(parents=True, exist_ok=True)
-        tls = ["--ca", str(self.pki.ca)]
         for state in self.states:
-            port = free_port(self.host)
-            args = [
-                "serve", "node", "--state", state, "--data", str(self.layout.root),
-                "--host", self.host, "--port", str(port),
-                "--cert", str(self.pki.node(state)), "--key", str(self.pki.node_key(state)),
-                "--hub-cert", str(self.pki.hub), *tls,
-            ]  # fmt: skip
-            if state in self.node_databases:
-                args += ["--database", self.node_databases[state]]
-            if state in self.node_records:
-                args += ["--records", self.node_records[state]]
-            self.nodes[state] = Service(
-                f"node {state}",
-                f"https://{self.host}:{port}",
-                args,
-                self.logs / f"node-{state}.log",
+            self.nodes[state] = self._node(state)
+        balanced = self.hubs > 1 if self.balanced is None else self.balanced
+        own_port = not balanced and self.hub_port
+        for number in range(1, self.hubs + 1):
+            port = self.hub_port if own_port else free_port(self.host)
+            self.replicas.append(self._hub(f"hub-{number}", port))
+        self.hub = self.replicas[0]
+        if balanced:
+            self._balance(self.hub_port or free_port(self.host))
+
+    def _check_topology(self) -> None:
+        if self.hubs < 1:
+            raise UsageError(f"a network needs at least one hub (given {self.hubs})")
+        if self.hubs > 1 and not (self.hub_database or "").startswith("postgresql"):
+            raise UsageError(
+                f"{self.hubs} hub replicas share their members, tokens, resubmissions and "
+                "routing log in one PostgreSQL database: give the hub database as "
+                "postgresql://USER@HOST:PORT/DATABASE"
             )
-        port = self.hub_port or free_port(self.host)
+
+    def _node(self, state: str) -> Service:
+        port = free_port(self.host)
+        args = [
+            "serve", "node", "--state", state, "--data", str(self.layout.root),
+            "--host", self.host, "--port", str(port),
+            "--cert", str(self.pki.node(state)), "--key", str(self.pki.node_key(state)),
+            "--hub-cert", str(self.pki.hub), "--ca", str(self.pki.ca),
+        ]  # fmt: skip
+        if state in self.node_databases:
+            args += ["--database", self.node_databases[state]]
+        if state in self.node_records:
+            args += ["--records", self.node_records[state]]
+        url = f"https://{self.host}:{port}"
+        return Service(f"node {state}", url, args, self.logs / f"node-{state}.log")
+
+    def _hub(self, name: str, port: int) -> Service:
         args = [
             "serve", "hub", "--data", str(self.layout.root), "--host", self.host,
             "--port", str(port), "--cert", str(self.pki.hub), "--key", str(self.pki.hub_key),
             "--single-timeout", str(self.single_timeout),
-            "--nationwide-timeout", str(self.nationwide_timeout), *tls,
+            "--nationwide-timeout", str(self.nationwide_timeout), "--ca", str(self.pki.ca),
         ]  # fmt: skip
         for state, node in self.nodes.items():
             args += ["--node", f"{state}={node.url}"]
         if self.hub_database:
             args += ["--database", self.hub_database]
-        self.hub = Service("hub", f"https://{self.host}:{port}", args, self.logs / "hub.log")
+        url = f"https://{self.host}:{port}"
+        if self.hubs == 1:
+            return Service("hub", url, args, self.logs / "hub.log")
+        log = self.logs / f"{name}.log"
+        return Service(name, url, args, log, env={"STATELINK_HUB_REPLICA": name})
+
+    def _balance(self, port: int) -> None:
+        replicas = tuple(Replica(s.name, s.url.removeprefix("https://")) for s in self.replicas)
+        self.balancer = Balancer.inside(self.logs / "nginx", Site(f"{self.host}:{port}", replicas))
+        self.nginx = Service(
+            "nginx",
+            f"https://{self.host}:{port}",
+            self.balancer.command()[1:],
+            self.logs / "nginx.log",
+            program=(),
+            executable=self.balancer.program,
+            group=True,
+        )
+
+    @property
+    def url(self) -> str:
+        """The hub's URL for members: nginx's when there is one."""
+        return self.nginx.url if self.nginx is not None else self.hub.url
 
     @property
     def services(self) -> list[Service]:
-        return [*self.nodes.values(), self.hub]
+        """Every service, in the order they start."""
+        return [*self.nodes.values(), *self.replicas, *([self.nginx] if self.nginx else [])]
 
     def start(self) -> None:
-        """Start every node, then the hub; return once all answer their health check."""
+        """Start every node, then the hubs, then nginx; return once all answer their
+        health check (nginx's through to a hub)."""
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         for node in self.nodes.values():
             node.start(env)
         for node in self.nodes.values():
             self.wait_healthy(node)
-        self.hub.start(env)
-        self.wait_healthy(self.hub)
+        for replica in self.replicas:  # one by one: the first brings the database's
+            replica.start(env)  # tables to the newest revision
+            self.wait_healthy(replica)
+        if self.balancer is not None and self.nginx is not None:
+            self.balancer.write()
+            self.nginx.start(env)
+            self.wait_healthy(self.nginx)
+            self.checker = ReadinessChecker(
+                self.balancer,
+                {s.name: s.url for s in self.replicas},
+                client_context(ca=self.pki.ca),
+                interval=self.check_interval,
+                on_change=self.on_change,
+            )
+            self.checker.start()
+
+    def replica(self, name: str) -> Service:
+        """The hub replica called ``name`` (``hub-1``...)."""
+        found = [s for s in self.replicas if s.name == name]
+        if not found:
+            raise UsageError(f"no hub replica {name}: {', '.join(s.name for s in self.replicas)}")
+        return found[0]
+
+    def restart_hub(self, name: str) -> None:
+        """Start the replica ``name`` again (stopped first if it runs), on its own port."""
+        hub = self.replica(name)
+        hub.stop()
+        hub.start({**os.environ, "PYTHONUNBUFFERED": "1"})
+        self.wait_healthy(hub)
 
     def restart_node(self, state: str) -> None:
         node = self.nodes[state]
@@ -193,7 +289,12 @@ class ProcessNetwork:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        stop_services(list(reversed(self.services)))
+        """Stop the checker, then every service: nginx first, the nodes last."""
+        try:
+            if self.checker is not None:
+                self.checker.stop()
+        finally:
+            stop_services(list(reversed(self.services)))
 
     def __enter__(self) -> ProcessNetwork:
         try:

@@ -121,7 +121,7 @@ async def test_a_stalled_node_times_out_while_the_others_answer(
     hub = Hub(network.directories, troubled, single_timeout=0.2, nationwide_timeout=0.3)
     reply = await hub.submit(decode("DNQ.NY0303000.WA,ID.NAM/SMITH, JAMES.PUR/C."))
     assert reply.summary["ID"] is Status.UNAVAILABLE
-    assert "no answer within 0.2 s" in next(a.detail for a in reply.answers if a.state == "ID")
+    assert "did not answer within 0.2 s" in next(a.detail for a in reply.answers if a.state == "ID")
     assert reply.elapsed_ms < 2000
     nationwide = await hub.submit(decode("RQ.NY0303000.NL.LIC/ZZZ9999.PUR/C."))
     assert nationwide.summary["ID"] is Status.UNAVAILABLE

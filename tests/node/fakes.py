@@ -117,8 +117,10 @@ class FakeDecider:
         outcome = self.outcomes.get(request.ori, Outcome.PERMIT)
         if outcome is Outcome.HOLD and request.context["review_approved"]:
             outcome = Outcome.PERMIT
-        reason = PolicyReason(id=f"rule-{outcome.value}", reason="because", law="RCW 0.0")
-        return Decision(outcome, (reason,), self.digest)
+        return Decision(outcome, (self.reason(f"rule-{outcome.value}"),), self.digest)
+
+    def reason(self, policy_id: str) -> PolicyReason:
+        return PolicyReason(id=policy_id, reason="because", law="RCW 0.0")
 
 
 @dataclass

@@ -23,6 +23,7 @@ from statelink.nation import Layout, copy_node
 from statelink.pki import Pki, fingerprint_of
 from statelink.pki import init as pki_init
 from statelink.processes import ProcessNetwork
+from statelink.states import CODES
 from statelink.store import Where
 from tests.conftest import BACKENDS, Run, copy_nation
 from tests.postgres import drop_database, fresh_database
@@ -216,6 +217,13 @@ def test_a_slow_node_is_unavailable_and_nl_answers_within_its_timeout(net: Net) 
     assert summary["WA"] != "UNAVAILABLE"
     assert summary["ID"] != "UNAVAILABLE"
     assert NATIONWIDE_TIMEOUT <= elapsed < NATIONWIDE_TIMEOUT + 5
+    # NL is every state of the network: those without a node say so, in words
+    assert len(summary) == len(CODES)
+    details = {a["state"]: a["detail"] for a in reply.json()["answers"]}
+    assert details["OR"] == f"the OR node did not answer within {NATIONWIDE_TIMEOUT:g} s"
+    for state in set(CODES) - set(STATES):
+        assert summary[state] == "UNAVAILABLE"
+        assert details[state] == f"no node for {state} is connected to this hub"
 
 
 def test_a_killed_node_is_unavailable_for_its_state_only(net: Net) -> None:
@@ -227,6 +235,8 @@ def test_a_killed_node_is_unavailable_for_its_state_only(net: Net) -> None:
         assert reply.status_code == 200, reply.text
         body = reply.json()
         assert body["summary"]["ID"] == "UNAVAILABLE"
+        detail = next(a["detail"] for a in body["answers"] if a["state"] == "ID")
+        assert "the ID node refused the connection" in detail
         assert body["summary"]["WA"] != "UNAVAILABLE"
         assert body["summary"]["OR"] != "UNAVAILABLE"
         assert body["elapsed_ms"] < 2000  # refused at once, not waited for

@@ -30,6 +30,9 @@ log = structlog.get_logger(__name__)
 
 CHECKPOINT_EVERY = 1000
 CHECKPOINT_SECONDS = 10.0
+LOCK_WAIT_SECONDS = 3.0
+"""How long a new writer tries the log's writer lock: a writer killed a moment before
+(its process, its database session) lets go of it within that time."""
 
 
 @dataclass
@@ -141,25 +144,40 @@ class Closable(Protocol):
     def close(self) -> None: ...
 
 
-def _writer_lock(audit_log: AuditLog) -> Closable:
-    """Hold the log's writer lock: two writers would give two records the same number."""
+def _writer_lock(audit_log: AuditLog, wait: float = LOCK_WAIT_SECONDS) -> Closable:
+    """Hold the log's writer lock: two writers would give two records the same number.
+
+    A writer that was just killed may hold it for a moment more (its database session
+    or its audit process ends a little after it), so the lock is tried for ``wait``
+    seconds before the log is declared in use by another process."""
+    deadline = time.monotonic() + wait
+    while True:
+        held = _try_writer_lock(audit_log)
+        if held is not None:
+            return held
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
     if not isinstance(audit_log.where, Path):
-        held = audit_log.advisory_lock()
-        if held is None:
-            raise AuditUnavailable(
-                f"the {audit_log.state} audit log is in use by another statelink process"
-            )
-        return held
+        raise AuditUnavailable(
+            f"the {audit_log.state} audit log is in use by another statelink process"
+        )
+    raise AuditUnavailable(
+        f"the {audit_log.state} audit log is in use by another statelink process; "
+        "send messages through it (--hub URL) instead of starting a second one"
+    )
+
+
+def _try_writer_lock(audit_log: AuditLog) -> Closable | None:
+    if not isinstance(audit_log.where, Path):
+        return audit_log.advisory_lock()
     path = audit_log.where
     lock = open(path.with_name(path.name + ".lock"), "ab")  # noqa: SIM115
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         lock.close()
-        raise AuditUnavailable(
-            f"the {audit_log.state} audit log is in use by another statelink process; "
-            "send messages through it (--hub URL) instead of starting a second one"
-        ) from None
+        return None
     return lock
 
 

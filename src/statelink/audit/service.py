@@ -37,6 +37,7 @@ from typing import cast
 
 import structlog
 
+from statelink import logs
 from statelink.audit.appender import CHECKPOINT_EVERY, CHECKPOINT_SECONDS
 from statelink.audit.frames import (
     Append,
@@ -85,6 +86,18 @@ class AuditService:
     def process(self) -> BaseProcess | None:
         """The service process, once one was started."""
         return None if self._link is None else self._link.process
+
+    @property
+    def pending(self) -> int:
+        """Records handed to the service whose receipt has not come back yet."""
+        return 0 if self._link is None else len(self._link.waiting)
+
+    def running(self) -> bool:
+        """Whether the service process is up and takes appends (none started yet: False)."""
+        link = self._link
+        return (
+            link is not None and link.open and link.process is not None and link.process.is_alive()
+        )
 
     def start(self) -> None:
         """Start the service now (else the first append does): call from the running loop."""
@@ -271,7 +284,10 @@ class _Link(asyncio.BufferedProtocol):
         self._sock = ours
         try:
             process = multiprocessing.get_context("spawn").Process(
-                target=serve, args=(theirs, *config), name="statelink-audit", daemon=True
+                target=serve,
+                args=(theirs, *config, logs.settings()),  # it logs as this process does
+                name="statelink-audit",
+                daemon=True,
             )
             _started_without_sigint(process)
         finally:

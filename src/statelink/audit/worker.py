@@ -10,6 +10,7 @@ every log when its node closes or goes away. The node's side is
 
 from __future__ import annotations
 
+import logging
 import select
 import signal
 import socket
@@ -38,8 +39,14 @@ from statelink.errors import AuditUnavailable
 log = structlog.get_logger(__name__)
 
 
-def serve(sock: socket.socket, checkpoint_every: int, checkpoint_seconds: float) -> None:
-    """The service's main loop (in its own process).
+def serve(
+    sock: socket.socket,
+    checkpoint_every: int,
+    checkpoint_seconds: float,
+    log_settings: tuple[bool, int] = (False, logging.WARNING),
+) -> None:
+    """The service's main loop (in its own process); it logs as ``log_settings`` say
+    (JSON or not, the level: :func:`statelink.logs.settings` of the node's process).
 
     Ctrl-C in a terminal reaches every process of the foreground group, this one too: it
     ignores it, and finishes as it does whenever its node goes away (the node, stopped by
@@ -49,7 +56,8 @@ def serve(sock: socket.socket, checkpoint_every: int, checkpoint_seconds: float)
         # started with SIGINT blocked (AuditService blocks it around the start, so a
         # Ctrl-C while this process imports cannot interrupt it): ignored now, unblock it
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    log_setup.configure()
+    json, level = log_settings
+    log_setup.configure(json=json, level=level)
     logs = _Logs(checkpoint_every, checkpoint_seconds)
     reader = FrameReader()
     try:

@@ -112,6 +112,12 @@ ENTRIES: tuple[Entry, ...] = (
     _app("serve", "serve", "Run the hub or a state node as a service (networked mode)."),
     _app("pki", "pki", "Development PKI for the networked mode."),
     _app("members", "members", "The hub's members: add, list, remove, tokens."),
+    _app(
+        "balancer",
+        "balancer",
+        "The load balancer in front of hub replicas: nginx's configuration and its readiness "
+        "checker.",
+    ),
     _app("database", "database", "The stores' databases: copy into PostgreSQL."),
     _app(
         "witness",

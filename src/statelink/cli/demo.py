@@ -174,6 +174,23 @@ Nodes = Annotated[
         help="With --processes: a state to run a node for (repeat) [default: WA OR ID].",
     ),
 ]
+Hubs = Annotated[
+    int,
+    typer.Option(
+        min=1,
+        help="With --processes: hub replicas; more than one run behind nginx (Debian's, "
+        "with libnginx-mod-stream) with every store in PostgreSQL (see --postgres).",
+    ),
+]
+Postgres = Annotated[
+    str | None,
+    typer.Option(
+        envvar="STATELINK_POSTGRES",
+        help="With --processes: a PostgreSQL server where the demo may create its databases "
+        "(the hubs' and one per node, made afresh on each run) [default with --hubs 2 or "
+        "more: postgresql://postgres@127.0.0.1:5432/postgres].",
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -186,6 +203,8 @@ class Serving:
     checkpoint_seconds: float
     processes: bool
     nodes: tuple[str, ...]  # --node as given; checked only when serving processes
+    hubs: int = 1
+    postgres: str | None = None
 
 
 @dataclass(frozen=True)
@@ -212,12 +231,18 @@ def demo(
     traffic: Traffic = True,
     processes: Processes = False,
     node: Nodes = None,
+    hubs: Hubs = 1,
+    postgres: Postgres = None,
     json_output: JsonOutput = False,
 ) -> None:
     """Build a whole simulated nation (50 states and DC), send it a year of traffic, then
     serve it on localhost."""
+    import statelink.cli.arguments as arguments
     import statelink.cli.server as server
 
+    if (hubs > 1 or postgres) and not processes:
+        raise UsageError("--hubs and --postgres go with --processes (the networked topology)")
+    arguments.database(postgres, "--postgres")
     where = layout(data)
     if serve:
         server.check_port(host, port)
@@ -228,7 +253,7 @@ def demo(
         _print_summary(ready, program())
     if serve:
         options = (checkpoint_every, checkpoint_seconds, processes, tuple(node or ()))
-        _serve(ready, Serving(host, port, *options))
+        _serve(ready, Serving(host, port, *options, hubs=hubs, postgres=postgres))
 
 
 def _ready(where: Layout, build: Build, quiet: bool) -> Ready:
@@ -310,7 +335,7 @@ def _print_tour(tour: list[Example], me: str) -> None:
 
 def _serve(ready: Ready, serving: Serving) -> None:
     """Serve until Ctrl-C: the hub and nodes as processes, or everything in this one."""
-    from statelink.cli.networked import DEFAULT_NODES, serve_processes
+    from statelink.cli.networked import DEFAULT_NODES, DEFAULT_POSTGRES, Topology, serve_processes
 
     if not serving.processes:
         _serve_embedded(ready, serving)
@@ -319,7 +344,9 @@ def _serve(ready: Ready, serving: Serving) -> None:
     unknown = [s for s in states if s not in CODES]
     if unknown:
         raise UsageError(f"unknown state code(s) for --node: {', '.join(unknown)}")
-    serve_processes(ready.where, serving.host, serving.port, states, ready.tour, program())
+    postgres = serving.postgres or (DEFAULT_POSTGRES if serving.hubs > 1 else None)
+    topology = Topology(serving.host, serving.port, states, serving.hubs, postgres)
+    serve_processes(ready.where, topology, ready.tour, program())
 
 
 def _serve_embedded(ready: Ready, serving: Serving) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 import statelink.cli.arguments as arguments
+from statelink import logs
 from statelink.cli.files import reading, require_file
 from statelink.config import HubConfig, NodeConfig
 from statelink.errors import UsageError
@@ -53,9 +54,15 @@ def node(
     ca: Annotated[Path | None, typer.Option(help=_help(NodeConfig, "ca"))] = None,
     hub_cert: Annotated[Path | None, typer.Option(help=_help(NodeConfig, "hub_cert"))] = None,
     max_body_bytes: MaxBody = None,
+    drain_seconds: DrainSeconds = None,
+    dashboard: Annotated[
+        bool | None,
+        typer.Option("--dashboard/--no-dashboard", help=_help(NodeConfig, "dashboard")),
+    ] = None,
 ) -> None:
     """Serve one state's node: it answers only the hub, over mutual TLS (and serves its
-    audit log: its checkpoint and hash tiles to anyone, its records to network members)."""
+    audit log: its checkpoint and hash tiles to anyone, its records to network members;
+    and the state's dashboard at /dashboard/, unless --no-dashboard)."""
     from statelink.web.node_service import create_node_app
 
     settings = _settings(
@@ -72,8 +79,11 @@ def node(
         ca=ca,
         hub_cert=hub_cert,
         max_body_bytes=max_body_bytes,
+        drain_seconds=drain_seconds,
+        dashboard=dashboard,
     )
-    _serve(create_node_app(settings), settings, ssl.CERT_OPTIONAL)  # /logs/ is public
+    logs.configure_service()  # one JSON object per line, from here on
+    _serve(create_node_app(settings), settings, ssl.CERT_OPTIONAL)  # /logs/, /dashboard/
 
 
 Nodes = Annotated[list[str] | None, typer.Option("--node", help=_help(HubConfig, "nodes"))]
@@ -84,9 +94,11 @@ NationwideTimeout = Annotated[
 NodeConnections = Annotated[int | None, typer.Option(help=_help(HubConfig, "node_connections"))]
 MaxRequests = Annotated[int | None, typer.Option(help=_help(HubConfig, "max_requests"))]
 ResubmitWindow = Annotated[float | None, typer.Option(help=_help(HubConfig, "resubmit_window"))]
+Replica = Annotated[str | None, typer.Option(help=_help(HubConfig, "replica"))]
 MemberRate = Annotated[float | None, typer.Option(help=_help(HubConfig, "member_rate"))]
 MemberBurst = Annotated[int | None, typer.Option(help=_help(HubConfig, "member_burst"))]
 MaxBody = Annotated[int | None, typer.Option(help=_help(HubConfig, "max_body_bytes"))]
+DrainSeconds = Annotated[float | None, typer.Option(help=_help(HubConfig, "drain_seconds"))]
 
 
 @app.command()
@@ -106,9 +118,11 @@ def hub(
     node_connections: NodeConnections = None,
     max_requests: MaxRequests = None,
     resubmit_window: ResubmitWindow = None,
+    replica: Replica = None,
     member_rate: MemberRate = None,
     member_burst: MemberBurst = None,
     max_body_bytes: MaxBody = None,
+    drain_seconds: DrainSeconds = None,
 ) -> None:
     """Serve the hub: members connect with a client certificate or a bearer token."""
     from statelink.web.hub_service import create_hub_app
@@ -130,10 +144,13 @@ def hub(
         node_connections=node_connections,
         max_requests=max_requests,
         resubmit_window=resubmit_window,
+        replica=replica,
         member_rate=member_rate,
         member_burst=member_burst,
         max_body_bytes=max_body_bytes,
+        drain_seconds=drain_seconds,
     )
+    logs.configure_service()  # one JSON object per line, from here on
     _serve(create_hub_app(settings), settings, ssl.CERT_OPTIONAL)
 
 

@@ -10,7 +10,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Collection, Coroutine
 from typing import Any
 
 import structlog
@@ -43,8 +43,10 @@ class Hub:
         nationwide_timeout: float = NATIONWIDE_TIMEOUT,
         routing_log: RoutingLog | None = None,
         resubmissions: Resubmissions | None = None,
+        network: Collection[str] | None = None,
     ) -> None:
         self.resubmissions = resubmissions
+        self.network = network
         self.directories = directories
         self.transport = transport
         self.routing_log = routing_log
@@ -52,32 +54,44 @@ class Hub:
         self.nationwide_timeout = nationwide_timeout
 
     def destinations(self, message: Message) -> list[str]:
-        """The states a message goes to: its list, or for NL every reachable state."""
+        """The states a message goes to: its list, or for NL every state of the network
+        (``network``: by default every state the transport reaches)."""
         if message.nationwide:
-            return sorted(self.transport.states())
+            return sorted(self.network if self.network is not None else self.transport.states())
         return list(message.dest)
 
-    async def submit(self, message: Message, *, received_at: str | None = None) -> HubResponse:
+    async def submit(
+        self, message: Message, *, member: str = "", received_at: str | None = None
+    ) -> HubResponse:
         """Route one valid message; an ORI not in the directory is refused (fail closed).
 
-        With ``resubmissions``, the same message sent again with the same ORI and control
-        field gets the first one's message id and response and is not run again.
+        With ``resubmissions``, the same message sent again by the same ``member`` with
+        the same ORI and control field, on this replica or another, is routed again under
+        the first one's message id, marked resubmitted: each node answers it as it did
+        the first time, without deciding or logging it again.
         ``received_at`` is for replaying synthetic traffic only: the simulated moment the
         hub took the message (a node in this process decides at that moment, and dates
         its record by it; a networked node keeps its own clock, see statelink.clock).
         """
         self.directories.current().require(message.ori)
+        received = received_at or dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+        envelope = Envelope(message_id=new_message_id(), message=message, received_at=received)
         if self.resubmissions is not None:
-            return await self.resubmissions.once(message, lambda: self._route(message, received_at))
-        return await self._route(message, received_at)
+            claim = await self.resubmissions.claim(
+                member, message, envelope.message_id, envelope.received_at
+            )
+            if claim.resubmitted:
+                envelope = Envelope(
+                    message_id=claim.message_id,
+                    message=message,
+                    received_at=claim.received_at,
+                    resubmitted=True,
+                )
+        return await self._route(envelope, member)
 
-    async def _route(self, message: Message, received_at: str | None) -> HubResponse:
+    async def _route(self, envelope: Envelope, member: str) -> HubResponse:
         started = time.perf_counter()
-        envelope = Envelope(
-            message_id=new_message_id(),
-            message=message,
-            received_at=received_at or dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
-        )
+        message = envelope.message
         states = self.destinations(message)
         timeout = self.nationwide_timeout if message.nationwide else self.single_timeout
         if len(states) == 1:
@@ -109,7 +123,9 @@ class Hub:
                 counts=response.counts(),
             )
         if self.routing_log is not None:
-            self.routing_log.record(message, response)
+            self.routing_log.record(
+                message, response, member=member, resubmitted=envelope.resubmitted
+            )
         return response
 
     async def collect(self, message_id: str, ori: str) -> HubResponse:
@@ -171,7 +187,7 @@ class Hub:
             async with asyncio.timeout(timeout):
                 return await call
         except TimeoutError:
-            detail = f"no answer within {timeout:g} s"
+            detail = f"the {state} node did not answer within {timeout:g} s"
         except StatelinkError as e:
             detail = e.message
         except Exception:

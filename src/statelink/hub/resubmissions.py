@@ -1,15 +1,26 @@
-"""Resubmitted messages: the same ORI and control field within a window run once.
+"""Resubmitted messages: the same member, ORI and control field within a window are one
+message, on every hub replica.
 
-An agency that loses the hub's answer (a dropped connection, a client timeout) sends the
-message again with the same control field. The hub gives it the same message id and the
-same answer, and no node sees it twice: the first submission's response is kept for
-``window`` seconds (in this hub process's memory, never on disk: it may hold records).
-A resubmission that arrives while the first is still running waits for it. The same
-control field on a *different* message within the window is refused (409), since the
-agency's reference would otherwise name two queries.
+An agency that loses the hub's answer (a dropped connection, a client timeout, a hub
+replica that died) sends the message again with the same control field, perhaps to
+another replica behind the load balancer. The first submission *claims* the key
+(member, ORI, control field) in the hub database that every replica shares, with the
+message id and the moment it was received; a resubmission finds the claim and is routed
+again under that same id, marked ``resubmitted``, so each state's node answers it from
+its audit log instead of deciding and logging it twice (:mod:`statelink.node.redelivery`).
+The answers themselves are never stored by the hub (they may hold records).
 
-Messages without a control field are never matched. Only the sending ORI's owner can
-submit for it, so only it can get the kept answer back.
+The same control field on a *different* message within the window is refused (409),
+since the agency's reference would otherwise name two queries. Messages without a
+control field are never matched. If the database cannot be reached, the message is
+refused (503): without the claim a retry could be decided twice.
+
+A claim is one statement, compiled once (an upsert that returns the claim in force), run
+off the event loop. On PostgreSQL it commits without waiting for its WAL flush
+(``synchronous_commit = off``): every replica sees it at once, and only a crash of the
+database server itself could lose the last fraction of a second of claims (a retry of
+one of those would then be decided again; a node that already answered it still
+answers it from its log only if the retry is marked, so it would be logged twice).
 """
 
 from __future__ import annotations
@@ -17,71 +28,103 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
-from statelink.errors import ControlReused
+from statelink.errors import ControlReused, HubStoreUnavailable
+from statelink.hub.routing_log import claims
 from statelink.messages.model import Message
-from statelink.messages.response import HubResponse
+from statelink.store.driver import insert_for
 
 DEFAULT_WINDOW = 600.0
-DEFAULT_CAPACITY = 100_000
+PURGE_SECONDS = 60.0
 
 
-@dataclass
-class _Kept:
-    digest: str
-    expires: float
-    answer: asyncio.Future[HubResponse]
+@dataclass(frozen=True)
+class Claim:
+    """The id and arrival time a message is routed under; ``resubmitted`` when it was
+    claimed before (by this replica or another)."""
+
+    message_id: str
+    received_at: str
+    resubmitted: bool
 
 
-def _digest(message: Message) -> str:
+def digest(message: Message) -> str:
+    """The message's content, as the claim compares it."""
     return hashlib.sha256(orjson.dumps(message.to_json(), option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 class Resubmissions:
-    def __init__(self, *, window: float = DEFAULT_WINDOW, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(self, engine: Engine, *, window: float = DEFAULT_WINDOW) -> None:
+        self.engine = engine
         self.window = window
-        self.capacity = capacity
-        self._kept: OrderedDict[tuple[str, str], _Kept] = OrderedDict()
+        self._postgres = engine.dialect.name == "postgresql"
+        compiled = _statement(engine.dialect).compile(dialect=engine.dialect)
+        self._sql = str(compiled)
+        self._order = compiled.positiontup if compiled.positional else None
+        self._purged = 0.0
 
-    async def once(
-        self, message: Message, run: Callable[[], Awaitable[HubResponse]]
-    ) -> HubResponse:
-        """``run()``'s response, or the kept response of the same message sent before."""
+    async def claim(
+        self, member: str, message: Message, message_id: str, received_at: str
+    ) -> Claim:
+        """Claim the message's key for ``message_id``, or find the claim made before."""
         if not message.control or self.window <= 0:
-            return await run()
-        now = time.monotonic()
-        self._expire(now)
-        key = (message.ori, message.control)
-        digest = _digest(message)
-        kept = self._kept.get(key)
-        if kept is not None:
-            if kept.digest != digest:
-                raise ControlReused(message.ori, message.control, self.window)
-            return await asyncio.shield(kept.answer)
-        answer: asyncio.Future[HubResponse] = asyncio.get_running_loop().create_future()
-        self._kept[key] = _Kept(digest, now + self.window, answer)
-        while len(self._kept) > self.capacity:
-            self._kept.popitem(last=False)
-        try:
-            response = await run()
-        except BaseException as e:
-            # nothing was answered: a resubmission may run it again
-            self._kept.pop(key, None)
-            if not answer.done():
-                answer.set_exception(e)
-                answer.exception()  # retrieved: no "never retrieved" warning
-            raise
-        answer.set_result(response)
-        return response
+            return Claim(message_id, received_at, resubmitted=False)
+        return await asyncio.to_thread(self._claim, member, message, message_id, received_at)
 
-    def _expire(self, now: float) -> None:
-        while self._kept:
-            key, kept = next(iter(self._kept.items()))
-            if kept.expires > now:
-                return
-            del self._kept[key]
+    def _claim(self, member: str, message: Message, message_id: str, received_at: str) -> Claim:
+        now = time.time()
+        given = digest(message)
+        try:
+            with self.engine.begin() as conn:
+                if self._postgres:  # visible at once; see the module's docstring
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+                row = conn.exec_driver_sql(
+                    self._sql,
+                    self._parameters(
+                        (member, message.ori, message.control, given, message_id, received_at),
+                        now,
+                    ),
+                ).one()
+                if now - self._purged > PURGE_SECONDS:
+                    conn.execute(claims.delete().where(claims.c.expires < now))
+                    self._purged = now
+        except sa.exc.SQLAlchemyError as e:
+            raise HubStoreUnavailable(
+                f"the hub's database could not be reached ({type(e).__name__}); "
+                "nothing was sent: send the message again"
+            ) from e
+        if row.message_id == message_id:
+            return Claim(message_id, received_at, resubmitted=False)
+        if row.digest != given:
+            raise ControlReused(message.ori, message.control, self.window)
+        return Claim(row.message_id, row.received_at, resubmitted=True)
+
+    def _parameters(self, values: tuple[str, ...], now: float) -> Any:
+        named: dict[str, str | float] = dict(zip(_COLUMNS, values, strict=True))
+        named.update(expires=now + self.window, now=now)
+        return tuple(named[k] for k in self._order) if self._order else named
+
+
+_COLUMNS = ("member", "ori", "control", "digest", "message_id", "received_at")
+
+
+def _statement(dialect: sa.Dialect) -> sa.Insert:
+    """One statement, compiled once: insert the claim, or take over an expired one, and
+    return the claim in force (the one just made, or the live one made before)."""
+    values: dict[str, Any] = {name: sa.bindparam(name) for name in (*_COLUMNS, "expires")}
+    statement = insert_for(dialect)(claims).values(**values)
+    expired = claims.c.expires < sa.bindparam("now")
+    taken = {
+        name: sa.case((expired, statement.excluded[name]), else_=claims.c[name])
+        for name in ("digest", "message_id", "received_at", "expires")
+    }
+    upsert: sa.Insert = statement.on_conflict_do_update(
+        index_elements=[claims.c.member, claims.c.ori, claims.c.control], set_=taken
+    ).returning(claims.c.digest, claims.c.message_id, claims.c.received_at)
+    return upsert

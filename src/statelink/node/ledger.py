@@ -21,6 +21,7 @@ are counted from are that moment, never the time the ledger happens to run.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable
 from enum import StrEnum
@@ -28,6 +29,7 @@ from typing import NamedTuple, Protocol
 
 import structlog
 
+from statelink import logs
 from statelink.audit.record import Entry, build_entry
 from statelink.directory import Agency
 from statelink.errors import AuditUnavailable, StatelinkError, StoreError
@@ -61,6 +63,36 @@ class AuditSink(Protocol):
     async def append(self, state: str, entry: Entry) -> Receipt: ...
 
 
+class LedgerObserver(Protocol):
+    """What a ledger tells its observer (the node service's metrics)."""
+
+    def answered(self, status: Status, seconds: float) -> None:
+        """An answer is released: its status, and the seconds since the node took it."""
+
+    def appended(self, seconds: float) -> None:
+        """A step is durably logged, ``seconds`` after it was handed to the audit log."""
+
+    def append_failed(self) -> None:
+        """A step could not be logged durably."""
+
+    def policy_failed(self) -> None:
+        """A step's decision was a policy error (nothing is released on it)."""
+
+
+class _Unobserved:
+    def answered(self, status: Status, seconds: float) -> None:
+        pass
+
+    def appended(self, seconds: float) -> None:
+        pass
+
+    def append_failed(self) -> None:
+        pass
+
+    def policy_failed(self) -> None:
+        pass
+
+
 class AuditStep(NamedTuple):
     """One step to log: the message, when and who asked, what was decided and what is
     released.
@@ -87,12 +119,20 @@ class Ledger:
     """One state's ledger over its audit log and its notices."""
 
     def __init__(
-        self, state: str, audit: AuditSink, notices: NoticeStore, digest: Callable[[], str]
+        self,
+        state: str,
+        audit: AuditSink,
+        notices: NoticeStore,
+        digest: Callable[[], str],
+        *,
+        observer: LedgerObserver | None = None,
     ) -> None:
         self.state = state
         self.audit = audit
         self.notices = notices
         self._digest = digest  # the set in force, for a step no policy decided
+        self.observer: LedgerObserver = observer or _Unobserved()
+        """Told of every answer, append and policy error (a service sets its metrics)."""
 
     async def answer(
         self, step: AuditStep, terms: Callable[[], Snapshot], *, shown: Status | None = None
@@ -112,12 +152,13 @@ class Ledger:
         except BaseException as e:
             self._void(step, owed)  # nothing is released: nothing is owed
             if isinstance(e, AuditUnavailable):
+                self._answered(step, Status.UNAVAILABLE)
                 return self.unavailable(step, e)
             raise
         status = shown or step.status
         assert isinstance(status, Status), "a review step is logged, not answered"
         decision = step.decision
-        return StateAnswer(
+        answer = StateAnswer(
             state=self.state,
             status=status,
             drivers=step.found.drivers,
@@ -127,6 +168,14 @@ class Ledger:
             elapsed_ms=elapsed_ms(step.started),
             receipt=receipt,
         )
+        self._answered(step, status)
+        return answer
+
+    def _answered(self, step: AuditStep, status: Status) -> None:
+        """Tell the observer, and the application log at INFO (metadata only)."""
+        self.observer.answered(status, time.perf_counter() - step.started)
+        if logs.enabled(logging.INFO):  # on the hot path: only build the event if it is kept
+            log.info("node_answered", **self._about(step), answered=str(status))
 
     def cause(self, step: AuditStep, error: Exception) -> str:
         """What a failure on the way to an answer is recorded as: a store's own message;
@@ -138,16 +187,24 @@ class Ledger:
 
     async def log(self, step: AuditStep) -> Receipt:
         """Append ``step`` to the audit log; raise AuditUnavailable if it is not durable."""
+        if step.decision is not None and step.decision.error:
+            self.observer.policy_failed()
+        entry = self.entry(step)
+        handed = time.perf_counter()
         try:
-            return await self.audit.append(self.state, self.entry(step))
+            receipt = await self.audit.append(self.state, entry)
         except StatelinkError as e:
+            self.observer.append_failed()
             log.error("audit_append_failed", **self._about(step), error=e.message)
             if isinstance(e, AuditUnavailable):
                 raise
             raise AuditUnavailable(e.message) from e
         except Exception:
+            self.observer.append_failed()
             log.exception("audit_append_crashed", **self._about(step))
             raise
+        self.observer.appended(time.perf_counter() - handed)
+        return receipt
 
     def _void(self, step: AuditStep, owed: list[int]) -> None:
         """Erase the notices of a release that did not happen; if even that fails, say so

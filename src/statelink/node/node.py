@@ -15,6 +15,7 @@ of the moment the node's clock dates the message by.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from statelink.messages.envelope import Envelope
 from statelink.messages.response import StateAnswer, Status
 from statelink.node.ledger import NOTHING, AuditStep, Ledger
 from statelink.node.parts import Closable, Decider, NodeParts, RecordSearch
+from statelink.node.redelivery import replay
 from statelink.node.reviews import ReviewDesk
 from statelink.notices import NoticeStore
 from statelink.policy.context import Context
@@ -62,6 +64,7 @@ class StateNode:
         self.state = parts.state
         self.reviews = ReviewDesk(parts)
         self._owned = owned
+        self._answering: dict[str, asyncio.Future[StateAnswer]] = {}
 
     @property
     def ledger(self) -> Ledger:
@@ -84,7 +87,40 @@ class StateNode:
         return self.parts.ledger.notices
 
     async def handle(self, envelope: Envelope) -> StateAnswer:
+        """The state's answer to a message, decided and logged once per message id: the
+        same message delivered again while it is being answered waits for that answer,
+        and one delivered again later is answered from the audit log
+        (:mod:`statelink.node.redelivery`)."""
+        message_id = envelope.message_id
+        answering = self._answering.get(message_id)
+        if answering is not None:
+            return await asyncio.shield(answering)
         started = time.perf_counter()
+        if envelope.resubmitted and self.parts.answers is not None:
+            again = await asyncio.to_thread(
+                replay,
+                self.state,
+                envelope,
+                self.parts.answers,
+                (self.records, self.policy.reason),
+                started,
+            )
+            if again is not None:
+                return again
+        future: asyncio.Future[StateAnswer] = asyncio.get_running_loop().create_future()
+        self._answering[message_id] = future
+        try:
+            answer = await self._decide(envelope, started)
+        except BaseException as e:
+            future.set_exception(e)
+            future.exception()  # retrieved: no "never retrieved" warning
+            raise
+        finally:
+            del self._answering[message_id]
+        future.set_result(answer)
+        return answer
+
+    async def _decide(self, envelope: Envelope, started: float) -> StateAnswer:
         at = self.parts.clock.dated(envelope.received_at)
         message = envelope.message
         try:

@@ -10,9 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from statelink.audit.record import AuditRecord
 from statelink.clock import Clock
 from statelink.directory import Agency, Directory
 from statelink.messages.model import Message
+from statelink.messages.response import PolicyReason
 from statelink.node.ledger import Ledger
 from statelink.policy.engine import Decision, Request
 from statelink.policy.settings import Snapshot
@@ -46,6 +48,16 @@ class Decider(Protocol):
 
     def decide(self, request: Request, *, cached: bool = True) -> Decision: ...
 
+    def reason(self, policy_id: str) -> PolicyReason: ...
+
+
+class AnswerLog(Protocol):
+    """Where a node finds the first answer it logged for a message id (redelivery)."""
+
+    def first_answer(self, message_id: str) -> tuple[AuditRecord, str] | None:
+        """The record and its leaf hash (hex), or None if the message was never answered."""
+        ...
+
 
 class Closable(Protocol):
     def close(self) -> None: ...
@@ -60,6 +72,7 @@ class NodeParts:
     queue: ReviewQueue
     ledger: Ledger
     clock: Clock = field(default_factory=Clock)
+    answers: AnswerLog | None = None  # None: a resubmitted message is decided again
 
     def agency(self, ori: str) -> Agency | None:
         return self.directories.current().get(ori)

@@ -18,6 +18,7 @@ from statelink.directory.source import DirectorySource
 from statelink.errors import StatelinkError
 from statelink.filewatch import FileWatch
 from statelink.messages.model import Message
+from statelink.messages.response import PolicyReason
 from statelink.policy.active import PolicyStore
 from statelink.policy.engine import (
     POLICY_ERROR,
@@ -126,6 +127,14 @@ class DecisionPoint:
     @property
     def engine(self) -> PolicyEngine | None:
         return self._engine
+
+    def reason(self, policy_id: str) -> PolicyReason:
+        """A policy of the set in force as shown to a requester (its id alone if the set
+        no longer has it)."""
+        engine = self._engine
+        if engine is None:
+            return POLICY_ERROR if policy_id == POLICY_ERROR.id else PolicyReason(id=policy_id)
+        return engine.reason(policy_id)
 
     def explain(self, request: Request) -> Explanation:
         engine = self._engine

@@ -222,7 +222,7 @@ class PolicyEngine:
             return Decision(Outcome.DENY, (POLICY_ERROR,), self.digest, error=error)
         ids = diagnostics.id_annotations_by_reason
         deciding = sorted((ids.get(p, p) for p in diagnostics.reasons), key=self._order)
-        reasons = tuple(self._reason(policy_id) for policy_id in deciding)
+        reasons = tuple(self.reason(policy_id) for policy_id in deciding)
         if result.decision is cedarpy.Decision.Allow:
             return Decision(Outcome.PERMIT, reasons, self.digest)
         return Decision(Outcome.DENY, reasons or (DEFAULT_DENY,), self.digest)
@@ -231,7 +231,11 @@ class PolicyEngine:
         """Deciding policies in the order the set lists them (Cedar reports a set)."""
         return (self._position.get(policy_id, len(self._position)), policy_id)
 
-    def _reason(self, policy_id: str) -> PolicyReason:
+    def reason(self, policy_id: str) -> PolicyReason:
+        """A policy of the set as shown to a requester: its id, reason and law."""
+        for known in (DEFAULT_DENY, POLICY_ERROR):
+            if policy_id == known.id:
+                return known
         return self._reasons.get(policy_id) or PolicyReason(id=policy_id)
 
     # --- explain ---------------------------------------------------------------------

@@ -20,9 +20,17 @@ import sqlalchemy as sa
 
 
 class BulkInsert:
-    def __init__(self, table: sa.Table, dialect: sa.Dialect) -> None:
+    """A table's INSERT; with ``skip_existing``, a row whose key is already there is
+    left as it is (``ON CONFLICT DO NOTHING``, SQLite and PostgreSQL alike)."""
+
+    def __init__(
+        self, table: sa.Table, dialect: sa.Dialect, *, skip_existing: bool = False
+    ) -> None:
         self.columns = [c.name for c in table.columns]
-        compiled = table.insert().compile(dialect=dialect, column_keys=self.columns)
+        statement: sa.Insert = table.insert()
+        if skip_existing:
+            statement = insert_for(dialect)(table).on_conflict_do_nothing()
+        compiled = statement.compile(dialect=dialect, column_keys=self.columns)
         self.sql = str(compiled)
         self._positional = bool(compiled.positional)
         names = list(compiled.positiontup or self.columns)
@@ -64,3 +72,16 @@ class PointLookup:
         )
         row = cursor.fetchone()
         return None if row is None else row[0]
+
+
+def insert_for(dialect: sa.Dialect) -> Any:
+    """The dialect's INSERT that knows ON CONFLICT."""
+    if dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    if dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert
+    raise ValueError(f"no ON CONFLICT insert for {dialect.name}")

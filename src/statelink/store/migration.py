@@ -4,11 +4,13 @@ Each store has a folder of revisions under ``store/migrations/<store>/`` and its
 version table (``alembic_version_<store>``). Opening a store runs :func:`migrate`: a
 database already at the newest revision costs one query; a SQLite file made before
 statelink used Alembic (tables present, no version table) is stamped at the first
-revision, then upgraded.
+revision, then upgraded. On PostgreSQL, processes that start together (hub replicas on
+one database) migrate one at a time, under a transaction advisory lock per store.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from functools import cache
 from pathlib import Path
@@ -81,16 +83,26 @@ def migrate(engine: Engine, store: str, tables: list[str]) -> bool:
         return False
     config = _config(store)
     with _lock, engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # processes starting together: one at a time
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_key(store))))
         config.attributes["connection"] = conn
         context = MigrationContext.configure(
             conn, opts={"version_table": f"alembic_version_{store}"}
         )
+        if context.get_current_revision() == newest:  # another process just migrated it
+            return False
         created = context.get_current_revision() is None
         if created and _has_tables(conn, tables):
             command.stamp(config, first)
             created = False
         command.upgrade(config, "head")
     return created
+
+
+def _lock_key(store: str) -> int:
+    """The store's migration lock on PostgreSQL (a transaction advisory lock)."""
+    digest = hashlib.sha256(f"statelink-migrate-{store}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _has_tables(conn: sa.Connection, tables: list[str]) -> bool:

@@ -6,7 +6,8 @@ has its own connection pool (aiohttp), so one slow node cannot take connections 
 the others; ``max_connections`` bounds the requests in flight to one node (more wait
 for a free connection, inside the hub's own timeout).
 The timeouts that decide UNAVAILABLE are the hub's per-destination ones; this module
-only turns every transport failure into :class:`~statelink.errors.NodeUnreachable`.
+only turns every transport failure into :class:`~statelink.errors.NodeUnreachable`, with
+its cause in words (refused, certificate not accepted, closed before answering...).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from statelink.messages.response import StateAnswer
 
 DELIVER_PATH = "/v1/node/messages"
 COLLECT_PATH = "/v1/node/collect"
-CONNECT_TIMEOUT = 5.0
 JSON = {"content-type": "application/json"}
 
 
@@ -66,8 +66,8 @@ class HttpsTransport:
             session = aiohttp.ClientSession(
                 base_url=self._urls[state],
                 connector=connector,
-                # the hub's asyncio timeout governs; here only the connect is bounded
-                timeout=aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT),
+                # the hub's per-destination timeout governs, connecting included
+                timeout=aiohttp.ClientTimeout(total=None),
                 skip_auto_headers=("User-Agent",),
             )
             self._sessions[state] = session
@@ -80,9 +80,7 @@ class HttpsTransport:
                 content = await response.read()
                 status = response.status
         except (aiohttp.ClientError, ssl.SSLError, OSError) as e:
-            raise NodeUnreachable(
-                f"the {state} node could not be reached ({type(e).__name__})"
-            ) from e
+            raise NodeUnreachable(_failure(state, self._urls[state], e)) from e
         if status >= 400:
             raise NodeUnreachable(f"the {state} node refused: {_problem(status, content)}")
         return content
@@ -92,6 +90,26 @@ class HttpsTransport:
         for session in sessions:
             await session.close()
         await asyncio.sleep(0)  # let the connections' transports close
+
+
+def _failure(state: str, url: str, error: BaseException) -> str:
+    """Why a node could not be reached, in words."""
+    if isinstance(error, aiohttp.ClientConnectorCertificateError):
+        return (
+            f"the {state} node's certificate at {url} was not accepted ({error.certificate_error})"
+        )
+    if isinstance(error, aiohttp.ClientSSLError | ssl.SSLError):
+        return f"the TLS handshake with the {state} node at {url} failed"
+    if isinstance(error, aiohttp.ClientConnectorError):
+        cause = error.os_error
+        if isinstance(cause, ConnectionRefusedError):
+            return f"the {state} node refused the connection at {url} (is it running?)"
+        return f"the {state} node at {url} could not be connected to ({cause.strerror or cause})"
+    if isinstance(error, aiohttp.ServerDisconnectedError):
+        return f"the {state} node at {url} closed the connection before answering"
+    if isinstance(error, aiohttp.ClientPayloadError | aiohttp.ClientResponseError):
+        return f"the {state} node at {url} sent a broken answer"
+    return f"the {state} node at {url} could not be reached ({type(error).__name__})"
 
 
 def _problem(status: int, content: bytes) -> str:

@@ -25,6 +25,7 @@ def create_app(network: EmbeddedNetwork) -> FastAPI:
         lifespan=_lifespan,
     )
     problems.install(app)
+    app.state.network = network
     dashboard.mount(app, network)
     app.add_middleware(BodyLimit, limit=MESSAGE_BODY_LIMIT, prefixes={PREFIX: PAGE_BODY_LIMIT})
     v1.install(
@@ -44,7 +45,7 @@ def create_app(network: EmbeddedNetwork) -> FastAPI:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     site: Site = app.state.site
-    network = site.network
+    network: EmbeddedNetwork = app.state.network
     network.audit.start()  # ready before the first query, not during it
     async with housekeeping(network, "embedded network"):
         yield

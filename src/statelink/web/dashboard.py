@@ -9,6 +9,10 @@ change or the account's removal ends them; the browser holds the session's id in
 signed cookie (HttpOnly, SameSite=Strict, path /dashboard, Secure whenever the request
 came over TLS). Every form carries a CSRF token; repeated failed sign-ins lock the name
 and the address out for a while.
+
+The embedded demo mounts it in its app (:func:`mount`, every state); a node service
+serves it as an app of its own (:func:`served_alone`) over its one-state view of
+itself, at the same paths.
 """
 
 from __future__ import annotations
@@ -21,13 +25,13 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from statelink.accounts import session_secret
-from statelink.embedded import EmbeddedNetwork
 from statelink.errors import PageRefused, StatelinkError
 from statelink.review.queue import ALL_STATES, ItemStatus
 from statelink.sessions import SESSION_HOURS
 from statelink.web import (
     glossary,
     policy_page,
+    problems,
     public_page,
     registers,
     residents,
@@ -35,13 +39,13 @@ from statelink.web import (
     whatif,
 )
 from statelink.web.signin import OnState, SignedIn, refusal, sign_in, sign_out
-from statelink.web.site import HERE, PREFIX, Shared, Site, csrf_ok, local, route
+from statelink.web.site import HERE, PREFIX, Network, Shared, Site, csrf_ok, local, route
 
 COOKIE = "statelink_session"
 EXPIRED = "the form expired: reload the page and try again"
 
 
-def mount(app: FastAPI, network: EmbeddedNetwork) -> None:
+def mount(app: FastAPI, network: Network) -> None:
     """Serve the dashboard from ``app`` under ``/dashboard``, its :class:`Site` kept on
     ``app.state.site`` (the app's lifespan closes it)."""
     site = Site.open(network)
@@ -63,6 +67,16 @@ def mount(app: FastAPI, network: EmbeddedNetwork) -> None:
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(PageRefused, refusal)
     app.add_middleware(SessionCookie, secret_key=session_secret(site.layout.session_key).hex())
+
+
+def served_alone(network: Network) -> FastAPI:
+    """The dashboard as an app of its own, at its usual paths (``/dashboard/...``), for a
+    node service to serve beside its API; its :class:`Site` on ``app.state.site``, to be
+    closed by whoever serves it (a mounted app's lifespan does not run)."""
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    problems.install(app)
+    mount(app, network)
+    return app
 
 
 class SessionCookie:

@@ -25,10 +25,12 @@ from statelink.hub.members import Member, MemberStore
 from statelink.hub.rate_limits import RateLimits
 from statelink.hub.resubmissions import Resubmissions
 from statelink.hub.routing_log import RoutingLog
+from statelink.metrics import HubMetrics
 from statelink.nation import Layout
+from statelink.states import CODES
 from statelink.transport.https import HttpsTransport
 from statelink.transport.tls import client_context
-from statelink.web import problems, v1
+from statelink.web import operations, problems, v1
 from statelink.web.admission import Admission
 from statelink.web.body_limit import BodyLimit
 from statelink.web.peer import peer_fingerprint
@@ -125,7 +127,7 @@ class HubService:
         directories = DirectorySource.open(layout.directory)
         where = config.database or layout.hub_db
         members = MemberStore.open("hub", where)
-        routing = RoutingLog(where)
+        routing = RoutingLog(where, replica=config.replica or f"{config.host}:{config.port}")
         transport = HttpsTransport(
             config.nodes,
             client_context(ca=config.node_ca or config.ca, cert=config.cert, key=config.key),
@@ -137,7 +139,8 @@ class HubService:
             single_timeout=config.single_timeout,
             nationwide_timeout=config.nationwide_timeout,
             routing_log=routing,
-            resubmissions=Resubmissions(window=config.resubmit_window),
+            resubmissions=Resubmissions(routing.engine, window=config.resubmit_window),
+            network=CODES,  # NL: every state; one without a node connected is UNAVAILABLE
         )
         return cls(hub, directories, members, routing, transport)
 
@@ -161,13 +164,17 @@ def create_hub_app(config: HubConfig) -> FastAPI:
     app.add_middleware(BodyLimit, limit=config.max_body_bytes)
     app.add_middleware(Admission, limit=config.max_requests)
     limits = RateLimits(config.member_rate, config.member_burst)
+    metrics = HubMetrics(node_connections=config.node_connections)
+    service.hub.transport = metrics.measured(service.transport)  # times each delivery
     api = v1.Api(
         service.hub,
         service.directories,
         states=lambda: len(service.transport.states()),
         gate=MemberGate(service.members, service.directories, limits=limits),
+        metrics=metrics,
     )
     v1.install(app, api)
+    operations.install(app, operations.for_hub(service, config, metrics))
     return app
 
 

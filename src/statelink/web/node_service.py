@@ -8,6 +8,12 @@ served as C2SP tlog-tiles (:mod:`statelink.web.log_tiles`): the checkpoint and h
 tiles to anyone, the entry bundles to a client certificate from the network's CA.
 Everything else (policy, records, review, notices, audit) is the same
 :class:`~statelink.node.StateNode` the embedded mode runs.
+
+Under ``/dashboard/`` (unless ``dashboard = false``) it serves the state's own dashboard
+to browsers, which need no client certificate: the dashboard signs its officials in by
+account (``statelink accounts add`` on the node's data folder), with CSRF tokens and a
+throttle, and shows this state only, from the service's own open stores
+(:class:`~statelink.embedded.OneState`).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import orjson
 from pydantic import BaseModel, Field
@@ -29,30 +35,37 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import statelink
 from statelink.audit import AuditService
 from statelink.config import NodeConfig
 from statelink.directory.source import DirectorySource
-from statelink.embedded import open_node
+from statelink.embedded import NodeLayout, OneState, open_node
 from statelink.errors import Forbidden, UsageError
 from statelink.messages.envelope import Envelope
 from statelink.nation import Layout, require_manifest
 from statelink.node import StateNode
+from statelink.node_database import NodeDatabase
 from statelink.pki import fingerprint_of
-from statelink.web import log_tiles, problems
-from statelink.web.body_limit import BodyLimit
+from statelink.web import log_tiles, operations, problems
+from statelink.web.body_limit import PAGE_BODY_LIMIT, BodyLimit
 from statelink.web.housekeeping import housekeeping
 from statelink.web.peer import peer_fingerprint
 from statelink.witness.pusher import CheckpointPusher
 from statelink.witness.registry import WitnessRegistry
 
+if TYPE_CHECKING:  # the dashboard's modules load only when it is served
+    from statelink.web.site import Site
+
 log = logging.getLogger(__name__)
 
 PUBLIC_PREFIX = "/logs/"
-"""The one part of the node that answers others than the hub (the tiled audit log)."""
+"""The part of the node that answers others than the hub: the tiled audit log (and,
+when it is served, the dashboard under :data:`DASHBOARD_PREFIX`)."""
+DASHBOARD_PREFIX = "/dashboard"
+"""The dashboard's paths: this one and every one under it."""
 REFUSAL_LOG_SECONDS = 10.0
 """At most one warning line about refused clients in this time."""
 
@@ -72,37 +85,45 @@ class NodeHealth(BaseModel):
 @dataclass(frozen=True)
 class NodeService:
     """The node behind the app, kept on ``app.state.node``: its state, the hub's pinned
-    certificate fingerprint, the node itself and its audit service."""
+    certificate fingerprint, the node itself, its audit service and its node database
+    (shared by the node and the dashboard)."""
 
     state: str
     hub: str  # SHA-256 fingerprint of the hub's certificate
-    layout: Layout
+    layout: NodeLayout
     node: StateNode
     audit: AuditService
     pusher: CheckpointPusher
+    database: NodeDatabase
 
     @classmethod
     def open(cls, config: NodeConfig) -> NodeService:
-        layout = Layout(config.data)
+        layout = NodeLayout(config.data, config.state, config.database)
         require_manifest(layout)
         hub = fingerprint_of(config.hub_cert)
         directories = DirectorySource.open(layout.directory)
         audit = AuditService(lambda s: (config.database or layout.audit_store(s), layout.keys(s)))
-        node = open_node(
-            layout,
-            config.state,
-            directories,
-            audit,
-            database=config.database,
-            records=config.records,
-        )
+        database = NodeDatabase.open(config.state, layout.node_store(config.state))
+        try:
+            node = open_node(
+                layout,
+                config.state,
+                directories,
+                audit,
+                db=database,
+                database=config.database,
+                records=config.records,
+            )
+        except BaseException:
+            database.close()
+            raise
         witnesses = WitnessRegistry.open(
             config.state, config.database or layout.node_store(config.state)
         )
         pusher = CheckpointPusher(
             config.state, config.database or layout.audit_store(config.state), witnesses
         )
-        return cls(config.state, hub, layout, node, audit, pusher)
+        return cls(config.state, hub, layout, node, audit, pusher, database)
 
     async def carry_out_reviews(self) -> None:
         await self.node.reviews.carry_out()
@@ -147,17 +168,29 @@ class Refusals:
 
 
 class HubOnly:
-    """ASGI middleware: every request outside ``/logs/`` must come with the hub's pinned
-    certificate, else a 403 problem before any route runs (so no route can forget it)."""
+    """ASGI middleware: every request outside ``/logs/`` (and, when ``dashboard``, outside
+    the dashboard's paths) must come with the hub's pinned certificate, else a 403
+    problem before any route runs (so no route can forget it)."""
 
-    def __init__(self, app: ASGIApp, hub: str, state: str, refusals: Refusals) -> None:
+    def __init__(
+        self, app: ASGIApp, hub: str, state: str, refusals: Refusals, dashboard: bool = False
+    ) -> None:
         self._app = app
         self._hub = hub
         self._state = state
         self._refusals = refusals
+        self._dashboard = dashboard
+
+    def public(self, path: str) -> bool:
+        """Whether ``path`` answers others than the hub."""
+        if path.startswith(PUBLIC_PREFIX):
+            return True
+        return self._dashboard and (
+            path == DASHBOARD_PREFIX or path.startswith(DASHBOARD_PREFIX + "/")
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or scope["path"].startswith(PUBLIC_PREFIX):
+        if scope["type"] not in ("http", "websocket") or self.public(scope["path"]):
             await self._app(scope, receive, send)
             return
         if peer_fingerprint(scope) == self._hub:
@@ -177,11 +210,15 @@ def create_node_app(config: NodeConfig) -> Starlette:
     """The node's ASGI app: Starlette only (the hub is its one client; no OpenAPI)."""
     service = NodeService.open(config)
     refusals = Refusals(service.state)
-    hub_only = Middleware(HubOnly, hub=service.hub, state=service.state, refusals=refusals)
-    bounded = Middleware(BodyLimit, limit=config.max_body_bytes)
+    hub_only = Middleware(
+        HubOnly, hub=service.hub, state=service.state, refusals=refusals, dashboard=config.dashboard
+    )
+    pages = {DASHBOARD_PREFIX + "/": PAGE_BODY_LIMIT} if config.dashboard else {}
+    bounded = Middleware(BodyLimit, limit=config.max_body_bytes, prefixes=pages)
     app = Starlette(routes=routes, lifespan=_lifespan, middleware=[bounded, hub_only])
     app.state.node = service
     app.state.refusals = refusals
+    app.state.dashboard = _dashboard(app, service) if config.dashboard else None
     problems.install(app)
     where = config.database or Layout(config.data).audit_store(config.state)
     log_tiles.install(
@@ -190,6 +227,7 @@ def create_node_app(config: NodeConfig) -> Starlette:
         lambda s: service.pusher.registry,
         entries=log_tiles.EntryAccess.CERTIFIED,
     )
+    operations.install(app, operations.for_node(service, config))  # /health /ready /metrics
     return app
 
 
@@ -203,9 +241,36 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         marker.unlink(missing_ok=True)
     await service.audit.aclose()
+    dashboard: Site | None = app.state.dashboard
+    if dashboard is not None:
+        dashboard.close()
     service.node.close()
+    service.database.close()
     log_tiles.close(app)
     service.pusher.close()
+
+
+def _dashboard(app: Starlette, service: NodeService) -> Site:
+    """Serve the state's dashboard from ``app`` under ``/dashboard/``, over the service's
+    own stores; its :class:`Site` (the service's lifespan closes it)."""
+    from statelink.web.dashboard import served_alone
+
+    view = OneState(service.layout, service.node, service.database, service.audit)
+    pages = served_alone(view)
+    app.router.routes.append(Mount(DASHBOARD_PREFIX, app=AtFullPath(pages)))
+    site: Site = pages.state.site
+    return site
+
+
+class AtFullPath:
+    """A mounted app that routes by the request's full path, as if it were not mounted
+    (the dashboard's routes are ``/dashboard/...``, wherever it is served from)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app({**scope, "root_path": scope.get("app_root_path", "")}, receive, send)
 
 
 def _from_the_hub(request: Request) -> NodeService:

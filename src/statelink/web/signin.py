@@ -7,7 +7,8 @@ request) for an account that still exists: a cookie kept after signing out, a pa
 change, the account's removal or the session's end opens nothing.
 
 Someone not signed in is sent to the login page (303, and back to the page after); an
-unknown state is a 404 page, a state the account does not cover a 403 page. Pages
+unknown state is a 404 page (on a node's dashboard, another state's too, saying which
+state the node serves), a state the account does not cover a 403 page. Pages
 refuse the same way, by raising :class:`~statelink.errors.PageRefused`, which
 :func:`refusal` shows.
 """
@@ -86,7 +87,7 @@ async def on_state(state: str, account: SignedIn, site: Shared) -> Visit:
     """The state of the page's path, if the signed-in account may see its pages."""
     code = state.upper()
     if code not in site.desks.states:
-        raise PageRefused(f"unknown state {state!r}", 404)
+        raise PageRefused(site.not_served(state), 404)
     if not account.sees(code):
         raise PageRefused(f"your account does not cover {code}", 403)
     return Visit(account, code)

@@ -1,6 +1,10 @@
 """What every dashboard page shares: the stores and caches behind the pages (one
 :class:`Site`, kept on ``app.state.site``), templates, headers, CSRF.
 
+A site shows a :class:`Network`: the embedded network (every state of the data folder),
+or one node service's view of itself (:class:`~statelink.embedded.OneState`), whose
+dashboard serves that state only and refuses another state's pages in words.
+
 The signed session cookie holds the server-side session's id, the CSRF token and a
 one-time message; who is signed in is the :class:`~statelink.sessions.SessionStore`'s
 answer for that id (see :mod:`statelink.web.signin`)."""
@@ -9,11 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
@@ -21,10 +25,14 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from statelink.accounts import Account, Accounts
-from statelink.embedded import EmbeddedNetwork
+from statelink.audit import AuditService
+from statelink.directory import Directory
+from statelink.embedded import OneState
 from statelink.errors import UsageError
 from statelink.messages.fields import PURPOSES
 from statelink.nation import Layout
+from statelink.node import StateNode
+from statelink.node_database import NodeDatabase
 from statelink.sessions import SessionStore
 from statelink.states import STATES
 from statelink.web.desks import Desks
@@ -44,13 +52,32 @@ SECURITY_HEADERS = {
 }
 
 
+class Network(Protocol):
+    """What the dashboard reads of a network: the embedded one, or a node's :class:`OneState`."""
+
+    @property
+    def layout(self) -> Layout: ...
+
+    @property
+    def nodes(self) -> Mapping[str, StateNode]: ...
+
+    @property
+    def directory(self) -> Directory: ...
+
+    @property
+    def audit(self) -> AuditService: ...
+
+    def database(self, state: str) -> NodeDatabase: ...
+
+
 @dataclass(frozen=True)
 class Site:
     """The dashboard's state: the network it shows, its accounts, their sessions and the
     login throttle, each state's stores (desks), the report and what-if caches, the
-    templates."""
+    templates; ``node``: the state whose own node serves this dashboard (None: the
+    embedded network's, every state)."""
 
-    network: EmbeddedNetwork
+    network: Network
     accounts: Accounts
     sessions: SessionStore
     desks: Desks
@@ -58,12 +85,14 @@ class Site:
     reports: ReportCache
     studies: Studies
     templates: Jinja2Templates
+    node: str | None = None
 
     @classmethod
-    def open(cls, network: EmbeddedNetwork) -> Site:
+    def open(cls, network: Network) -> Site:
         layout = network.layout
+        node = network.state if isinstance(network, OneState) else None
         templates = Jinja2Templates(directory=HERE / "templates")
-        templates.env.globals.update(purposes=PURPOSES, states=STATES)
+        templates.env.globals.update(purposes=PURPOSES, states=STATES, node_state=node)
         sessions = SessionStore.open(layout.sessions)
         return cls(
             network=network,
@@ -74,6 +103,7 @@ class Site:
             reports=ReportCache(layout),
             studies=Studies(layout),
             templates=templates,
+            node=node,
         )
 
     @property
@@ -89,6 +119,17 @@ class Site:
         )
         response.headers.update(SECURITY_HEADERS)
         return response
+
+    def not_served(self, state: str) -> str:
+        """Why a state's pages are not here: another state's, on a node's dashboard, or
+        a code that is no state of the data folder."""
+        code = state.upper()
+        if self.node is not None and code in STATES:
+            return (
+                f"this node serves {self.node} only: {STATES[code].name}'s dashboard is at "
+                f"{code}'s own node"
+            )
+        return f"unknown state {state!r}"
 
     def refused(
         self, request: Request, account: Account | None, message: str, status: int

@@ -11,6 +11,7 @@ localhost, passes none.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Protocol
@@ -28,6 +29,7 @@ from statelink.hub import Hub
 from statelink.messages.model import Message
 from statelink.messages.response import HubResponse
 from statelink.messages.text import decode_bytes
+from statelink.metrics import HubMetrics
 from statelink.web.api_document import MEMBER, answered_in_xml, message_body, problems
 from statelink.web.negotiation import Form, answer_form, body_form
 
@@ -48,11 +50,30 @@ class Api:
     directories: DirectorySource
     states: Callable[[], int]  # how many states are connected
     gate: Gate | None = None  # None: every caller is let in (the embedded hub)
+    metrics: HubMetrics | None = None  # the networked hub's: what /metrics counts
 
     def check(self, request: Request, ori: str) -> None:
         """Raise unless the caller may act for the ORI."""
         if self.gate is not None:
             self.gate.sender(request, ori)
+
+    async def send(self, message: Message, member: str) -> HubResponse:
+        """Route ``message`` through the hub; the reply is counted in the metrics."""
+        metrics = self.metrics
+        if metrics is None:
+            return await self.hub.submit(message, member=member)
+        started = time.perf_counter()
+        with metrics.routing():
+            response = await self.hub.submit(message, member=member)
+        metrics.answered(message, response, time.perf_counter() - started)
+        return response
+
+    async def collected(self, message_id: str, ori: str) -> HubResponse:
+        """The hub's collection of a held message; the reply is counted in the metrics."""
+        response = await self.hub.collect(message_id, ori)
+        if self.metrics is not None:
+            self.metrics.collected(response)
+        return response
 
 
 class Health(BaseModel):
@@ -125,8 +146,9 @@ async def submit(request: Request) -> Response:
     """Send one message, in JSON, in the one-line text form (``text/plain``) or in the
     Nlets NIEM XML (``application/xml``).
 
-    Sent again with the same ORI and control field (networked hub), the same message
-    gets the same message id and answer and is not run again.
+    Sent again by the same member with the same ORI and control field (networked hub,
+    any replica), the same message gets the same message id, and each state answers it
+    as before without deciding or logging it again.
     """
     api = await served(request)
     if api.gate is not None:
@@ -145,7 +167,8 @@ async def submit(request: Request) -> Response:
     else:
         message = Message.parse(body)
     api.check(request, message.ori)
-    return _answer(request, await api.hub.submit(message))
+    member = getattr(request.state, "member", None)
+    return _answer(request, await api.send(message, member.name if member else ""))
 
 
 JSON = "application/json"
@@ -182,7 +205,7 @@ async def collect(
     released once.
     """
     api.check(request, ori.strip().upper())
-    return _answer(request, await api.hub.collect(message_id, ori))
+    return _answer(request, await api.collected(message_id, ori))
 
 
 async def directory(

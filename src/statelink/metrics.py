@@ -78,53 +78,9 @@ class HubMetrics:
         self._node_requests_now: dict[str, int] = {}
         self._child = _Children()
         r = self.registry
-        self.answers = Counter(
-            "statelink_hub_answers",
-            "Per-state answers in the hub's replies to messages, by destination state and "
-            "status (an NL reply counts every state, its NO_HITs too).",
-            ["state", "status"],
-            registry=r,
-        )
-        self.collections = Counter(
-            "statelink_hub_collections",
-            "Per-state answers in the hub's replies to collections of held messages.",
-            ["state", "status"],
-            registry=r,
-        )
-        self.messages = Histogram(
-            "statelink_hub_message_duration_seconds",
-            "Time from a message's arrival at the hub to its reply, by message key and "
-            "scope (single, multi, nationwide).",
-            ["mke", "scope"],
-            buckets=MESSAGE_BUCKETS,
-            registry=r,
-        )
-        self.deliveries = Histogram(
-            "statelink_hub_delivery_duration_seconds",
-            "Time of one request from the hub to a state's node until its answer, a "
-            "failure or the hub's timeout, by state.",
-            ["state"],
-            buckets=MESSAGE_BUCKETS,
-            registry=r,
-        )
-        self.in_flight = Gauge(
-            "statelink_hub_messages_in_flight",
-            "Messages the hub is routing now (received, not yet answered).",
-            registry=r,
-        )
-        self.node_in_flight = Gauge(
-            "statelink_hub_node_requests_in_flight",
-            "Requests from the hub to a state's node now in progress, by state.",
-            ["state"],
-            registry=r,
-        )
-        self.node_waiting = Gauge(
-            "statelink_hub_node_requests_waiting",
-            "Requests to a state's node beyond its connection limit (node_connections), "
-            "so waiting for a connection, by state.",
-            ["state"],
-            registry=r,
-        )
+        self.answers, self.collections = self._answer_counters(r)
+        self.messages, self.deliveries = self._latencies(r)
+        self.in_flight, self.node_in_flight, self.node_waiting = self._in_flight_gauges(r)
         self.refusals = Counter(
             "statelink_hub_refusals",
             "Members' requests the hub refused, by the problem's code (unauthenticated, "
@@ -132,6 +88,68 @@ class HubMetrics:
             ["reason"],
             registry=r,
         )
+
+    @staticmethod
+    def _answer_counters(r: CollectorRegistry) -> tuple[Counter, Counter]:
+        """The per-state answers: in replies to messages, and to collections."""
+        answers = Counter(
+            "statelink_hub_answers",
+            "Per-state answers in the hub's replies to messages, by destination state and "
+            "status (an NL reply counts every state, its NO_HITs too).",
+            ["state", "status"],
+            registry=r,
+        )
+        collections = Counter(
+            "statelink_hub_collections",
+            "Per-state answers in the hub's replies to collections of held messages.",
+            ["state", "status"],
+            registry=r,
+        )
+        return answers, collections
+
+    @staticmethod
+    def _latencies(r: CollectorRegistry) -> tuple[Histogram, Histogram]:
+        """The time of a message through the hub, and of one delivery to a node."""
+        messages = Histogram(
+            "statelink_hub_message_duration_seconds",
+            "Time from a message's arrival at the hub to its reply, by message key and "
+            "scope (single, multi, nationwide).",
+            ["mke", "scope"],
+            buckets=MESSAGE_BUCKETS,
+            registry=r,
+        )
+        deliveries = Histogram(
+            "statelink_hub_delivery_duration_seconds",
+            "Time of one request from the hub to a state's node until its answer, a "
+            "failure or the hub's timeout, by state.",
+            ["state"],
+            buckets=MESSAGE_BUCKETS,
+            registry=r,
+        )
+        return messages, deliveries
+
+    @staticmethod
+    def _in_flight_gauges(r: CollectorRegistry) -> tuple[Gauge, Gauge, Gauge]:
+        """Messages being routed, and requests to each node in progress or waiting."""
+        in_flight = Gauge(
+            "statelink_hub_messages_in_flight",
+            "Messages the hub is routing now (received, not yet answered).",
+            registry=r,
+        )
+        node_in_flight = Gauge(
+            "statelink_hub_node_requests_in_flight",
+            "Requests from the hub to a state's node now in progress, by state.",
+            ["state"],
+            registry=r,
+        )
+        node_waiting = Gauge(
+            "statelink_hub_node_requests_waiting",
+            "Requests to a state's node beyond its connection limit (node_connections), "
+            "so waiting for a connection, by state.",
+            ["state"],
+            registry=r,
+        )
+        return in_flight, node_in_flight, node_waiting
 
     def answered(self, message: Message, response: HubResponse, seconds: float) -> None:
         """Count a reply to a message: each destination's status, and its latency."""
@@ -226,42 +244,8 @@ class NodeMetrics:
         self.state = state
         self.registry = CollectorRegistry()
         r = self.registry
-        self.answers = Counter(
-            "statelink_node_answers",
-            "Answers the node gave (to messages and to collections of held ones), by "
-            "state and status: HIT, NO_HIT, DENIED, HELD, REJECTED, UNAVAILABLE.",
-            ["state", "status"],
-            registry=r,
-        )
-        self.answer_seconds = Histogram(
-            "statelink_node_answer_duration_seconds",
-            "Time from the node taking a message to its answer: decision, search and the "
-            "durable audit append.",
-            ["state"],
-            buckets=MESSAGE_BUCKETS,
-            registry=r,
-        )
-        self.append_seconds = Histogram(
-            "statelink_node_audit_append_duration_seconds",
-            "Time from a record handed to the audit service until it is durably appended "
-            "(its receipt is back).",
-            ["state"],
-            buckets=APPEND_BUCKETS,
-            registry=r,
-        )
-        self.append_failures = Counter(
-            "statelink_node_audit_append_failures",
-            "Records the audit service could not append durably (the answer released "
-            "nothing: UNAVAILABLE).",
-            ["state"],
-            registry=r,
-        )
-        self.audit_pending = Gauge(
-            "statelink_node_audit_pending",
-            "Records handed to the audit service and not yet durably appended.",
-            ["state"],
-            registry=r,
-        )
+        self.answers, self.answer_seconds = self._answer_instruments(r)
+        self.append_seconds, self.append_failures, self.audit_pending = self._audit_instruments(r)
         self.reviews = Gauge(
             "statelink_node_review_pending",
             "Held messages waiting for a reviewer (NaN while the node database does not answer).",
@@ -286,6 +270,52 @@ class NodeMetrics:
         self._policy_errors = self.policy_errors.labels(state)
         self._reviews = self.reviews.labels(state)
         self._reviews.set(float("nan"))
+
+    @staticmethod
+    def _answer_instruments(r: CollectorRegistry) -> tuple[Counter, Histogram]:
+        """The answers by status, and their latency."""
+        answers = Counter(
+            "statelink_node_answers",
+            "Answers the node gave (to messages and to collections of held ones), by "
+            "state and status: HIT, NO_HIT, DENIED, HELD, REJECTED, UNAVAILABLE.",
+            ["state", "status"],
+            registry=r,
+        )
+        answer_seconds = Histogram(
+            "statelink_node_answer_duration_seconds",
+            "Time from the node taking a message to its answer: decision, search and the "
+            "durable audit append.",
+            ["state"],
+            buckets=MESSAGE_BUCKETS,
+            registry=r,
+        )
+        return answers, answer_seconds
+
+    @staticmethod
+    def _audit_instruments(r: CollectorRegistry) -> tuple[Histogram, Counter, Gauge]:
+        """The audit appends: their latency, their failures and those pending."""
+        append_seconds = Histogram(
+            "statelink_node_audit_append_duration_seconds",
+            "Time from a record handed to the audit service until it is durably appended "
+            "(its receipt is back).",
+            ["state"],
+            buckets=APPEND_BUCKETS,
+            registry=r,
+        )
+        append_failures = Counter(
+            "statelink_node_audit_append_failures",
+            "Records the audit service could not append durably (the answer released "
+            "nothing: UNAVAILABLE).",
+            ["state"],
+            registry=r,
+        )
+        audit_pending = Gauge(
+            "statelink_node_audit_pending",
+            "Records handed to the audit service and not yet durably appended.",
+            ["state"],
+            registry=r,
+        )
+        return append_seconds, append_failures, audit_pending
 
     # --- the ledger's observer (statelink.node.ledger.LedgerObserver) ---------------------
 

@@ -78,8 +78,13 @@ def report(
         rebuild(where, state)
     made = state_report(where, state, Period(since, until), top=top)
     text = _public(made, fmt) if public_report else _full(made, fmt)
-    if text is None:
-        return  # shown as tables
+    if text is not None:  # None: shown as tables
+        _emit(text, fmt, out)
+
+
+def _emit(text: str | bytes, fmt: str, out: Path | None) -> None:
+    """Write the report to ``out``, else to standard output (HTML and PDF only where
+    that is not a terminal)."""
     if out is None and fmt == "html" and sys.stdout.isatty():
         raise UsageError(
             "HTML is for a browser, not the terminal: add --out FILE (or redirect: > report.html)"

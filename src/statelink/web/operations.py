@@ -6,14 +6,18 @@
   (``not-ready``) that names in words each thing that is not ready. A node is ready when
   a valid policy set is in force, its audit service runs and its audit store answers, and
   its database answers; the hub when its directory is loaded, its database answers and
-  it has nodes to send to. Both stop being ready the moment they start to drain.
+  it has nodes to send to (each database asked by a
+  :class:`~statelink.web.database_probe.DatabaseProbe`). Both stop being ready the moment
+  they start to drain.
 - ``GET /metrics``: the service's own Prometheus registry (:mod:`statelink.metrics`) in
   the text format (or OpenMetrics, if the scraper asks for it).
 
 Who may read them: :class:`OperationsDoor`, in front of every other middleware, answers
 these paths itself. On the hub ``/health`` and ``/ready`` are open (a load balancer probes
-them without credentials) and ``/metrics`` is for this machine (loopback) or a client
-certificate the TLS layer verified; on a node, which answers only its hub, all three are
+them without credentials) and ``/metrics`` is for a client certificate the TLS layer
+verified (a member's, or a monitoring certificate from the members' CA), never by
+address: behind a TCP load balancer on the same machine every member would come from
+loopback; on a node, which answers only its hub, all three are
 for loopback or a verified certificate (the hub's, or a monitoring certificate from the
 network's CA). Anyone else gets 403 and no route runs.
 
@@ -29,19 +33,15 @@ from __future__ import annotations
 import asyncio
 import inspect
 import ipaddress
-import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import structlog
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
-from sqlalchemy.pool import NullPool
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -53,9 +53,8 @@ from statelink.audit.log import record as audit_record
 from statelink.errors import StatelinkError
 from statelink.metrics import HubMetrics, NodeMetrics
 from statelink.review.queue import ItemStatus, review_item
-from statelink.store import Where
-from statelink.store.engine import database_url
 from statelink.web import problems
+from statelink.web.database_probe import DatabaseProbe, NotReady
 from statelink.web.peer import peer_fingerprint
 
 if TYPE_CHECKING:
@@ -65,8 +64,6 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-PROBE_SECONDS = 2.0
-"""How long a readiness probe waits for a database."""
 NODE_GRACE_SECONDS = 5.0
 """How long a draining node lets its requests in flight finish (each takes milliseconds)."""
 
@@ -79,6 +76,7 @@ class Access(Enum):
 
     ANYONE = "anyone"
     LOCAL_OR_CERTIFIED = "this machine, or a client certificate the TLS layer verified"
+    CERTIFIED = "a client certificate the TLS layer verified"
 
 
 class Drain:
@@ -198,6 +196,8 @@ class OperationsDoor:
 def may_read(scope: Scope, access: Access) -> bool:
     if access is Access.ANYONE or peer_fingerprint(scope) is not None:
         return True
+    if access is Access.CERTIFIED:
+        return False
     client = scope.get("client")
     if not client:
         return False
@@ -245,85 +245,6 @@ async def metrics(request: Request) -> Response:
     return Response(body, headers={"content-type": content_type})
 
 
-# --- probes --------------------------------------------------------------------------------
-
-
-class NotReady(Exception):
-    """A probe's answer: what is not ready, in words."""
-
-
-class DatabaseProbe:
-    """One query against a database, on a connection of its own, within ``timeout``
-    seconds; one at a time (a probe that hangs is not joined by another)."""
-
-    def __init__(
-        self,
-        what: str,
-        where: Where,
-        query: sa.Executable,
-        *,
-        timeout: float = PROBE_SECONDS,
-        missing_ok: bool = False,
-    ) -> None:
-        self.what = what
-        self.where = where
-        self.query = query
-        self.timeout = timeout
-        self.missing_ok = missing_ok  # a SQLite file made on first use may not exist yet
-        self._engine = _probe_engine(where, timeout)
-        self._running: asyncio.Future[Any] | None = None
-
-    async def run(self) -> Any:
-        """The query's first value (None if no row); raise NotReady if it failed."""
-        if isinstance(self.where, Path) and not self.where.exists():
-            if self.missing_ok and self.where.parent.is_dir():
-                return None
-            raise NotReady(f"{self.what} ({self.where}) does not exist")
-        if self._running is not None and not self._running.done():
-            raise NotReady(f"{self.what} has not answered a probe for over {self.timeout:g} s")
-        running = asyncio.ensure_future(asyncio.to_thread(self._query))
-        running.add_done_callback(_retrieved)
-        self._running = running
-        try:
-            async with asyncio.timeout(self.timeout):
-                return await asyncio.shield(running)
-        except TimeoutError:
-            raise NotReady(f"{self.what} did not answer within {self.timeout:g} s") from None
-        except (sa.exc.SQLAlchemyError, OSError) as e:
-            log.warning("probe_failed", what=self.what, error=str(e).splitlines()[0][:300])
-            raise NotReady(f"{self.what} could not be read ({type(e).__name__})") from None
-
-    def _query(self) -> Any:
-        with self._engine.connect() as conn:
-            return conn.execute(self.query).scalar()
-
-
-def _retrieved(future: asyncio.Future[Any]) -> None:
-    """Retrieve a probe's outcome even when no one waited for it (it timed out)."""
-    if not future.cancelled():
-        future.exception()
-
-
-def _probe_engine(where: Where, timeout: float) -> sa.Engine:
-    """An engine that opens a connection per probe (nothing pooled to go stale) and never
-    creates a SQLite file."""
-    if isinstance(where, Path):
-        url = f"sqlite:///file:{quote(str(where))}?mode=rw&uri=true"
-        args: dict[str, Any] = {"timeout": timeout}
-    else:
-        url = database_url(where)
-        args = {"connect_timeout": max(2, math.ceil(timeout))} if "postgresql" in url else {}
-    return sa.create_engine(url, poolclass=NullPool, hide_parameters=True, connect_args=args)
-
-
-async def _probed(probe: DatabaseProbe) -> str | None:
-    try:
-        await probe.run()
-    except NotReady as e:
-        return str(e)
-    return None
-
-
 # --- the two services ----------------------------------------------------------------------
 
 PENDING_REVIEWS = (
@@ -359,8 +280,8 @@ def for_hub(service: HubService, config: HubConfig, metrics: HubMetrics) -> Oper
     return Operations(
         "hub",
         metrics.registry,
-        [directory, lambda: _probed(database), nodes],
-        {"/health": Access.ANYONE, "/ready": Access.ANYONE, "/metrics": Access.LOCAL_OR_CERTIFIED},
+        [directory, database.not_ready, nodes],
+        {"/health": Access.ANYONE, "/ready": Access.ANYONE, "/metrics": Access.CERTIFIED},
         refused=metrics.refused,
         grace_seconds=max(config.single_timeout, config.nationwide_timeout) + 1,
         drain_seconds=config.drain_seconds,
@@ -394,7 +315,7 @@ def for_node(service: NodeService, config: NodeConfig) -> Operations:
             if not operations.drain.started:
                 audit.start()  # what the next append would do; else nothing would
             return "the audit service is not running (starting it)"
-        return await _probed(store)
+        return await store.not_ready()
 
     async def reviews() -> str | None:
         try:

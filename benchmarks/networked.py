@@ -18,9 +18,20 @@ in flight; the most queries/s, with the latency that queueing at that load gives
 **at a fixed rate** (open loop: ``--rate`` queries/s, below every mode's maximum; the
 latency of one query when nothing queues, which is what the hub adds over direct).
 
+With ``--control`` every message through the hub carries its own control field (``*``
+and 10 upper-case hex digits after the destination, unique in the run), so the hub
+claims each one in its database before routing it (:mod:`statelink.hub.resubmissions`);
+without it (the default) the messages have none and skip the claim. The direct and
+nginx modes are the same either way.
+
     .venv/bin/python benchmarks/networked.py                    # 5,000 queries per mode
     .venv/bin/python benchmarks/networked.py --queries 20000 --concurrency 32 --json
     .venv/bin/python benchmarks/networked.py --database postgresql://postgres@127.0.0.1/postgres
+    .venv/bin/python benchmarks/networked.py --mode hub --control   # the claim's cost
+
+The hub runs without its per-member rate limit (``--member-rate 0``): the load is one
+member's. A run in which any answer is not a HIT, or (with ``--control``) the hub did
+not claim every message, prints its numbers and exits with status 1.
 
 ``--database`` puts the hub's and the node's stores in fresh PostgreSQL databases created
 on that server (and dropped after). nginx must be installed (``apt-get install
@@ -32,6 +43,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import itertools
 import json
 import os
 import platform
@@ -55,6 +67,7 @@ import sqlalchemy as sa
 import uvloop
 
 from statelink.hub.members import MemberStore
+from statelink.hub.routing_log import claims
 from statelink.messages import decode
 from statelink.messages.envelope import Envelope
 from statelink.nation import (
@@ -69,6 +82,7 @@ from statelink.pki import Pki, fingerprint_of
 from statelink.pki import init as pki_init
 from statelink.processes import ProcessNetwork, free_port
 from statelink.records.generator import Spec
+from statelink.store import Where, engine_for
 
 ORI = "WA0340000"  # a Washington police department
 
@@ -263,12 +277,20 @@ async def _measure(
     return sustained, paced
 
 
-def _through_hub(client: aiohttp.ClientSession, oln: str) -> Any:
-    return client.post(
-        "/v1/messages",
-        data=f"DQ.{ORI}.WA.OLN/{oln}.PUR/C.",
-        headers={"content-type": "text/plain"},
-    )
+def _through_hub(control: bool) -> Request:
+    """An agency's query to the hub; with ``control``, each with a control field of its
+    own (a counter in 10 hex digits: unique in the run, never a resubmission)."""
+    numbers = itertools.count(1)
+
+    def request(client: aiohttp.ClientSession, oln: str) -> Any:
+        field = f".*{next(numbers):010X}" if control else ""
+        return client.post(
+            "/v1/messages",
+            data=f"DQ.{ORI}.WA{field}.OLN/{oln}.PUR/C.",
+            headers={"content-type": "text/plain"},
+        )
+
+    return request
 
 
 def _to_node(client: aiohttp.ClientSession, oln: str) -> Any:
@@ -292,6 +314,27 @@ def _node_hit(status: int, body: bytes) -> bool:
     return status == 200 and json.loads(body)["status"] == "HIT"
 
 
+def _claims(where: Where) -> int:
+    """How many control fields the hub claimed: with ``--control``, one per message."""
+    engine = engine_for(where)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(claims)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def _verify(report: dict[str, Any], args: argparse.Namespace) -> None:
+    """Exit with status 1 if the run did not measure what it says it did."""
+    runs = [*report["sustained"].items(), *report["fixed_rate"].items()]
+    failed = sorted({name for name, run in runs if run["failures"]})
+    if failed:
+        raise SystemExit(f"some answers were not HITs ({', '.join(failed)}): see above")
+    claimed, sent = report.get("hub_claims"), args.warmup + 2 * args.queries
+    if args.control and claimed is not None and claimed != sent:
+        raise SystemExit(f"the hub claimed {claimed} control fields for {sent} messages")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, help="a built nation (default: build one)")
@@ -304,6 +347,11 @@ def main() -> None:
     parser.add_argument("--database", help="a PostgreSQL server URL: stores in fresh databases")
     parser.add_argument(
         "--mode", action="append", choices=["hub", "direct", "nginx"], help="(repeat) default all"
+    )
+    parser.add_argument(
+        "--control",
+        action="store_true",
+        help="give each message through the hub a unique control field (the hub claims it)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args()
@@ -335,6 +383,7 @@ def main() -> None:
             node_databases=node_db,
             node_records=node_db,
         )
+        network.hub.args += ["--member-rate", "0"]  # the load is one member's
         results: dict[str, dict[str, float]] = {}
         paced: dict[str, dict[str, float]] = {}
         with network:
@@ -344,7 +393,7 @@ def main() -> None:
             hub = ssl.create_default_context(cafile=str(pki.ca))
             hub.load_cert_chain(pki.hub, pki.hub_key)
             modes: dict[str, tuple[str, ssl.SSLContext, Request, Callable[..., bool]]] = {
-                "hub": (network.hub.url, member, _through_hub, _hub_hit),
+                "hub": (network.hub.url, member, _through_hub(args.control), _hub_hit),
                 "direct": (network.nodes["WA"].url, hub, _to_node, _node_hit),
                 "nginx": (nginx_url, hub, _to_node, _node_hit),
             }
@@ -363,11 +412,14 @@ def main() -> None:
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
             "python": platform.python_version(),
             "database": "postgresql" if args.database else "sqlite",
+            "control_fields": args.control,
             "queries_per_mode": args.queries,
             "concurrency": args.concurrency,
             "sustained": results,
             "fixed_rate": paced,
         }
+        if "hub" in results:
+            report["hub_claims"] = _claims(hub_db or layout.hub_db)
         for name in ("hub", "nginx"):
             if name in paced and "direct" in paced:
                 report[f"{name}_overhead_p50_ms"] = round(
@@ -379,8 +431,10 @@ def main() -> None:
             print(
                 f"at {args.rate:g} queries/s, p50 added to direct: hub "
                 f"{report.get('hub_overhead_p50_ms')} ms, "
-                f"nginx {report.get('nginx_overhead_p50_ms')} ms"
+                f"nginx {report.get('nginx_overhead_p50_ms')} ms; "
+                f"control fields claimed by the hub: {report.get('hub_claims')}"
             )
+        _verify(report, args)
     finally:
         if nginx is not None:
             nginx.terminate()

@@ -16,11 +16,11 @@ control field are never matched. If the database cannot be reached, the message 
 refused (503): without the claim a retry could be decided twice.
 
 A claim is one statement, compiled once (an upsert that returns the claim in force), run
-off the event loop. On PostgreSQL it commits without waiting for its WAL flush
-(``synchronous_commit = off``): every replica sees it at once, and only a crash of the
-database server itself could lose the last fraction of a second of claims (a retry of
-one of those would then be decided again; a node that already answered it still
-answers it from its log only if the retry is marked, so it would be logged twice).
+off the event loop in autocommit: one round trip. On PostgreSQL its session commits
+without waiting for the WAL flush (``synchronous_commit = off``): every replica sees it
+at once, and only a crash of the database server itself could lose the last fraction
+of a second of claims (a retry of one of those would be routed as a new message, so a
+state that had answered it would log it a second time).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from statelink.errors import ControlReused, HubStoreUnavailable
@@ -61,9 +62,12 @@ def digest(message: Message) -> str:
 
 class Resubmissions:
     def __init__(self, engine: Engine, *, window: float = DEFAULT_WINDOW) -> None:
-        self.engine = engine
+        """Claims on ``engine`` (give it one of its own: its PostgreSQL sessions commit
+        without waiting for the WAL flush)."""
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "connect", _asynchronous_commit)
+        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.window = window
-        self._postgres = engine.dialect.name == "postgresql"
         compiled = _statement(engine.dialect).compile(dialect=engine.dialect)
         self._sql = str(compiled)
         self._order = compiled.positiontup if compiled.positional else None
@@ -80,10 +84,8 @@ class Resubmissions:
     def _claim(self, member: str, message: Message, message_id: str, received_at: str) -> Claim:
         now = time.time()
         given = digest(message)
-        try:
-            with self.engine.begin() as conn:
-                if self._postgres:  # visible at once; see the module's docstring
-                    conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+        try:  # one statement, one round trip (autocommit)
+            with self.engine.connect() as conn:
                 row = conn.exec_driver_sql(
                     self._sql,
                     self._parameters(
@@ -112,6 +114,14 @@ class Resubmissions:
 
 
 _COLUMNS = ("member", "ori", "control", "digest", "message_id", "received_at")
+
+
+def _asynchronous_commit(dbapi_connection: Any, _record: Any) -> None:
+    """A claims session's commits are visible at once and durable a moment later."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET synchronous_commit = off")
+    cursor.close()
+    dbapi_connection.commit()
 
 
 def _statement(dialect: sa.Dialect) -> sa.Insert:

@@ -28,6 +28,7 @@ from statelink.hub.routing_log import RoutingLog
 from statelink.metrics import HubMetrics
 from statelink.nation import Layout
 from statelink.states import CODES
+from statelink.store import engine_for
 from statelink.transport.https import HttpsTransport
 from statelink.transport.tls import client_context
 from statelink.web import operations, problems, v1
@@ -139,7 +140,7 @@ class HubService:
             single_timeout=config.single_timeout,
             nationwide_timeout=config.nationwide_timeout,
             routing_log=routing,
-            resubmissions=Resubmissions(routing.engine, window=config.resubmit_window),
+            resubmissions=Resubmissions(engine_for(where), window=config.resubmit_window),
             network=CODES,  # NL: every state; one without a node connected is UNAVAILABLE
         )
         return cls(hub, directories, members, routing, transport)

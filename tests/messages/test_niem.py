@@ -8,6 +8,7 @@ test_niem_response.py.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import xmlschema
 from lxml import etree
 
 from statelink.errors import FieldError, MessageInvalid
-from statelink.messages import Message, decode, encode, parse_any
+from statelink.messages import Message, decode, encode, niem_document, parse_any
 from statelink.messages.niem import (
     PROBLEM_XSD,
     decode_xml,
@@ -251,6 +252,29 @@ ALSO_READ: list[tuple[str, str, dict[str, str]]] = [
         ),
         {"OLN": "WDL1"},
     ),
+    (
+        "the header's dates and times, which are not read",
+        _query(
+            "<n2:Person><nc:DriverLicense><nc:DriverLicenseIdentification>"
+            "<nc:IdentificationID>A1</nc:IdentificationID>"
+            "</nc:DriverLicenseIdentification></nc:DriverLicense></n2:Person>",
+            extra="<nh2:MessageReceiveDate>01/31/2025</nh2:MessageReceiveDate>"
+            "<nh2:MessageReceiveTime>10:15</nh2:MessageReceiveTime>",
+        ),
+        {"OLN": "A1"},
+    ),
+    (
+        "comments and processing instructions inside values",
+        _query(
+            "<nc:Vehicle><nc:ConveyanceRegistrationPlateIdentification>"
+            "<nc:IdentificationID>AB<!-- x -->C<?pi y?>1</nc:IdentificationID>"
+            "<nc:IdentificationExpirationDate><nc:Year>20<!---->26</nc:Year>"
+            "</nc:IdentificationExpirationDate>"
+            "</nc:ConveyanceRegistrationPlateIdentification></nc:Vehicle>",
+            "RQ",
+        ),
+        {"LIC": "ABC1", "LIY": "2026"},
+    ),
 ]
 
 
@@ -261,6 +285,42 @@ def test_other_ways_nlets_members_write_a_query(
     message = decode_xml(document)
     assert message.fields == fields
     assert message.purpose == "U"
+
+
+def _commented(document: str) -> str:
+    """The document with a comment and a processing instruction between any two elements
+    and in the middle of every value: what it says is unchanged."""
+    head, body = document.split("?>\n", 1)
+    body = re.sub(r">([^<\n])([^<]*)<", r"><!-- a value -->\1<?pi?>\2<", body)
+    body = body.replace(">\n", "><!-- between -->\n<?pi between?>")
+    return f"{head}?>\n<!-- before -->{body}<?pi after?>"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [FULL, "KQ.NY0303000.WA.TXT.OLN/A1.PUR/C", "RQ.NY0303000.NL.TXT.LIC/ABC1.LIY/2026.LIT/PC"],
+)
+def test_comments_and_instructions_anywhere_change_nothing(text: str) -> None:
+    message = decode(text)
+    document = _commented(encode_xml(message))
+    assert document.count("<!--") > 20
+    assert decode_xml(document) == message
+    assert decode_xml(document.encode("utf-16")) == message
+
+
+def test_the_slow_path_reads_what_the_fast_path_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document that the validating parser refuses is read again without the schema and
+    checked after; one that passes then is read alike, comments and all."""
+    refusing = etree.XMLParser(schema=niem_document.schema(PROBLEM_XSD))
+    for name in ("parser_bytes_validating", "parser_text_validating"):
+        monkeypatch.setattr(niem_document._local, name, refusing, raising=False)
+    message = decode(FULL)
+    document = _commented(encode_xml(message))
+    assert decode_xml(document) == message
+    assert decode_xml(document.encode()) == message
+    with pytest.raises(MessageInvalid) as caught:  # and what the schema refuses, it refuses
+        decode_xml(document.replace("<n2:ReasonCode>", "<n2:Colour>red</n2:Colour><n2:ReasonCode>"))
+    assert "n2:Colour" in caught.value.errors[0].field
 
 
 def test_the_control_field_may_be_padded_as_in_nlets_examples() -> None:

@@ -37,9 +37,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from lxml import etree
+from pydantic import ValidationError
 
 from statelink.errors import FieldError, MessageInvalid
-from statelink.messages.model import Message
+from statelink.messages.model import Message, field_errors
 from statelink.messages.niem_document import (
     MESSAGES_XSD,
     NAMESPACES,
@@ -102,15 +103,16 @@ _XML_NAMES: dict[str, str] = {
 
 def decode_xml(body: bytes | str) -> Message:
     """A query in the Nlets 4.00 layout; any input gives a Message or MessageInvalid."""
-    root, _ = read_document(body, "NLETSInquiryData")
-    data = read_query(root)
-    try:
-        return Message.parse(data)
-    except MessageInvalid as e:
+    data = read_query(*read_document(body, "NLETSInquiryData"))
+    try:  # what Message.parse does with a mapping, without looking at what kind it is
+        message: Message = Message.__pydantic_validator__.validate_python(data)
+    except ValidationError as e:
         errors = [
-            FieldError(_XML_NAMES.get(f.field, f.field), f.expected, f.given) for f in e.errors
+            FieldError(_XML_NAMES.get(f.field, f.field), f.expected, f.given)
+            for f in field_errors(e, data)
         ]
-        raise MessageInvalid(errors, count=e.error_count) from None
+        raise MessageInvalid(errors) from None
+    return message
 
 
 def encode_xml(message: Message) -> str:

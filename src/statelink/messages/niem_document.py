@@ -56,6 +56,7 @@ _NO_DOCTYPE = (
 )
 
 _PREFIXES = {uri: prefix for prefix, uri in NAMESPACES.items()}
+_NLETS = f"{{{N2}}}NLETS"
 _CLARK = re.compile(r"\{([^}]*)\}")
 _local = threading.local()
 
@@ -70,10 +71,18 @@ def prefixed(clark: str) -> str:
     return _CLARK.sub(lambda m: f"{_PREFIXES.get(m[1], m[1] or '')}:", clark)
 
 
+_PARSER_NAMES = (
+    ("parser_bytes", "parser_bytes_validating"),
+    ("parser_text", "parser_text_validating"),
+)
+
+
 def _parser(text: bool, validating: bool = False) -> etree.XMLParser:
     """This thread's parser (lxml parsers are not shared between threads); a validating
-    one checks the document against ``nlets.xsd`` while it reads it."""
-    name = f"parser_{text}_{validating}"
+    one checks the document against ``nlets.xsd`` while it reads it, and keeps no comments
+    and no processing instructions (the text around one is joined), so that readers find
+    in each element exactly the children the schema allows."""
+    name = _PARSER_NAMES[text][validating]
     parser: etree.XMLParser | None = getattr(_local, name, None)
     if parser is None:
         parser = etree.XMLParser(
@@ -85,6 +94,8 @@ def _parser(text: bool, validating: bool = False) -> etree.XMLParser:
             collect_ids=False,
             encoding="utf-8" if text else None,  # text arrives re-encoded in UTF-8
             schema=schema(MESSAGES_XSD) if validating else None,
+            remove_comments=validating,
+            remove_pis=validating,
         )
         setattr(_local, name, parser)
     return parser
@@ -115,15 +126,19 @@ def read_document(body: bytes | str, part: str) -> tuple[etree._Element, etree._
     :func:`expect_root` and :func:`validate` do.
 
     The document is checked against the schema as it is read, in one pass; only one that
-    fails is read again, without the schema, to find the errors to show.
+    fails is read again, without the schema, to find the errors to show. Either way the
+    tree has no comments and no processing instructions (see :func:`_parser`).
     """
     data = _data(body)
+    text = isinstance(body, str)
+    parser = getattr(_local, _PARSER_NAMES[text][True], None) or _parser(text, validating=True)
     try:
-        root = etree.fromstring(data, _parser(isinstance(body, str), validating=True))
+        root = etree.fromstring(data, parser)
     except (etree.LxmlError, ValueError, LookupError):
         root = parse(body)  # raises what is wrong, unless only the schema objected
         element = expect_root(root, part)
         validate(root)
+        etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, with_tail=False)
         return root, element
     if root is None:
         root = parse(body)  # raises: there is no element
@@ -146,7 +161,9 @@ def _data(body: bytes | str) -> bytes:
         raise _refuse("an XML document (text or bytes)", render_given(body))
     if len(data) > MAX_XML_BYTES:
         raise _refuse(f"an XML document of at most {MAX_XML_BYTES:,} bytes", f"{len(data):,}")
-    if _DOCTYPE_8 in data or _DOCTYPE_16 in data or _DOCTYPE_32 in data:  # never parsed
+    if _DOCTYPE_8 in data or (  # never parsed; UTF-16 and UTF-32 ones have zero bytes
+        b"\0" in data and (_DOCTYPE_16 in data or _DOCTYPE_32 in data)
+    ):
         raise _refuse(_NO_DOCTYPE, "a DOCTYPE")
     return data
 
@@ -193,12 +210,15 @@ def validate(root: etree._Element, name: str = MESSAGES_XSD) -> None:
 
 def expect_root(root: etree._Element, body: str) -> etree._Element:
     """The ``n2:NLETS`` root's body element (``NLETSInquiryData``...), checked by name."""
-    if root.tag != tag(N2, "NLETS"):
+    if root.tag != _NLETS:
         raise _refuse(
             "an Nlets 4.00 document: root element n2:NLETS in namespace " + N2,
             render_given(prefixed(str(root.tag))),
         )
     wanted = tag(N2, body)
+    last = root[-1] if len(root) else None
+    if last is not None and last.tag == wanted:  # where a valid document has it
+        return last
     for child in root:
         if child.tag == wanted:
             return child

@@ -115,7 +115,7 @@ async def _burst(
 ) -> dict[str, Any]:
     before = _cpu(network)
     result: dict[str, Any] = await _load(
-        client, _through_hub, olns, args.queries, args.concurrency, _hub_hit
+        client, _through_hub(False), olns, args.queries, args.concurrency, _hub_hit
     )
     after = _cpu(network)
     if result["failures"]:
@@ -141,7 +141,12 @@ async def _pairs(
         for mode in MODES:
             if args.warmup:
                 await _load(
-                    clients[mode], _through_hub, olns, args.warmup, args.concurrency, _hub_hit
+                    clients[mode],
+                    _through_hub(False),
+                    olns,
+                    args.warmup,
+                    args.concurrency,
+                    _hub_hit,
                 )
         pairs: list[dict[str, Any]] = []
         for n in range(args.pairs):

@@ -97,6 +97,6 @@ async def test_replicas_claiming_at_once_agree_on_one_id(node_db: Path | str) ->
 
 async def test_a_database_out_of_reach_refuses_the_message(tmp_path: Path) -> None:
     (claims_,) = replicas(tmp_path / "hub.sqlite", 1)
-    claims_.engine = engine_for("postgresql://nobody@127.0.0.1:9/none")  # nothing listens
+    claims_.engine = engine_for("postgresql://nobody@127.0.0.1:9/none")  # type: ignore[assignment]  # nothing listens
     with pytest.raises(HubStoreUnavailable, match="could not be reached"):
         await claims_.claim("m", decode(WITH_CONTROL), "M1", AT)

@@ -103,8 +103,9 @@ _XML_NAMES: dict[str, str] = {
 
 def decode_xml(body: bytes | str) -> Message:
     """A query in the Nlets 4.00 layout; any input gives a Message or MessageInvalid."""
-    data = read_query(*read_document(body, "NLETSInquiryData"))
-    try:  # what Message.parse does with a mapping, without looking at what kind it is
+    root, inquiry = read_document(body, "NLETSInquiryData")
+    data = read_query(root, inquiry)
+    try:  # Message.parse's validation of a mapping, without its look at the input's type
         message: Message = Message.__pydantic_validator__.validate_python(data)
     except ValidationError as e:
         errors = [
@@ -112,7 +113,7 @@ def decode_xml(body: bytes | str) -> Message:
             for f in field_errors(e, data)
         ]
         raise MessageInvalid(errors) from None
-    return message
+    return message  # the tree goes only now, after the field rules: measured faster
 
 
 def encode_xml(message: Message) -> str:

@@ -51,6 +51,7 @@ _DOCTYPE_8, _DOCTYPE_16, _DOCTYPE_32 = (
 """A DOCTYPE in the encodings a parser detects by itself, refused before parsing: UTF-8
 (and ASCII, Latin-1...), UTF-16 and UTF-32 (the little-endian bytes without their last
 zeros are inside the big-endian ones too)."""
+_BANG = ord("!")
 _NO_DOCTYPE = (
     "an XML document without a DOCTYPE (DTDs and entities are refused: none is expanded or fetched)"
 )
@@ -161,8 +162,8 @@ def _data(body: bytes | str) -> bytes:
         raise _refuse("an XML document (text or bytes)", render_given(body))
     if len(data) > MAX_XML_BYTES:
         raise _refuse(f"an XML document of at most {MAX_XML_BYTES:,} bytes", f"{len(data):,}")
-    if _DOCTYPE_8 in data or (  # never parsed; UTF-16 and UTF-32 ones have zero bytes
-        b"\0" in data and (_DOCTYPE_16 in data or _DOCTYPE_32 in data)
+    if _BANG in data and (  # never parsed; each of the three has a "!", UTF-16 and -32 a 0
+        _DOCTYPE_8 in data or (0 in data and (_DOCTYPE_16 in data or _DOCTYPE_32 in data))
     ):
         raise _refuse(_NO_DOCTYPE, "a DOCTYPE")
     return data

@@ -4,8 +4,9 @@ Reading walks the document once, after the schema has checked its structure: it 
 what the schema fixes by position and looks only optional elements up by name. Writing
 puts the document together as text, in f-strings, in the layout the schema describes,
 free text escaped (the property tests check each document written against the schema and
-read it back). Together they cost about what the JSON form's field rules cost; the rest
-of an XML query's cost is libxml2's parse and schema check (benchmarks/message_codecs.py).
+read it back). Together they cost less than the field rules that JSON and XML share; the
+rest of an XML query's cost is libxml2's parse and schema check (see
+benchmarks/message_codecs.py).
 """
 
 from __future__ import annotations

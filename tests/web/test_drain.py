@@ -73,7 +73,7 @@ def _eventually(condition: Callable[[], bool], tries: int = 300) -> bool:
 
 
 def _in_flight(net: Net) -> bool:
-    with net.client() as client:
+    with net.client("sender") as client:  # the hub's metrics: a certificate
         metrics = parse(client.get(net.processes.hub.url + "/metrics").text)
     return metrics.get(("statelink_hub_messages_in_flight", frozenset()), 0) == 1
 
